@@ -1,0 +1,223 @@
+"""Python statements for validators and codecs, computed from the IR.
+
+Templates only loop over what these functions return; every decision
+about what a constraint turns into lives here.
+"""
+
+from typing import List
+
+from . import model as m
+
+TYPE = "TypeConstraintViolation"
+OCCURENCE = "OccurenceConstraintViolation"  # the 1.6 wire spelling
+PROPERTY = "PropertyConstraintViolation"
+
+
+def _raise(code_const: str, path_code: str, rule: str) -> str:
+    return "raise ValidationError(%s, %s, %r)" % (code_const, path_code, rule)
+
+
+def _number_literal(value) -> str:
+    return repr(value)
+
+
+def value_checks(t: m.TypeRef, var: str, path_code: str, depth: int = 0) -> List[str]:
+    """Statements that check `var` (already present) against `t`; 4-space indents."""
+    lines: List[str] = []
+    if t.kind == m.STRING or t.kind == m.ENUM:
+        lines.append("if not isinstance(%s, str):" % var)
+        lines.append("    " + _raise("TYPE", path_code, "type string"))
+        if t.kind == m.ENUM:
+            lines.append("if %s not in ENUM_%s:" % (var, t.enum))
+            lines.append("    " + _raise("PROPERTY", path_code, "enum"))
+        if t.max_length is not None:
+            lines.append("if len(%s) > %d:" % (var, t.max_length))
+            lines.append("    " + _raise("PROPERTY", path_code, "maxLength %d" % t.max_length))
+        if t.format == "date-time":
+            lines.append("if not is_date_time(%s):" % var)
+            lines.append("    " + _raise("PROPERTY", path_code, "format date-time"))
+        elif t.format == "uri":
+            lines.append("if not is_uri(%s):" % var)
+            lines.append("    " + _raise("PROPERTY", path_code, "format uri"))
+    elif t.kind == m.INTEGER or t.kind == m.NUMBER:
+        if t.kind == m.NUMBER:
+            lines.append("if type(%s) is not int and type(%s) is not float:" % (var, var))
+            lines.append("    " + _raise("TYPE", path_code, "type number"))
+        elif t.integral_float:
+            lines.append("if type(%s) is not int and not (type(%s) is float and %s == int(%s)):" % (var, var, var, var))
+            lines.append("    " + _raise("TYPE", path_code, "type integer"))
+        else:
+            lines.append("if type(%s) is not int:" % var)
+            lines.append("    " + _raise("TYPE", path_code, "type integer"))
+        if t.minimum is not None:
+            lines.append("if %s < %s:" % (var, _number_literal(t.minimum)))
+            lines.append("    " + _raise("PROPERTY", path_code, "minimum %s" % t.minimum))
+        if t.maximum is not None:
+            lines.append("if %s > %s:" % (var, _number_literal(t.maximum)))
+            lines.append("    " + _raise("PROPERTY", path_code, "maximum %s" % t.maximum))
+        if t.multiple_of is not None:
+            lines.append("if not is_multiple_of(%s, %s):" % (var, _number_literal(t.multiple_of)))
+            lines.append("    " + _raise("PROPERTY", path_code, "multipleOf %s" % t.multiple_of))
+    elif t.kind == m.BOOLEAN:
+        lines.append("if type(%s) is not bool:" % var)
+        lines.append("    " + _raise("TYPE", path_code, "type boolean"))
+    elif t.kind == m.OBJECT:
+        lines.append("try:")
+        lines.append("    validate_%s(%s)" % (t.object, var))
+        lines.append("except ValidationError as error:")
+        lines.append("    raise error.within(%s)" % path_code)
+    elif t.kind == m.ARRAY:
+        lines.append("if type(%s) is not list:" % var)
+        lines.append("    " + _raise("TYPE", path_code, "type array"))
+        if t.min_items is not None:
+            lines.append("if len(%s) < %d:" % (var, t.min_items))
+            lines.append("    " + _raise("PROPERTY", path_code, "minItems %d" % t.min_items))
+        if t.max_items is not None:
+            lines.append("if len(%s) > %d:" % (var, t.max_items))
+            lines.append("    " + _raise("PROPERTY", path_code, "maxItems %d" % t.max_items))
+        index = "i%d" % depth
+        item = "x%d" % depth
+        item_path = "%s + '[' + str(%s) + ']'" % (path_code, index)
+        if t.item.kind == m.OBJECT:
+            # One try around the loop: the index says which element failed.
+            lines.append("%s = 0" % index)
+            lines.append("try:")
+            lines.append("    for %s in %s:" % (item, var))
+            lines.append("        validate_%s(%s)" % (t.item.object, item))
+            lines.append("        %s += 1" % index)
+            lines.append("except ValidationError as error:")
+            lines.append("    raise error.within(%s)" % item_path)
+        else:
+            lines.append("for %s, %s in enumerate(%s):" % (index, item, var))
+            for line in value_checks(t.item, item, item_path, depth + 1):
+                lines.append("    " + line)
+    else:  # pragma: no cover - the builder rejects other kinds
+        raise ValueError(t.kind)
+    return lines
+
+
+def object_validator_body(obj: m.ObjectType) -> List[str]:
+    """The body of validate_<Name>(d): type, required, extra keys, then each field."""
+    lines = [
+        "if type(d) is not dict:",
+        "    " + _raise("TYPE", "''", "type object"),
+    ]
+    if obj.required_fields:
+        lines.append("if not REQUIRED_%s <= d.keys():" % obj.name)
+        lines.append("    raise missing(d, REQUIRED_ORDER_%s)" % obj.name)
+    if not obj.additional_properties:
+        lines.append("if not d.keys() <= KEYS_%s:" % obj.name)
+        lines.append("    raise unexpected(d, KEYS_%s)" % obj.name)
+    for f in obj.fields:
+        path = repr(f.wire_name)
+        if f.required:
+            lines.append("v = d[%r]" % f.wire_name)
+            lines.extend(value_checks(f.type, "v", path))
+        else:
+            lines.append("v = d.get(%r, ABSENT)" % f.wire_name)
+            lines.append("if v is not ABSENT:")
+            lines.extend("    " + line for line in value_checks(f.type, "v", path))
+    return lines
+
+
+# -- codec ------------------------------------------------------------------
+
+
+def decode_expr(t: m.TypeRef, src: str) -> str:
+    """An expression converting wire value `src` (a plain name) to its typed form."""
+    if t.kind == m.ENUM:
+        return "E_%s.get(%s, %s)" % (t.enum, src, src)
+    if t.kind == m.OBJECT:
+        return "decode_%s(%s)" % (t.object, src)
+    if t.kind == m.ARRAY:
+        if t.item.kind in (m.OBJECT, m.ENUM):
+            return "[%s for x in %s]" % (decode_expr(t.item, "x"), src)
+        return "list(%s)" % src
+    return src
+
+
+def decoder_body(obj: m.ObjectType, constructor: str) -> List[str]:
+    """Statements of decode_<Name>(d): fetch values, then call the constructor.
+
+    Absent optional keys become None; values that need converting (enums,
+    nested objects, lists) are fetched into locals first.
+    """
+    pre: List[str] = []
+    arguments: List[str] = []
+    for index, f in enumerate(obj.fields):
+        fetch = "d[%r]" % f.wire_name if f.required else "d.get(%r)" % f.wire_name
+        if f.type.kind not in (m.ENUM, m.OBJECT, m.ARRAY):
+            arguments.append("%s=%s" % (f.py_name, fetch))
+            continue
+        local = "v%d" % index
+        pre.append("%s = %s" % (local, fetch))
+        converted = decode_expr(f.type, local)
+        if f.required:
+            arguments.append("%s=%s" % (f.py_name, converted))
+        else:
+            arguments.append("%s=None if %s is None else %s" % (f.py_name, local, converted))
+    return pre + ["return %s(%s)" % (constructor, ", ".join(arguments))]
+
+
+def encoder_body(obj: m.ObjectType) -> List[str]:
+    """Statements of encode_<Name>(o): required keys in one literal, optional ones when set."""
+    items = ", ".join("%r: %s" % (f.wire_name, encode_expr(f.type, "o.%s" % f.py_name)) for f in obj.required_fields)
+    lines = ["d = {%s}" % items]
+    for f in obj.optional_fields:
+        lines.append("v = o.%s" % f.py_name)
+        lines.append("if v is not None:")
+        lines.append("    d[%r] = %s" % (f.wire_name, encode_expr(f.type, "v")))
+    lines.append("return d")
+    return lines
+
+
+def encode_expr(t: m.TypeRef, src: str) -> str:
+    if t.kind == m.OBJECT:
+        return "encode_%s(%s)" % (t.object, src)
+    if t.kind == m.ARRAY:
+        if t.item.kind == m.OBJECT:
+            return "[%s for x in %s]" % (encode_expr(t.item, "x"), src)
+        return "list(%s)" % src
+    return src
+
+
+def annotation(t: m.TypeRef) -> str:
+    if t.kind == m.STRING:
+        return "str"
+    if t.kind == m.INTEGER:
+        return "int"
+    if t.kind == m.NUMBER:
+        return "float"
+    if t.kind == m.BOOLEAN:
+        return "bool"
+    if t.kind == m.ENUM:
+        return "enums.%s" % t.enum
+    if t.kind == m.OBJECT:
+        return "datatypes.%s" % t.object
+    return "List[%s]" % annotation(t.item)
+
+
+def field_annotation(f: m.Field) -> str:
+    return annotation(f.type) if f.required else "Optional[%s]" % annotation(f.type)
+
+
+def constraint_text(f: m.Field) -> str:
+    """A short human description of a field's wire form, for docstrings."""
+    t = f.type
+    parts = [f.wire_name]
+    if t.kind == m.ARRAY:
+        bounds = []
+        if t.min_items is not None:
+            bounds.append("at least %d" % t.min_items)
+        if t.max_items is not None:
+            bounds.append("at most %d" % t.max_items)
+        parts.append("list" + (" (" + ", ".join(bounds) + ")" if bounds else ""))
+        t = t.item
+    if t.max_length is not None:
+        parts.append("max %d chars" % t.max_length)
+    if t.format:
+        parts.append(t.format)
+    if t.multiple_of is not None:
+        parts.append("multiple of %s" % t.multiple_of)
+    parts.append("required" if f.required else "optional")
+    return ", ".join(parts)
