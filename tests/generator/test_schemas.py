@@ -257,7 +257,8 @@ def test_patched_meter_value_units_agree_and_keep_both_celsius(upstream):
     meter = unit_enum(patched("MeterValues.json"), "properties", "meterValue")
     stop = unit_enum(patched("StopTransaction.json"), "properties", "transactionData")
     assert meter == stop
-    assert "Hertz" not in meter
+    # OCPP 1.6 errata 3.84: Frequency samples are in Hertz; accepted in both.
+    assert "Hertz" in meter
     # OCPP-J errata 2.1: a Central System accepts both spellings.
     assert {"Celcius", "Celsius"} <= set(meter)
 
