@@ -38,6 +38,7 @@ class _EnumEntry:
         self.values = values
         self.locations = [location]
         self.origin = origin
+        self.definition_names = set()  # names the schemas' own definitions give it
 
 
 class _Builder:
@@ -106,7 +107,7 @@ class _Builder:
         self._check_keywords(context, node, pointer, None)
         kind = node["type"]
         if "enum" in node:
-            return m.TypeRef(m.ENUM, enum=self._enum(context, node, pointer, location))
+            return m.TypeRef(m.ENUM, enum=self._enum(context, node, pointer, location, ref_name))
         if kind == "string":
             fmt = node.get("format")
             if fmt is not None and fmt not in FORMATS:
@@ -135,7 +136,7 @@ class _Builder:
             )
         return m.TypeRef(m.OBJECT, object=self._object(context, node, pointer, location, prop_name, ref_name))
 
-    def _enum(self, context, node, pointer, location) -> str:
+    def _enum(self, context, node, pointer, location, ref_name) -> str:
         values = node["enum"]
         if not values or not all(isinstance(v, str) for v in values):
             raise SchemaError(context.file, pointer, "only non-empty string enums are supported")
@@ -144,9 +145,11 @@ class _Builder:
         key = tuple(sorted(values))
         entry = self.enums.get(key)
         if entry is None:
-            self.enums[key] = _EnumEntry(tuple(values), location, "%s#%s" % (context.file, pointer))
+            entry = self.enums[key] = _EnumEntry(tuple(values), location, "%s#%s" % (context.file, pointer))
         else:
             entry.locations.append(location)
+        if ref_name is not None:
+            entry.definition_names.add(definition_name(ref_name))
         return "enum:" + "|".join(key)  # replaced by the class name in finish()
 
     def _object(self, context, node, pointer, location, prop_name, ref_name) -> str:
@@ -182,13 +185,15 @@ class _Builder:
                 if spec_name is not None and spec_name not in spec_names:
                     spec_names.append(spec_name)
             if not spec_names:
+                spec_names = sorted(entry.definition_names)
+            if not spec_names and key not in SHARED_ENUM_NAMES:
                 raise SchemaError(
                     entry.origin.split("#")[0],
                     entry.origin.split("#", 1)[1],
                     "enumeration at %s has no name: add it to ENUM_NAMES in generator/naming.py"
                     % sorted(entry.locations)[0],
                 )
-            name = SHARED_ENUM_NAMES.get(key, spec_names[0])
+            name = SHARED_ENUM_NAMES[key] if key in SHARED_ENUM_NAMES else spec_names[0]
             if name in taken:
                 raise SchemaError(
                     entry.origin.split("#")[0],

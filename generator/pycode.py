@@ -44,7 +44,8 @@ def value_checks(t: m.TypeRef, var: str, path_code: str, depth: int = 0) -> List
             lines.append("if type(%s) is not int and type(%s) is not float:" % (var, var))
             lines.append("    " + _raise("TYPE", path_code, "type number"))
         elif t.integral_float:
-            lines.append("if type(%s) is not int and not (type(%s) is float and %s == int(%s)):" % (var, var, var, var))
+            # `% 1` rather than int(): inf and nan must fail, not raise.
+            lines.append("if type(%s) is not int and not (type(%s) is float and %s %% 1 == 0):" % (var, var, var))
             lines.append("    " + _raise("TYPE", path_code, "type integer"))
         else:
             lines.append("if type(%s) is not int:" % var)

@@ -1493,7 +1493,7 @@ def validate_ExtendedTriggerMessageRequest(d):
         raise ValidationError(PROPERTY, "requestedMessage", "enum")
     v = d.get("connectorId", ABSENT)
     if v is not ABSENT:
-        if type(v) is not int and not (type(v) is float and v == int(v)):
+        if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise ValidationError(TYPE, "connectorId", "type integer")
 
 
@@ -1757,15 +1757,15 @@ def validate_GetLogRequest(d):
     if v not in ENUM_Log:
         raise ValidationError(PROPERTY, "logType", "enum")
     v = d["requestId"]
-    if type(v) is not int and not (type(v) is float and v == int(v)):
+    if type(v) is not int and not (type(v) is float and v % 1 == 0):
         raise ValidationError(TYPE, "requestId", "type integer")
     v = d.get("retries", ABSENT)
     if v is not ABSENT:
-        if type(v) is not int and not (type(v) is float and v == int(v)):
+        if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise ValidationError(TYPE, "retries", "type integer")
     v = d.get("retryInterval", ABSENT)
     if v is not ABSENT:
-        if type(v) is not int and not (type(v) is float and v == int(v)):
+        if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise ValidationError(TYPE, "retryInterval", "type integer")
 
 
@@ -1857,7 +1857,7 @@ def validate_LogStatusNotificationRequest(d):
         raise ValidationError(PROPERTY, "status", "enum")
     v = d.get("requestId", ABSENT)
     if v is not ABSENT:
-        if type(v) is not int and not (type(v) is float and v == int(v)):
+        if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise ValidationError(TYPE, "requestId", "type integer")
 
 
@@ -2187,7 +2187,7 @@ def validate_SignedFirmwareStatusNotificationRequest(d):
         raise ValidationError(PROPERTY, "status", "enum")
     v = d.get("requestId", ABSENT)
     if v is not ABSENT:
-        if type(v) is not int and not (type(v) is float and v == int(v)):
+        if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise ValidationError(TYPE, "requestId", "type integer")
 
 
@@ -2206,7 +2206,7 @@ def validate_SignedUpdateFirmwareRequest(d):
     if not d.keys() <= KEYS_SignedUpdateFirmwareRequest:
         raise unexpected(d, KEYS_SignedUpdateFirmwareRequest)
     v = d["requestId"]
-    if type(v) is not int and not (type(v) is float and v == int(v)):
+    if type(v) is not int and not (type(v) is float and v % 1 == 0):
         raise ValidationError(TYPE, "requestId", "type integer")
     v = d["firmware"]
     try:
@@ -2215,11 +2215,11 @@ def validate_SignedUpdateFirmwareRequest(d):
         raise error.within("firmware")
     v = d.get("retries", ABSENT)
     if v is not ABSENT:
-        if type(v) is not int and not (type(v) is float and v == int(v)):
+        if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise ValidationError(TYPE, "retries", "type integer")
     v = d.get("retryInterval", ABSENT)
     if v is not ABSENT:
-        if type(v) is not int and not (type(v) is float and v == int(v)):
+        if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise ValidationError(TYPE, "retryInterval", "type integer")
 
 
