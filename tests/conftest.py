@@ -1,0 +1,39 @@
+"""Hypothesis profiles for the whole suite.
+
+`ci` (the default) is derandomized: the same examples on every run and
+machine, so a red CI build can be reproduced locally, and no example
+database is written. `long` (HYPOTHESIS_PROFILE=long, see `make test-long`)
+draws thousands of fresh examples per property and is run by hand.
+
+Tests that need a different budget scale from the profile's max_examples
+(see tests/generated/budget.py) instead of hard-coding a count, so `long`
+raises every property together.
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+# Payload strategies build nested objects with long strings; generation can
+# legitimately be slower than Hypothesis's default expectations.
+_SLOW_GENERATION = (HealthCheck.too_slow, HealthCheck.data_too_large)
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=100,
+    print_blob=True,
+    suppress_health_check=_SLOW_GENERATION,
+)
+
+settings.register_profile(
+    "long",
+    deadline=None,
+    max_examples=2000,
+    print_blob=True,
+    suppress_health_check=_SLOW_GENERATION,
+)
+
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
