@@ -1,0 +1,274 @@
+"""The ChargePoint facade shared by every pump (MicroPython-safe, no I/O).
+
+Modelled on mobilityhouse ``ocpp.ChargePoint`` and its QuecPython port: one
+object per OCPP-J connection, ``@on``/``@after`` handler methods, ``_call``
+and ``_call_result`` namespaces for payload classes. On the central system
+side the object stands for the remote charge point (mobilityhouse naming),
+so the role of *this end* is worked out from the handlers: handlers for
+actions a charge point initiates (BootNotification, ...) mean this end is
+the CentralSystem and vice versa. Pass ``role`` (or set the class attribute)
+when the handlers do not tell (none, only DataTransfer, or both kinds).
+
+This class holds the sync steps; pumps add the I/O:
+
+* ``route_message(text)`` runs one incoming message through the core and
+  sync handlers, sends the answers through ``connection.send(text)`` and
+  then runs ``@after`` hooks. An async pump (ocppj.aio) overrides it.
+* ``_submit_call``/``outcome`` are the two halves of a ``call`` that a pump
+  joins around its own way of waiting.
+"""
+
+try:
+    import time
+except ImportError:
+    time = None
+
+from . import errors
+from .core import BIDIRECTIONAL_ACTIONS, CENTRAL_SYSTEM, CHARGE_POINT, Connection
+from .routing import Router
+from .validation import Validation, as_validation
+
+try:
+    import logging
+
+    _LOG = logging.getLogger("ocppj")
+except ImportError:
+    _LOG = None
+
+# Finished outcomes kept for ``take_outcome`` by a blocking pump; each is
+# one of our CALLs, so queue_limit + 1 bounds them in practice.
+OUTCOME_LIMIT = 32
+
+
+class PayloadNamespace:
+    """``ns.BootNotification`` and ``ns.BootNotificationPayload`` both give
+    the class ``lookup("BootNotification")`` returns."""
+
+    def __init__(self, lookup):
+        self._lookup = lookup
+
+    def __getattr__(self, name):
+        action = name
+        if name.endswith("Payload"):
+            action = name[: -len("Payload")]
+        try:
+            return self._lookup(action)
+        except Exception:
+            raise AttributeError(name)
+
+
+def infer_role(protocol, actions):
+    """The role of an end that handles ``actions``, or None if ambiguous."""
+    roles = {}
+    for action in actions:
+        if action in BIDIRECTIONAL_ACTIONS or action not in protocol.ACTIONS:
+            continue
+        initiator = protocol.ACTIONS[action][0]
+        if initiator == CHARGE_POINT:
+            roles[CENTRAL_SYSTEM] = True
+        else:
+            roles[CHARGE_POINT] = True
+    if len(roles) == 1:
+        for role in roles:
+            return role
+    return None
+
+
+def is_awaitable(value):
+    # MicroPython coroutines are generators: no __await__, but send/throw.
+    return hasattr(value, "__await__") or (
+        hasattr(value, "send") and hasattr(value, "throw")
+    )
+
+
+def _monotonic():
+    clock = getattr(time, "monotonic", None)
+    if clock is None:
+        clock = time.time
+    return clock()
+
+
+class ChargePoint:
+    protocol = None
+    role = None
+    _ocpp_version = "1.6"
+
+    def __init__(
+        self,
+        id,
+        connection=None,
+        response_timeout=30,
+        protocol=None,
+        role=None,
+        validation=None,
+        **session_options,
+    ):
+        if protocol is None:
+            protocol = type(self).protocol
+        if protocol is None:
+            raise errors.UsageError(
+                "no protocol: pass protocol= or set the class attribute 'protocol'"
+            )
+        self.id = id
+        self.protocol = protocol
+        self._connection = connection
+        self._response_timeout = response_timeout
+        self._call = PayloadNamespace(protocol.request_class)
+        self._call_result = PayloadNamespace(protocol.response_class)
+        self._router = Router(self, protocol)
+        if role is None:
+            role = type(self).role
+        if role is None:
+            role = infer_role(protocol, self._router.actions())
+        policy = _copy_validation(as_validation(validation))
+        for action in self._router.skipped_actions():
+            policy.skip(action)
+        self._session = Connection(
+            protocol,
+            role,
+            response_timeout=response_timeout,
+            validation=policy,
+            **session_options,
+        )
+        self._router.connection = self._session
+        self._awaiting = {}  # our CALL id -> True while a pump waits for it
+        self._outcomes = {}  # our CALL id -> finishing event
+
+    # ------------------------------------------------------------- hooks
+
+    def _now(self):
+        return _monotonic()
+
+    def _send(self, text):
+        self._connection.send(text)
+
+    def _report(self, message, problem=None):
+        """Unusual things the peer or a handler did. Logged, never raised:
+        the connection goes on."""
+        if problem is not None:
+            message = "%s: %r" % (message, problem)
+        if _LOG is not None:
+            _LOG.warning("%s: %s", self.id, message)
+        else:
+            print("ocppj", self.id, message)
+
+    # ------------------------------------------------------------- input
+
+    def route_message(self, text, now=None):
+        """Process one incoming message with sync handlers."""
+        if now is None:
+            now = self._now()
+        for event in self._session.receive_text(text, now):
+            if event.kind == "CallReceived":
+                self._serve(event)
+            else:
+                self._on_event(event)
+        self._flush()
+
+    def handle_timer(self, now=None):
+        if now is None:
+            now = self._now()
+        for event in self._session.handle_timer(now):
+            self._on_event(event)
+        self._flush()
+
+    def _serve(self, event):
+        handler, kwargs = self._router.prepare(event)
+        result = None
+        failure = None
+        try:
+            result = handler(**kwargs)
+        except Exception as exc:
+            failure = exc
+        if failure is None and is_awaitable(result):
+            if hasattr(result, "close"):
+                result.close()
+            failure = errors.UsageError("async handler used by a sync pump")
+            result = None
+        done = self._router.complete(event, result=result, exc=failure)
+        if done.problem is not None:
+            self._report(
+                "handler for %s %s" % (event.action, event.unique_id), done.problem
+            )
+        self._flush()
+        for after, after_kwargs in done.afters:
+            try:
+                outcome = after(**after_kwargs)
+                if is_awaitable(outcome) and hasattr(outcome, "close"):
+                    outcome.close()
+                    self._report("async @after skipped by a sync pump")
+            except Exception as exc:
+                self._report("@after for %s" % event.action, exc)
+        self._flush()
+
+    def _on_event(self, event):
+        kind = event.kind
+        if kind == "UnmatchedResponse":
+            self._report("dropped %s response %s" % (event.reason, event.unique_id))
+        elif kind == "FrameRejected":
+            self._report("rejected frame", event.error)
+        elif event.unique_id in self._awaiting:
+            del self._awaiting[event.unique_id]
+            if len(self._outcomes) >= OUTCOME_LIMIT:
+                self._report("outcome store full; dropping %s" % event.unique_id)
+            else:
+                self._outcomes[event.unique_id] = event
+
+    def _flush(self):
+        for frame in self._session.data_to_send():
+            self._send(frame)
+
+    # ------------------------------------------------------------- calls
+
+    def _submit_call(self, payload, unique_id=None, now=None, validate=True):
+        """Hand a CALL to the core; returns its unique id. The finishing
+        event lands in ``take_outcome(unique_id)``."""
+        if now is None:
+            now = self._now()
+        unique_id = self._session.send_call(
+            payload, now, unique_id=unique_id, validate=validate
+        )
+        self._awaiting[unique_id] = True
+        self._flush()
+        return unique_id
+
+    def take_outcome(self, unique_id):
+        """The event that finished our CALL ``unique_id``, or None yet."""
+        return self._outcomes.pop(unique_id, None)
+
+    @staticmethod
+    def outcome(event, suppress=True):
+        """The value ``call`` returns for a finishing event, or raise.
+
+        ResultReceived → the typed response. CallErrorReceived → None when
+        ``suppress``, else its OCPPError. ResultRejected → its OCPPError
+        always (the peer's answer broke the schema or the frame rules; there
+        is no response to hand back). CallTimedOut → CallTimeoutError.
+        CallCancelled → CallCancelledError.
+        """
+        kind = event.kind
+        if kind == "ResultReceived":
+            return event.response
+        if kind == "CallErrorReceived":
+            if suppress:
+                return None
+            raise event.error
+        if kind == "ResultRejected":
+            raise event.error
+        if kind == "CallTimedOut":
+            raise errors.CallTimeoutError(event.unique_id, event.action, event.timeout)
+        if kind == "CallCancelled":
+            raise errors.CallCancelledError(event.unique_id, event.action)
+        raise errors.UsageError("%r does not finish a CALL" % (event,))
+
+    def close(self):
+        """Close the session; CALLs still pending end as CallCancelled."""
+        for event in self._session.close():
+            self._on_event(event)
+
+
+def _copy_validation(policy):
+    copy = Validation(policy.incoming, policy.outgoing)
+    copy._skip_incoming = dict(policy._skip_incoming)
+    copy._skip_outgoing = dict(policy._skip_outgoing)
+    return copy

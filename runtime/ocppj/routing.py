@@ -1,0 +1,261 @@
+"""Route CallReceived events to handler methods and turn outcomes into answers.
+
+Handlers are methods of one object (usually a ChargePoint subclass):
+
+    class MyCentralSystem(ChargePoint):
+        @on("BootNotification")
+        def boot(self, charge_point_vendor, charge_point_model, **kwargs):
+            return protocol.response_class("BootNotification")(...)
+
+        @after("BootNotification")
+        def booted(self, **kwargs):
+            ...  # runs once the answer is handed to the transport
+
+Generated handler classes instead list ``OCPP_HANDLERS = {"Action":
+"on_action", ...}`` with stub methods marked ``ocpp_stub = True``; a method
+counts as a handler once a subclass overrides it (the stub mark is gone).
+
+MicroPython functions take no attributes (``f.x = 1`` raises
+AttributeError), so ``on``/``after`` record their marks in a table keyed by
+the function object instead of on the function itself. Generated stubs for
+MicroPython can be any object with an ``ocpp_stub`` attribute.
+
+The router is sync on purpose: ``prepare`` gives the pump a callable and its
+keyword arguments; the pump calls it (awaiting if it must), then hands the
+outcome to ``complete``, which sends the answer and returns the ``@after``
+calls to run next.
+"""
+
+from . import errors
+
+_MARKS = {}  # function -> list of _Mark
+
+
+class _Mark:
+    def __init__(self, kind, action, skip_schema_validation, call_unique_id_required):
+        self.kind = kind
+        self.action = action
+        self.skip_schema_validation = skip_schema_validation
+        self.call_unique_id_required = call_unique_id_required
+
+
+def _action_name(action):
+    # str-based Enum members (mobilityhouse's Action.boot_notification) hash
+    # by member name, so use their value as the key.
+    value = getattr(action, "value", action)
+    if type(value) is not str:
+        raise errors.UsageError("an action is a string, not %r" % (action,))
+    return value
+
+
+def _mark(function, mark):
+    marks = _MARKS.get(function)
+    if marks is None:
+        marks = []
+        _MARKS[function] = marks
+    marks.append(mark)
+    return function
+
+
+def on(action, skip_schema_validation=False, call_unique_id_required=False):
+    """Make the method the handler of incoming CALLs of ``action``.
+
+    It receives the request's fields as snake_case keyword arguments (only
+    fields present in the payload), plus ``call_unique_id`` when
+    ``call_unique_id_required``. It returns the response payload object, or
+    raises an OCPPError subclass to answer with that CALLERROR.
+    ``skip_schema_validation`` stops schema checks of this action's incoming
+    requests and outgoing responses (see validation.py for what that lets
+    through).
+    """
+    name = _action_name(action)
+
+    def decorate(function):
+        return _mark(
+            function,
+            _Mark("on", name, skip_schema_validation, call_unique_id_required),
+        )
+
+    return decorate
+
+
+def after(action, call_unique_id_required=False):
+    """Run the method after a CALL of ``action`` was answered with a
+    CALLRESULT and that answer was handed to the transport. Same keyword
+    arguments as the ``on`` handler; its return value is ignored (awaited
+    in a separate task by the asyncio pump, so it may send CALLs)."""
+    name = _action_name(action)
+
+    def decorate(function):
+        return _mark(function, _Mark("after", name, False, call_unique_id_required))
+
+    return decorate
+
+
+class Completion:
+    """What ``Router.complete`` did. ``answer`` is ``"result"`` or
+    ``"error"`` (or None if nothing could be sent, e.g. closed);
+    ``afters`` the ``(callable, kwargs)`` pairs to run now; ``problem`` the
+    exception that made us answer InternalError (handler crash, wrong
+    return type, invalid response) or that prevented answering, else None."""
+
+    def __init__(self, answer, afters, problem):
+        self.answer = answer
+        self.afters = afters
+        self.problem = problem
+
+
+def _raiser(error):
+    def refuse(**kwargs):
+        raise error
+
+    return refuse
+
+
+def _names(cls):
+    names = []
+    for name in dir(cls):
+        if not name.startswith("__"):
+            names.append(name)
+    names.sort()  # MicroPython's dir() order differs from CPython's
+    return names
+
+
+class Router:
+    def __init__(self, handler, protocol, connection=None):
+        self.handler = handler
+        self.protocol = protocol
+        self.connection = connection
+        self._on = {}  # action -> (function, bound method, mark or None)
+        self._after = {}  # action -> list of (bound method, mark)
+        self._collect(type(handler))
+
+    def _collect(self, cls):
+        for name in _names(cls):
+            try:
+                function = getattr(cls, name)
+                marks = _MARKS.get(function)
+            except Exception:
+                # unhashable or odd class attributes are simply not handlers
+                continue
+            if not marks:
+                continue
+            bound = getattr(self.handler, name)
+            for mark in marks:
+                if mark.kind == "on":
+                    self._add_on(mark.action, function, bound, mark)
+                else:
+                    self._after.setdefault(mark.action, []).append((bound, mark))
+        table = getattr(cls, "OCPP_HANDLERS", None)
+        if table:
+            for action in sorted(table):
+                name = table[action]
+                function = getattr(cls, name, None)
+                if function is None or getattr(function, "ocpp_stub", False):
+                    continue
+                self._add_on(action, function, getattr(self.handler, name), None)
+
+    def _add_on(self, action, function, bound, mark):
+        known = self._on.get(action)
+        if known is not None:
+            if known[0] is function:
+                if known[2] is None:
+                    self._on[action] = (function, bound, mark)
+                return
+            raise errors.UsageError("two handlers for %s" % action)
+        self._on[action] = (function, bound, mark)
+
+    def actions(self):
+        """Actions with a handler, sorted."""
+        return sorted(self._on)
+
+    def skipped_actions(self):
+        """Actions whose handler asked for skip_schema_validation."""
+        skipped = []
+        for action in sorted(self._on):
+            mark = self._on[action][2]
+            if mark is not None and mark.skip_schema_validation:
+                skipped.append(action)
+        return skipped
+
+    def has_handler(self, action):
+        return action in self._on
+
+    def prepare(self, event):
+        """(callable, kwargs) for a CallReceived. Never raises: without a
+        handler the callable raises NotSupported, so ``complete`` answers
+        every CALL the same way."""
+        entry = self._on.get(event.action)
+        if entry is None:
+            error = errors.NotSupportedError("no handler for %s" % event.action)
+            return _raiser(error), {}
+        bound = entry[1]
+        try:
+            kwargs = self._kwargs(event, entry[2])
+        except Exception:
+            error = errors.FormationViolationError(
+                "%s request fields cannot be read" % event.action
+            )
+            return _raiser(error), {}
+        return bound, kwargs
+
+    def _kwargs(self, event, mark):
+        kwargs = {}
+        fields = self.protocol.request_kwargs(event.request)
+        for name in fields:
+            kwargs[name] = fields[name]
+        if mark is not None and mark.call_unique_id_required:
+            kwargs["call_unique_id"] = event.unique_id
+        return kwargs
+
+    def complete(self, event, result=None, exc=None):
+        """Send the answer for ``event``: ``exc`` an OCPPError → that
+        CALLERROR; any other exception → InternalError with a generic
+        description (internals stay private); else ``result`` must be the
+        action's response object → CALLRESULT (InternalError if it is not,
+        or if it fails outgoing validation)."""
+        connection = self.connection
+        problem = None
+        answer = None
+        if exc is None:
+            try:
+                connection.send_result(event.unique_id, result)
+                answer = "result"
+            except errors.UsageError as misuse:
+                problem = misuse
+                error = errors.InternalError()
+        elif isinstance(exc, errors.OCPPError):
+            error = exc
+        else:
+            problem = exc
+            error = errors.InternalError()
+        if answer is None:
+            answer, failure = _send_error(connection, event.unique_id, error)
+            if failure is not None and problem is None:
+                problem = failure
+        afters = []
+        if answer == "result":
+            for bound, mark in self._after.get(event.action, ()):
+                try:
+                    afters.append((bound, self._kwargs(event, mark)))
+                except Exception as failure:
+                    problem = failure
+        return Completion(answer, afters, problem)
+
+
+def _send_error(connection, unique_id, error):
+    """Send ``error``; if the application built an unsendable one (unknown
+    code, details not a dict), fall back to InternalError."""
+    try:
+        connection.send_error(unique_id, error)
+        return "error", None
+    except errors.SessionClosedError as closed:
+        return None, closed
+    except errors.NoSuchCallError as gone:
+        return None, gone
+    except errors.UsageError as misuse:
+        try:
+            connection.send_error(unique_id, errors.InternalError())
+            return "error", misuse
+        except errors.UsageError:
+            return None, misuse

@@ -1,0 +1,341 @@
+"""Every framing error, table-driven: the right CallError code (OCPP-J 1.6
+table 7), the frame's id in the answer when it can be read, "-1" when not,
+and no answer at all to broken responses."""
+
+from scenario_support import (
+    NOW,
+    central_system,
+    is_well_formed_call_error,
+    only,
+    raises,
+    sent,
+)
+from ocppj import errors, framing
+
+FV = "FormationViolation"
+PE = "ProtocolError"
+ID36 = "x" * 36
+ID37 = "y" * 37
+
+# (frame text, code, answer id) -- answer id None: not answered.
+CALL_SIDE_CASES = (
+    # not JSON at all
+    ("", FV, "-1"),
+    ("   ", FV, "-1"),
+    ("hello", FV, "-1"),
+    ("[2,", FV, "-1"),
+    ('[2,"abc","Heartbeat"', FV, "abc"),
+    ('[2,"abc","Heartbeat",{}', FV, "abc"),
+    ('[2, "abc", "Heartbeat", {}] trailing', FV, "abc"),
+    ('[2,"abc","Heartbeat",{}][2]', FV, "abc"),
+    # JSON that MicroPython's parser would wrongly accept
+    ('[2,"abc","Heartbeat",{},]', FV, "abc"),
+    ('[2,"abc","Heartbeat" {}]', FV, "abc"),
+    ('[2 "abc" "Heartbeat" {}]', FV, "-1"),
+    ('[2,"abc","DataTransfer",{"vendorId":"v",}]', FV, "abc"),
+    ('[2,"abc","DataTransfer",{"vendorId" "v"}]', FV, "abc"),
+    ('[2,"abc","DataTransfer",{1:"v"}]', FV, "abc"),
+    ('[2,"abc","DataTransfer",{"vendorId":"v","data":01}]', FV, "abc"),
+    ('[2,"abc","DataTransfer",{"vendorId":"v","data":1.}]', FV, "abc"),
+    ('[2,"abc","DataTransfer",{"vendorId":"v","data":.5}]', FV, "abc"),
+    ('[2,"abc","DataTransfer",{"vendorId":"\\x"}]', FV, "abc"),
+    ('[2,"abc","DataTransfer",{"vendorId":"\\u12"}]', FV, "abc"),
+    ('[2,"abc","DataTransfer",{"vendorId":"a\nb"}]', FV, "abc"),
+    ('[2,"abc","DataTransfer",{"vendorId":\'v\'}]', FV, "abc"),
+    ('[2,"abc","DataTransfer",{"vendorId":tru}]', FV, "abc"),
+    # JSON that CPython's parser would wrongly accept
+    ('[2,"abc","DataTransfer",{"vendorId":"v","data":NaN}]', FV, "abc"),
+    ('[2,"abc","DataTransfer",{"vendorId":"v","data":-Infinity}]', FV, "abc"),
+    # JSON, but not an array
+    ("{}", FV, "-1"),
+    ('{"2":"abc"}', FV, "-1"),
+    ('"[2,\\"abc\\",\\"Heartbeat\\",{}]"', FV, "-1"),
+    ("42", FV, "-1"),
+    ("null", FV, "-1"),
+    ("true", FV, "-1"),
+    # array, message type missing or wrong
+    ("[]", PE, "-1"),
+    ('["2","abc","Heartbeat",{}]', FV, "abc"),
+    ('[2.0,"abc","Heartbeat",{}]', FV, "abc"),
+    ('[true,"abc","Heartbeat",{}]', FV, "abc"),
+    ('[null,"abc"]', FV, "abc"),
+    ('[[2],"abc","Heartbeat",{}]', FV, "abc"),
+    ('[0,"abc"]', FV, "abc"),
+    ('[1,"abc","Heartbeat",{}]', FV, "abc"),
+    ('[5,"abc",{}]', FV, "abc"),
+    ('[-2,"abc","Heartbeat",{}]', FV, "abc"),
+    ('[99999999999999999999,"abc"]', FV, "abc"),
+    ("[7]", FV, "-1"),
+    # CALL of the wrong length
+    ("[2]", PE, "-1"),
+    ('[2,"abc"]', PE, "abc"),
+    ('[2,"abc","Heartbeat"]', PE, "abc"),
+    ('[2,"abc","Heartbeat",{},{}]', FV, "abc"),
+    ('[2,"abc","Heartbeat",{},null,1]', FV, "abc"),
+    # CALL with a bad unique id
+    ('[2,5,"Heartbeat",{}]', FV, "-1"),
+    ('[2,null,"Heartbeat",{}]', FV, "-1"),
+    ('[2,["abc"],"Heartbeat",{}]', FV, "-1"),
+    ('[2,"' + ID37 + '","Heartbeat",{}]', FV, "-1"),
+    # CALL with a bad action or payload
+    ('[2,"abc",5,{}]', FV, "abc"),
+    ('[2,"abc",null,{}]', FV, "abc"),
+    ('[2,"abc",["Heartbeat"],{}]', FV, "abc"),
+    ('[2,"abc","Heartbeat",[]]', FV, "abc"),
+    ('[2,"abc","Heartbeat","{}"]', FV, "abc"),
+    ('[2,"abc","Heartbeat",0]', FV, "abc"),
+    ('[2,"abc","Heartbeat",false]', FV, "abc"),
+    # actions: unknown (NotImplemented), known but not ours (NotSupported)
+    ('[2,"abc","NoSuchAction",{}]', "NotImplemented", "abc"),
+    ('[2,"abc","heartbeat",{}]', "NotImplemented", "abc"),
+    ('[2,"abc","",{}]', "NotImplemented", "abc"),
+    ('[2,"abc","Reset",{"type":"Hard"}]', "NotSupported", "abc"),
+    ('[2,"abc","RemoteStartTransaction",{"idTag":"T"}]', "NotSupported", "abc"),
+)
+
+# Broken responses: reported, never answered.
+RESPONSE_SIDE_CASES = (
+    ("[3]", PE),
+    ('[3,"zz"]', PE),
+    ('[3,"zz",{},{}]', FV),
+    ('[3,"zz",[]]', FV),
+    ('[3,"zz","ok"]', FV),
+    ("[3,5,{}]", FV),
+    ('[3,"' + ID37 + '",{}]', FV),
+    ("[4]", PE),
+    ('[4,"zz","GenericError","d"]', PE),
+    ('[4,"zz","GenericError","d",{},1]', FV),
+    ('[4,"zz",5,"d",{}]', FV),
+    ('[4,"zz","GenericError",null,{}]', FV),
+    ('[4,"zz","GenericError","d",null]', FV),
+    ('[4,"zz","GenericError","d",[]]', FV),
+    ('[4,7,"GenericError","d",{}]', FV),
+    ('[3,"zz",{]', FV),
+    ('[4,"zz","GenericError","d",{]', FV),
+)
+
+
+def _reject(text, **options):
+    conn = central_system(**options)
+    event = only(conn.receive_text(text, NOW), "FrameRejected")
+    return conn, event
+
+
+def test_call_side_errors_are_answered_with_the_table_code():
+    for text, code, answer_id in CALL_SIDE_CASES:
+        conn, event = _reject(text)
+        assert event.error.code == code, (text, event)
+        assert event.answered, text
+        assert event.answer_id == answer_id, (text, event.answer_id)
+        frames = sent(conn)
+        assert len(frames) == 1, (text, frames)
+        frame = frames[0]
+        assert is_well_formed_call_error(frame), frame
+        assert frame[1] == answer_id, (text, frame)
+        assert frame[2] == code, (text, frame)
+        assert frame[3] == event.error.description
+        assert frame[4] == {}, frame
+
+
+def test_recovered_id_is_reported_on_the_event():
+    for text, code, answer_id in CALL_SIDE_CASES:
+        conn, event = _reject(text)
+        if answer_id == "-1":
+            assert event.unique_id is None, text
+        else:
+            assert event.unique_id == answer_id, text
+
+
+def test_broken_responses_are_reported_not_answered():
+    for text, code in RESPONSE_SIDE_CASES:
+        conn, event = _reject(text)
+        assert event.error.code == code, (text, event)
+        assert not event.answered, text
+        assert event.answer_id is None
+        assert sent(conn) == [], text
+
+
+def test_id_of_exactly_36_characters_is_accepted():
+    conn = central_system()
+    event = only(conn.receive_text('[2,"' + ID36 + '","Heartbeat",{}]', NOW))
+    assert event.kind == "CallReceived"
+    assert event.unique_id == ID36
+
+
+def test_empty_string_id_is_a_string_id():
+    conn = central_system()
+    event = only(conn.receive_text('[2,"","Heartbeat",{}]', NOW), "CallReceived")
+    assert event.unique_id == ""
+
+
+def test_null_payload_is_read_as_empty_object():
+    # OCPP-J 4.2.1: null and {} are both notations for "no payload".
+    conn = central_system()
+    event = only(conn.receive_text('[2,"n1","Heartbeat",null]', NOW), "CallReceived")
+    assert event.payload == {}
+
+
+def test_whitespace_around_and_inside_the_frame_is_fine():
+    conn = central_system()
+    text = ' \r\n\t[ 2 , "w1" ,\n"Heartbeat" , { } ]\n '
+    event = only(conn.receive_text(text, NOW), "CallReceived")
+    assert event.unique_id == "w1"
+
+
+def test_string_escapes_and_unicode_are_decoded():
+    conn = central_system()
+    text = '[2,"u1","DataTransfer",{"vendorId":"caf\\u00e9 \\"q\\" \\\\ \\/","data":"\u00e9\u4e2d"}]'
+    event = only(conn.receive_text(text, NOW), "CallReceived")
+    assert event.request.vendor_id == 'caf\u00e9 "q" \\ /'
+    assert event.request.data == "\u00e9\u4e2d"
+
+
+def test_numbers_in_every_valid_json_spelling():
+    conn = central_system()
+    for number in (
+        "0",
+        "-0",
+        "7",
+        "-12",
+        "10",
+        "1.5",
+        "1e2",
+        "1E+2",
+        "-1.25e-3",
+        "0.0",
+    ):
+        conn = central_system()
+        text = (
+            '[2,"n","StatusNotification",{"connectorId":%s,"errorCode":"NoError","status":"Available"}]'
+            % number
+        )
+        event = only(conn.receive_text(text, NOW))
+        # connectorId is an integer: only integer spellings pass validation
+        if number in ("0", "-0", "7", "10"):
+            assert event.kind == "CallReceived", (number, event)
+        else:
+            assert event.kind == "FrameRejected", (number, event)
+            assert event.error.code in (
+                "TypeConstraintViolation",
+                "PropertyConstraintViolation",
+            )
+
+
+def test_nesting_deeper_than_the_limit_is_formation_violation():
+    depth = 40
+    text = '[2,"deep","DataTransfer",' + "[" * depth + "]" * depth + "]"
+    conn, event = _reject(text)
+    assert event.error.code == FV
+    assert "nesting" in event.error.description
+    assert event.answer_id == "deep"
+
+
+def test_nesting_at_the_limit_reaches_validation():
+    # 1 (frame) + 1 (payload) + 30 = 32 levels: parsed, then refused by
+    # the schema, not by the frame checks.
+    text = '[2,"ok","DataTransfer",{"vendorId":"v","data":' + "[" * 30 + "]" * 30 + "}]"
+    conn, event = _reject(text)
+    assert event.error.code == "TypeConstraintViolation", event
+
+
+def test_configurable_depth():
+    text = '[2,"d","DataTransfer",{"vendorId":"v","data":[[1]]}]'
+    conn, event = _reject(text, max_depth=3)
+    assert event.error.code == FV
+    conn, event = _reject(text, max_depth=4)
+    assert event.error.code == "TypeConstraintViolation"
+
+
+def test_very_deep_nesting_cannot_exhaust_the_stack():
+    for opener in ("[", '{"a":'):
+        depth = 10000
+        text = '[2,"abyss","DataTransfer",' + opener * depth
+        conn, event = _reject(text)
+        assert event.error.code == FV
+        assert event.answer_id == "abyss"
+
+
+def test_oversized_frame_is_generic_error_with_recovered_id():
+    data = "a" * 70000
+    text = '[2,"big","DataTransfer",{"vendorId":"v","data":"' + data + '"}]'
+    conn, event = _reject(text)
+    assert event.error.code == "GenericError"
+    assert "65536" in event.error.description
+    assert event.answer_id == "big"
+    frames = sent(conn)
+    assert frames[0][1] == "big"
+
+
+def test_oversized_junk_is_answered_with_placeholder():
+    conn, event = _reject("x" * 70000)
+    assert event.error.code == "GenericError"
+    assert event.answer_id == "-1"
+
+
+def test_oversized_response_is_not_answered():
+    text = '[3,"r",{"data":"' + "a" * 70000 + '"}]'
+    conn, event = _reject(text)
+    assert event.error.code == "GenericError"
+    assert not event.answered
+
+
+def test_configurable_frame_size():
+    text = '[2,"s","Heartbeat",{}]'
+    conn, event = _reject(text, max_frame_size=len(text) - 1)
+    assert event.error.code == "GenericError"
+    conn = central_system(max_frame_size=len(text))
+    assert only(conn.receive_text(text, NOW)).kind == "CallReceived"
+
+
+def test_bytes_input_is_utf8():
+    conn = central_system()
+    text = '[2,"b1","DataTransfer",{"vendorId":"caf\u00e9"}]'
+    event = only(conn.receive_text(text.encode("utf-8"), NOW), "CallReceived")
+    assert event.request.vendor_id == "caf\u00e9"
+    event = only(conn.receive_text(bytearray(b'[2,"b2","Heartbeat",{}]'), NOW))
+    assert event.kind == "CallReceived"
+
+
+def test_invalid_utf8_bytes_are_formation_violation():
+    for data in (
+        b"\xff",
+        b"\xfe\xff[]",
+        b'[2,"b","DataTransfer",{"vendorId":"\xc3"}]',
+        b"\xc3\x28",
+    ):
+        conn, event = _reject(data)
+        assert event.error.code == FV, data
+        assert "UTF-8" in event.error.description
+        assert event.answer_id == "-1"
+
+
+def test_other_input_types_are_usage_errors():
+    conn = central_system()
+    for value in (None, 5, ["[2]"], {"a": 1}):
+        raises(errors.UsageError, conn.receive_text, value, NOW)
+
+
+def test_emitted_frames_round_trip_through_the_parser():
+    call = framing.parse(framing.call_text("i1", "Heartbeat", {}))
+    assert (
+        call.message_type == 2 and call.unique_id == "i1" and call.action == "Heartbeat"
+    )
+    result = framing.parse(framing.result_text("i1", {"a": [1, 2]}))
+    assert result.message_type == 3 and result.payload == {"a": [1, 2]}
+    error = framing.parse(framing.error_text("i1", "GenericError", "d", {"k": "v"}))
+    assert error.message_type == 4
+    assert (error.code, error.description, error.details) == (
+        "GenericError",
+        "d",
+        {"k": "v"},
+    )
+
+
+def test_peek_reads_only_a_plain_prefix():
+    assert framing.peek('[2,"abc",') == (2, "abc")
+    assert framing.peek(' [ 3 , "r" ') == (3, "r")
+    assert framing.peek('[2,"a\\"b",') == (2, None)
+    assert framing.peek("[2,5,") == (2, None)
+    assert framing.peek("{") == (None, None)
+    assert framing.peek("[x") == (None, None)
+    assert framing.peek('[2,"' + ID37 + '"') == (2, None)
