@@ -88,3 +88,7 @@ class CPythonFlavour:
 
 
 FLAVOURS = (CPythonFlavour,)
+
+from .flavour_micropython import MicroPythonFlavour  # noqa: E402
+
+FLAVOURS = FLAVOURS + (MicroPythonFlavour,)
