@@ -184,3 +184,24 @@ def payloads(action, direction):
         root = message_schema(action, direction)
         _PAYLOADS[key] = StrategyBuilder(root).for_node(root)
     return _PAYLOADS[key]
+
+
+def full_payload(root, node=None):
+    """One valid payload with every optional field present and two items per
+    unbounded array: the widest set of sites for the exhaustive mutation sweep."""
+    node = resolve(root, root if node is None else node)
+    kind = node["type"]
+    if kind == "object":
+        return {name: full_payload(root, child) for name, child in node.get("properties", {}).items()}
+    if kind == "array":
+        return [full_payload(root, node["items"]) for _ in range(max(2, node.get("minItems", 0)))]
+    if "enum" in node:
+        return node["enum"][-1]
+    if kind == "string":
+        fmt = node.get("format")
+        if fmt == "date-time":
+            return "2024-02-29T23:59:59.5+05:30"
+        if fmt == "uri":
+            return "ftp://diagnostics.example.com/upload"
+        return "Zürich"[: node.get("maxLength", 6)]
+    return {"integer": 3, "number": 16.5, "boolean": True}[kind]

@@ -89,3 +89,15 @@ def get_at(payload, parts):
     for part in parts:
         payload = payload[part]
     return payload
+
+
+def parse_path(path):
+    """The inverse of format_path for keys without '.' or '[': "a[0].b" -> ("a", 0, "b")."""
+    parts = []
+    for chunk in path.split(".") if path else ():
+        name, _, rest = chunk.partition("[")
+        if name:
+            parts.append(name)
+        for index in filter(None, rest.replace("]", "").split("[")) if rest else ():
+            parts.append(int(index))
+    return tuple(parts)
