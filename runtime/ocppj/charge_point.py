@@ -24,7 +24,7 @@ except ImportError:
     time = None
 
 from . import errors
-from .core import BIDIRECTIONAL_ACTIONS, CENTRAL_SYSTEM, CHARGE_POINT, Connection
+from .core import CENTRAL_SYSTEM, CHARGE_POINT, Connection, is_bidirectional
 from .routing import Router
 from .validation import Validation, as_validation
 
@@ -61,7 +61,7 @@ def infer_role(protocol, actions):
     """The role of an end that handles ``actions``, or None if ambiguous."""
     roles = {}
     for action in actions:
-        if action in BIDIRECTIONAL_ACTIONS or action not in protocol.ACTIONS:
+        if action not in protocol.ACTIONS or is_bidirectional(protocol, action):
             continue
         initiator = protocol.ACTIONS[action][0]
         if initiator == CHARGE_POINT:

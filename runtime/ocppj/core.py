@@ -31,8 +31,8 @@ Rules it enforces:
   which is fine here).
 * Unknown action: NotImplemented. An action only our own role initiates
   (a CentralSystem receiving Reset): NotSupported. DataTransfer goes both
-  ways (1.6 sections 4.3 and 5.6). With ``role=None`` direction is not
-  checked.
+  ways (1.6 sections 4.3 and 5.6; initiator "Both" in ACTIONS). With
+  ``role=None`` direction is not checked.
 * The number of CALLs we received and not answered yet is bounded
   (``incoming_limit``); beyond it GenericError. OCPP-J 4.1.1 says a peer
   keeps one outstanding, so the default leaves room for lax peers only.
@@ -52,7 +52,10 @@ CHARGE_POINT = "ChargePoint"
 CENTRAL_SYSTEM = "CentralSystem"
 ROLES = (CHARGE_POINT, CENTRAL_SYSTEM)
 
-# Actions either side may initiate in 1.6; ACTIONS lists a single initiator.
+# Initiator of an action either side may send (DataTransfer, 1.6 sections
+# 4.3 and 5.6). A protocol that names one initiator for DataTransfer is
+# read the same way, hence the list.
+BOTH = "Both"
 BIDIRECTIONAL_ACTIONS = ("DataTransfer",)
 
 DEFAULT_RESPONSE_TIMEOUT = 30
@@ -269,7 +272,7 @@ class Connection:
         return (
             self.role is None
             or initiator == self.role
-            or action in BIDIRECTIONAL_ACTIONS
+            or is_bidirectional(self.protocol, action)
         )
 
     def _may_receive(self, action):
@@ -277,7 +280,7 @@ class Connection:
         return (
             self.role is None
             or initiator != self.role
-            or action in BIDIRECTIONAL_ACTIONS
+            or is_bidirectional(self.protocol, action)
         )
 
     # ----------------------------------------------------------- answers
@@ -516,6 +519,10 @@ class Connection:
     def _check_open(self):
         if self._closed:
             raise errors.SessionClosedError("the connection is closed")
+
+
+def is_bidirectional(protocol, action):
+    return action in BIDIRECTIONAL_ACTIONS or protocol.ACTIONS[action][0] == BOTH
 
 
 def _peer_of(role):

@@ -12,3 +12,11 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 for path in (os.path.join(ROOT, "runtime"), HERE):
     if path not in sys.path:
         sys.path.insert(0, path)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    frames = getattr(config, "ocppj_fuzz_frames", None)
+    if frames is not None:
+        terminalreporter.write_line(
+            "ocppj fuzz: %d frames fed to receive_text without an exception" % frames
+        )

@@ -12,7 +12,7 @@ SUBPROTOCOL = "ocpp1.6"
 ACTIONS = {
     "Authorize": ("ChargePoint", "Core"),
     "BootNotification": ("ChargePoint", "Core"),
-    "DataTransfer": ("ChargePoint", "Core"),
+    "DataTransfer": ("Both", "Core"),
     "Heartbeat": ("ChargePoint", "Core"),
     "RemoteStartTransaction": ("CentralSystem", "Core"),
     "Reset": ("CentralSystem", "Core"),

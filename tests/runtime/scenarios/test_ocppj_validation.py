@@ -276,3 +276,24 @@ def test_bad_constructor_arguments_are_usage_errors():
     raises(errors.UsageError, Connection, P, "ChargePoint", validation="yes")
     raises(errors.UsageError, Connection, P, "ChargePoint", queue_limit=-1)
     raises(errors.UsageError, Connection, P, "ChargePoint", response_timeout=0)
+
+
+class _SingleInitiatorProtocol:
+    """fake_protocol, but naming one initiator for DataTransfer, as the
+    architecture's table allows."""
+
+    def __getattr__(self, name):
+        return getattr(P, name)
+
+
+def test_data_transfer_goes_both_ways_with_a_single_named_initiator():
+    from ocppj.core import Connection
+
+    protocol = _SingleInitiatorProtocol()
+    actions = dict(P.ACTIONS)
+    actions["DataTransfer"] = ("ChargePoint", "Core")
+    protocol.ACTIONS = actions
+    cs = Connection(protocol, "CentralSystem")
+    cp = Connection(protocol, "ChargePoint")
+    cs.send_call(P.DataTransferRequest(vendor_id="acme"), NOW)
+    assert kinds(deliver(cs, cp)) == ["CallReceived"]

@@ -1,0 +1,259 @@
+"""asyncio ChargePoint, compatible with mobilityhouse ``ocpp.ChargePoint``
+(CPython only).
+
+    class MyChargePoint(ChargePoint):
+        @on("BootNotification")
+        async def on_boot(self, charge_point_vendor, charge_point_model, **kw):
+            return call_result.BootNotification(...)
+
+    cp = MyChargePoint("CP-1", websocket, protocol=protocol)
+    await cp.start()                      # until the connection closes
+    response = await cp.call(call.Reset(type="Soft"))
+
+``connection`` needs ``async recv() -> str`` and ``async send(str)``; a
+``websockets`` connection fits. All protocol logic is the sans-IO core
+(``ocppj.core``) and the shared facade (``ocppj.charge_point``); this
+module only awaits.
+
+Tasks and bounds: ``start`` reads messages one by one and feeds them to the
+core in arrival order. A CALL's handler runs in its own task so a handler
+may itself ``await self.call(...)`` without blocking the reader that must
+deliver the answer; the core caps how many peer CALLs are unanswered at
+once (``incoming_limit``), which caps those tasks. Our CALLs wait in the
+core's bounded queue (``queue_limit``; QueueFullError beyond). One timer
+task sleeps until ``next_deadline()``. Frames go out in the order the core
+produced them, under one lock.
+"""
+
+import asyncio
+import inspect
+import logging
+import time
+
+from .. import charge_point as base
+from .. import errors
+
+_LOG = logging.getLogger("ocppj")
+
+
+class CallTimeoutError(errors.CallTimeoutError, asyncio.TimeoutError):
+    """No answer in time; also an ``asyncio.TimeoutError`` as mobilityhouse
+    callers expect."""
+
+    def __init__(self, unique_id, action, timeout=None):
+        errors.CallTimeoutError.__init__(self, unique_id, action, timeout)
+
+
+class ChargePoint(base.ChargePoint):
+    def __init__(self, id, connection, response_timeout=30, protocol=None, **options):
+        super().__init__(
+            id,
+            connection,
+            response_timeout=response_timeout,
+            protocol=protocol,
+            **options,
+        )
+        # mobilityhouse lets tests make ids predictable by replacing this.
+        self._unique_id_generator = None
+        self._waiters = {}  # our CALL id -> Future, at most queue_limit + 1
+        self._handler_tasks = set()
+        self._after_tasks = set()
+        # created on first use: before Python 3.10 these bind to the loop
+        # current at construction
+        self._send_lock = None
+        self._wake = None
+        self._timer_task = None
+
+    # ------------------------------------------------------------- hooks
+
+    def _now(self):
+        return time.monotonic()
+
+    def _report(self, message, problem=None):
+        if problem is not None:
+            _LOG.warning("%s: %s: %r", self.id, message, problem)
+        else:
+            _LOG.warning("%s: %s", self.id, message)
+
+    def _on_event(self, event):
+        if event.kind in _FINISHING:
+            waiter = self._waiters.pop(event.unique_id, None)
+            if waiter is not None:
+                if not waiter.done():
+                    waiter.set_result(event)
+                return
+        super()._on_event(event)
+
+    # ------------------------------------------------------------- pump
+
+    async def start(self):
+        """Read and route messages until ``connection.recv()`` raises (the
+        connection closed); then the pending CALLs fail with
+        CallCancelledError and the exception propagates."""
+        self._ensure_timer()
+        try:
+            while True:
+                text = await self._connection.recv()
+                await self._route(text, spawn=True)
+        finally:
+            self.close()
+
+    async def route_message(self, text):
+        """Route one message and wait until its handler (if any) answered."""
+        await self._route(text, spawn=False)
+
+    async def _route(self, text, spawn):
+        events = self._session.receive_text(text, self._now())
+        served = []
+        for event in events:
+            if event.kind == "CallReceived":
+                if spawn:
+                    task = asyncio.ensure_future(self._serve_async(event))
+                    self._handler_tasks.add(task)
+                    task.add_done_callback(self._handler_tasks.discard)
+                else:
+                    served.append(event)
+            else:
+                self._on_event(event)
+        await self._flush_async()
+        self._rearm()
+        for event in served:
+            await self._serve_async(event)
+
+    async def _serve_async(self, event):
+        handler, kwargs = self._router.prepare(event)
+        result = None
+        failure = None
+        try:
+            result = handler(**kwargs)
+            if inspect.isawaitable(result):
+                result = await result
+        except Exception as exc:
+            failure = exc
+        done = self._router.complete(event, result=result, exc=failure)
+        if done.problem is not None:
+            self._report(
+                "handler for %s %s" % (event.action, event.unique_id), done.problem
+            )
+        await self._flush_async()
+        self._rearm()
+        for after, after_kwargs in done.afters:
+            try:
+                outcome = after(**after_kwargs)
+            except Exception as exc:
+                self._report("@after for %s" % event.action, exc)
+                continue
+            if inspect.isawaitable(outcome):
+                # A task, so an @after hook may await call() without
+                # holding up whoever is routing.
+                task = asyncio.ensure_future(self._run_after(event, outcome))
+                self._after_tasks.add(task)
+                task.add_done_callback(self._after_tasks.discard)
+
+    async def _run_after(self, event, awaitable):
+        try:
+            await awaitable
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._report("@after for %s" % event.action, exc)
+
+    async def _flush_async(self):
+        if self._send_lock is None:
+            self._send_lock = asyncio.Lock()
+        async with self._send_lock:
+            # drained inside the lock: frames leave in the core's order
+            for frame in self._session.data_to_send():
+                await self._connection.send(frame)
+
+    # ------------------------------------------------------------- timer
+
+    def _ensure_timer(self):
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        if self._timer_task is None or self._timer_task.done():
+            if not self._session.closed:
+                self._timer_task = asyncio.ensure_future(self._run_timer())
+
+    def _rearm(self):
+        self._ensure_timer()
+        self._wake.set()
+
+    async def _run_timer(self):
+        while not self._session.closed:
+            self._wake.clear()
+            deadline = self._session.next_deadline()
+            if deadline is None:
+                await self._wake.wait()
+            else:
+                delay = deadline - self._now()
+                if delay > 0:
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), delay)
+                    except asyncio.TimeoutError:
+                        pass
+            for event in self._session.handle_timer(self._now()):
+                self._on_event(event)
+            try:
+                await self._flush_async()
+            except Exception as exc:
+                # a queued CALL promoted after a timeout could not be sent;
+                # its own timeout will report it to its caller
+                self._report("sending after a timeout failed", exc)
+
+    # ------------------------------------------------------------- calls
+
+    async def call(
+        self, payload, suppress=True, unique_id=None, skip_schema_validation=False
+    ):
+        """Send a CALL and return the typed response.
+
+        A CALLERROR answer returns None when ``suppress`` (mobilityhouse's
+        default), else raises its OCPPError subclass. An answer that breaks
+        the schema or the frame rules raises its OCPPError either way. No
+        answer within ``response_timeout`` (counted from this call, time
+        spent queued behind another CALL included) raises CallTimeoutError,
+        an ``asyncio.TimeoutError``. Misuse (wrong payload type, invalid
+        payload, full queue, closed) raises a UsageError before anything is
+        sent.
+        """
+        if unique_id is None and self._unique_id_generator is not None:
+            unique_id = str(self._unique_id_generator())
+        call_id = self._session.send_call(
+            payload,
+            self._now(),
+            unique_id=unique_id,
+            validate=not skip_schema_validation,
+        )
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters[call_id] = waiter
+        try:
+            self._rearm()
+            await self._flush_async()
+            event = await waiter
+        finally:
+            self._waiters.pop(call_id, None)
+        if event.kind == "CallTimedOut":
+            raise CallTimeoutError(event.unique_id, event.action, event.timeout)
+        return self.outcome(event, suppress)
+
+    def close(self):
+        """End the session: CALLs still waiting fail with
+        CallCancelledError; handler and timer tasks are cancelled."""
+        super().close()
+        for waiter in list(self._waiters.values()):
+            if not waiter.done():
+                waiter.cancel()
+        if self._timer_task is not None:
+            self._timer_task.cancel()
+        for task in list(self._handler_tasks) + list(self._after_tasks):
+            task.cancel()
+
+
+_FINISHING = (
+    "ResultReceived",
+    "CallErrorReceived",
+    "ResultRejected",
+    "CallTimedOut",
+    "CallCancelled",
+)

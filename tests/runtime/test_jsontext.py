@@ -1,0 +1,98 @@
+"""jsontext.check judges text exactly like CPython's (strict) json module,
+except for NaN/Infinity, which CPython accepts and JSON does not. This is
+what lets MicroPython, whose parser is lax, reject the same frames."""
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ocppj import jsontext
+
+DEEP = 10**6  # depth is tested elsewhere; here only syntax matters
+
+NEAR_JSON = st.text(
+    alphabet=st.sampled_from(
+        list('[]{}",:0123456789.eE+- \t\n\r\\/truefalsn') + ["\u00e9", "\x01", "u"]
+    ),
+    max_size=40,
+)
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=15,
+)
+
+
+def _cpython_accepts(text):
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return "NaN" not in text and "Infinity" not in text
+
+
+def _scan_accepts(text):
+    return jsontext.check(text.encode("utf-8", "surrogatepass"), DEEP) is None
+
+
+@settings(max_examples=2000)
+@given(NEAR_JSON)
+def test_near_json_text_is_judged_like_cpython(text):
+    if "NaN" in text or "Infinity" in text:
+        return
+    assert _scan_accepts(text) == _cpython_accepts(text), text
+
+
+@settings(max_examples=500)
+@given(json_values, st.sampled_from([None, 0, 2, 4]))
+def test_serialised_json_is_accepted(value, indent):
+    assert _scan_accepts(json.dumps(value, indent=indent, ensure_ascii=False))
+    assert _scan_accepts(json.dumps(value))
+
+
+@settings(max_examples=1000)
+@given(
+    json_values,
+    st.integers(0, 10**6),
+    st.sampled_from(list('[]{}",:0.e- \\x')),
+    st.booleans(),
+)
+def test_one_character_edits_are_judged_like_cpython(value, position, char, insert):
+    text = json.dumps(value)
+    cut = position % (len(text) + 1)
+    if insert:
+        edited = text[:cut] + char + text[cut:]
+    else:
+        edited = text[:cut] + text[cut + 1 :]
+    if "NaN" in edited or "Infinity" in edited:
+        return
+    assert _scan_accepts(edited) == _cpython_accepts(edited), edited
+
+
+def test_depth_is_counted_in_containers():
+    assert jsontext.check(b"[[[]]]", 3) is None
+    assert "deeper" in jsontext.check(b"[[[[]]]]", 3)
+    assert jsontext.check(b'{"a":{"b":[1]}}', 3) is None
+    assert "deeper" in jsontext.check(b'{"a":{"b":[[1]]}}', 3)
+    # brackets inside strings do not count
+    assert jsontext.check(b'["[[[[[[[["]', 1) is None
+
+
+def test_non_json_constants_are_refused():
+    for text in (b"NaN", b"[Infinity]", b"[-Infinity]", b"[nan]", b"[None]", b"[True]"):
+        assert jsontext.check(text, 10) is not None, text
+
+
+def test_needs_scan_is_cheap_for_plain_frames_on_cpython():
+    if jsontext.PARSER_IS_LENIENT:
+        return
+    assert not jsontext.needs_scan('[2,"a","Heartbeat",{}]', 32)
+    assert jsontext.needs_scan("[" * 33, 32)
+    assert jsontext.needs_scan('[2,"a","X",{"v":NaN}]', 32)
