@@ -1,0 +1,666 @@
+"""An OCPP-J 1.6 central system over asyncio ``websockets`` (CPython only).
+
+    from ocpp16 import protocol, call_result
+    from ocppj.aio.charge_point import ChargePoint
+    from ocppj.aio.server import CentralSystem
+    from ocppj.routing import on
+
+    class MyChargePoint(ChargePoint):          # one object per connection
+        @on("BootNotification")
+        async def boot(self, **fields):
+            return call_result.BootNotification(
+                status="Accepted", current_time=now_iso(), interval=300)
+
+    async with CentralSystem(MyChargePoint, protocol=protocol, port=9000) as cs:
+        response = await cs.call("CP-1", call.Reset(type="Soft"))
+
+Handshake (all decided before the upgrade, with an HTTP status and a
+plain-text body that says why):
+
+* the charge point identity is the last segment of the URL path,
+  percent-decoded (OCPP-J 1.6 3.1.1); with ``path_prefix`` the rest of the
+  path must equal it. No identity or a wrong prefix: 404. Not UTF-8 after
+  decoding or longer than ``MAX_IDENTITY_LENGTH``: 400. ``identity_check``
+  answering False: 404 (OCPP-J 3.2, unknown charge point).
+* subprotocol: the client's first offer among ``subprotocols`` is selected
+  (``ocpp1.6``). No Sec-WebSocket-Protocol, or only unsupported ones: 400
+  naming what was offered and what is spoken. OCPP-J 3.2 literally asks to
+  complete the handshake without a subprotocol and then close; pass
+  ``subprotocol_mismatch="close"`` for that (closed with 1002).
+* security profile (see ``ocppj.aio.security``): 1 and 2 need HTTP Basic
+  with username == identity and a password ``authenticator(identity,
+  password_bytes)`` accepts, else 401 with ``WWW-Authenticate``; 2 and 3
+  need ``ssl_context``; 3 needs a client certificate (the TLS context
+  requires and verifies it) that ``certificate_binding(identity, subject)``
+  accepts, else 403.
+* an identity that is already connected: ``on_duplicate="replace"``
+  (default) closes the old connection (1000, "replaced by a new
+  connection") before the new one is served; ``"refuse"`` answers 409.
+
+Per connection ``charge_point_factory(identity, link)`` makes the object
+whose ``@on`` methods or overridden ``ocpp16.handlers`` stubs answer the
+charge point's CALLs; it must be an ``ocppj.aio.charge_point.ChargePoint``.
+A ChargePoint subclass can be passed as the factory: it is called as
+``cls(identity, link, protocol=protocol, **charge_point_options)``.
+``link`` (``ocppj.aio.link.WebSocketLink``) tells identity, subprotocol,
+remote address, peer certificate, close code.
+
+Hooks ``on_connect(charge_point, link)`` and ``on_disconnect(charge_point,
+link)`` (sync or async; constructor arguments or methods of a subclass)
+run after the upgrade and after the connection ended; an exception in a
+hook is logged and the connection goes on (connect) or is already over.
+
+Liveness: WebSocket pings every ``ping_interval`` s, the connection is
+dropped when a pong does not come within ``ping_timeout`` s (``websockets``
+keepalive, close code 1011). On top, ``idle_timeout`` closes (1000, "idle
+timeout") a connection that sent no message for that long: a number of
+seconds, or ``"heartbeat"`` for ``idle_heartbeats`` times the heartbeat
+interval plus ``idle_grace``. The interval is the one this central system
+gave the charge point: read from its own BootNotification.conf and
+accepted ChangeConfiguration(HeartbeatInterval), else ``heartbeat_interval``.
+The default is None: OCPP-J 5.3 lets a charge point rely on WebSocket pings
+instead of Heartbeat, so dropping quiet connections is opt-in.
+
+``await cs.call(identity, payload, suppress=True)`` sends a CALL to a
+connected charge point and returns the typed response (see
+``ChargePoint.call``); ``NotConnectedError`` when it is not connected.
+
+``await cs.close()``: stops accepting, closes every connection with 1001
+(going away); CALLs still waiting for an answer fail with
+``CallCancelledError``; returns when every connection handler is done.
+"""
+
+import asyncio
+import http
+import inspect
+import json
+import logging
+import urllib.parse
+
+from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosed
+
+from ..errors import UsageError
+from . import security
+from .charge_point import ChargePoint
+from .link import NotConnectedError, WebSocketLink
+
+__all__ = ["CentralSystem", "NotConnectedError", "MAX_IDENTITY_LENGTH"]
+
+# OCPP 1.6 sets no limit on the identity; 2.0.1 uses 48 characters. 255
+# keeps every real identity and bounds what a client can make us store.
+MAX_IDENTITY_LENGTH = 255
+
+DUPLICATE_POLICIES = ("replace", "refuse")
+
+_LOG = logging.getLogger("ocppj.server")
+
+
+class _Handshake:
+    __slots__ = ("identity", "path", "peer_certificate")
+
+    def __init__(self, identity, path, peer_certificate):
+        self.identity = identity
+        self.path = path
+        self.peer_certificate = peer_certificate
+
+
+class _Refusal(Exception):
+    def __init__(self, status, text, headers=None):
+        super().__init__(text)
+        self.status = status
+        self.text = text
+        self.headers = headers or {}
+
+
+class _Session:
+    def __init__(self, charge_point, link):
+        self.charge_point = charge_point
+        self.link = link
+        self.done = asyncio.Event()
+
+
+class _ServerLink(WebSocketLink):
+    """Learns the heartbeat interval from the BootNotification.conf this
+    central system sends (only those frames are parsed)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._boot_ids = []
+
+    async def recv(self):
+        message = await super().recv()
+        if "BootNotification" in message if isinstance(message, str) else False:
+            frame = _loads(message)
+            if (
+                isinstance(frame, list)
+                and len(frame) == 4
+                and frame[0] == 2
+                and frame[2] == "BootNotification"
+                and isinstance(frame[1], str)
+                and len(self._boot_ids) < 4
+            ):
+                self._boot_ids.append(frame[1])
+        return message
+
+    async def send(self, text):
+        await super().send(text)
+        if self._boot_ids and text.startswith("[3,"):
+            frame = _loads(text)
+            if (
+                isinstance(frame, list)
+                and len(frame) == 3
+                and frame[1] in self._boot_ids
+            ):
+                self._boot_ids.remove(frame[1])
+                payload = frame[2]
+                interval = (
+                    payload.get("interval") if isinstance(payload, dict) else None
+                )
+                if payload.get("status") == "Accepted" and isinstance(interval, int):
+                    self.heartbeat_interval = interval
+
+
+def _loads(text):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+async def _maybe_await(value):
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+def identity_from_path(path, path_prefix=None):
+    """The charge point identity in a request path (query dropped), or
+    raise ``ValueError`` with the reason; ``LookupError`` when the path has
+    no identity or does not start with ``path_prefix``."""
+    path = path.split("?", 1)[0]
+    if path_prefix is not None:
+        prefix = "/" + path_prefix.strip("/")
+        if prefix == "/":
+            prefix = ""
+        if not path.startswith(prefix + "/"):
+            raise LookupError(
+                "the OCPP-J endpoint is %s/<charge point identity>" % prefix
+            )
+        rest = path[len(prefix) + 1 :]
+        if "/" in rest:
+            raise LookupError(
+                "the OCPP-J endpoint is %s/<charge point identity>" % prefix
+            )
+        segment = rest
+    else:
+        segment = path.rsplit("/", 1)[-1]
+    if not segment:
+        raise LookupError("no charge point identity at the end of the URL path")
+    try:
+        identity = urllib.parse.unquote(segment, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise ValueError("the percent-decoded charge point identity is not UTF-8")
+    if len(identity) > MAX_IDENTITY_LENGTH:
+        raise ValueError(
+            "charge point identity longer than %d characters" % MAX_IDENTITY_LENGTH
+        )
+    return identity
+
+
+def _offered_subprotocols(headers):
+    offered = []
+    for value in headers.get_all("Sec-WebSocket-Protocol"):
+        for item in value.split(","):
+            item = item.strip()
+            if item:
+                offered.append(item)
+    return offered
+
+
+class CentralSystem:
+    def __init__(
+        self,
+        charge_point_factory=ChargePoint,
+        *,
+        protocol,
+        host="127.0.0.1",
+        port=0,
+        path_prefix=None,
+        security_profile=0,
+        ssl_context=None,
+        authenticator=None,
+        certificate_binding=None,
+        identity_check=None,
+        on_duplicate="replace",
+        on_connect=None,
+        on_disconnect=None,
+        subprotocols=None,
+        subprotocol_mismatch="http",
+        ping_interval=20,
+        ping_timeout=20,
+        idle_timeout=None,
+        idle_heartbeats=2,
+        idle_grace=30,
+        heartbeat_interval=None,
+        open_timeout=10,
+        close_timeout=10,
+        max_message_size=2**20,
+        compression=None,
+        **charge_point_options,
+    ):
+        self.protocol = protocol
+        self.host = host
+        self.port = port
+        self.path_prefix = path_prefix
+        self.security_profile = security.check_profile(security_profile)
+        if security.uses_tls(security_profile) and ssl_context is None:
+            raise UsageError(
+                "security profile %d needs an ssl_context" % security_profile
+            )
+        if not security.uses_tls(security_profile) and ssl_context is not None:
+            raise UsageError(
+                "security profile %d is without TLS; profiles 2 and 3 use TLS"
+                % security_profile
+            )
+        if security.uses_basic_auth(security_profile) and authenticator is None:
+            raise UsageError(
+                "security profile %d needs an authenticator(identity, password)"
+                % security_profile
+            )
+        if on_duplicate not in DUPLICATE_POLICIES:
+            raise UsageError(
+                "on_duplicate is 'replace' or 'refuse', not %r" % (on_duplicate,)
+            )
+        if subprotocol_mismatch not in ("http", "close"):
+            raise UsageError("subprotocol_mismatch is 'http' or 'close'")
+        if idle_timeout is not None and idle_timeout != "heartbeat":
+            if not isinstance(idle_timeout, (int, float)) or idle_timeout <= 0:
+                raise UsageError(
+                    "idle_timeout is None, 'heartbeat' or a positive number"
+                )
+        self.ssl_context = ssl_context
+        self.authenticator = authenticator
+        if certificate_binding is None:
+            certificate_binding = security.common_name_binding()
+        self.certificate_binding = certificate_binding
+        self.identity_check = identity_check
+        self.on_duplicate = on_duplicate
+        self._on_connect = on_connect
+        self._on_disconnect = on_disconnect
+        if subprotocols is None:
+            subprotocols = (protocol.SUBPROTOCOL,)
+        self.subprotocols = tuple(subprotocols)
+        self.subprotocol_mismatch = subprotocol_mismatch
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.idle_timeout = idle_timeout
+        self.idle_heartbeats = idle_heartbeats
+        self.idle_grace = idle_grace
+        self.heartbeat_interval = heartbeat_interval
+        self.open_timeout = open_timeout
+        self.close_timeout = close_timeout
+        self.max_message_size = max_message_size
+        self.compression = compression
+        self.charge_point_factory = charge_point_factory
+        self.charge_point_options = charge_point_options
+        self._sessions = {}
+        self._server = None
+        self._closing = False
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self):
+        """Start listening; returns self. ``port=0`` picks a free port,
+        readable from ``self.port`` afterwards."""
+        if self._server is not None:
+            raise UsageError("the central system is already started")
+        self._server = await serve(
+            self._handle,
+            self.host,
+            self.port,
+            subprotocols=list(self.subprotocols),
+            select_subprotocol=self._select_subprotocol,
+            process_request=self._process_request,
+            compression=self.compression,
+            open_timeout=self.open_timeout,
+            ping_interval=self.ping_interval,
+            ping_timeout=self.ping_timeout,
+            close_timeout=self.close_timeout,
+            max_size=self.max_message_size,
+            ssl=self.ssl_context,
+            server_header=None,
+        )
+        sockets = self._server.sockets
+        if sockets:
+            self.port = sockets[0].getsockname()[1]
+        return self
+
+    async def __aenter__(self):
+        return await self.start()
+
+    async def __aexit__(self, *exc_info):
+        await self.close()
+
+    async def serve_forever(self):
+        if self._server is None:
+            await self.start()
+        try:
+            await self._server.wait_closed()
+        except asyncio.CancelledError:
+            await self.close()
+            raise
+
+    async def close(self, code=1001, reason="central system shutting down"):
+        """Graceful shutdown (see module docstring). Idempotent."""
+        if self._server is None:
+            return
+        self._closing = True
+        self._server.close(close_connections=True, code=code, reason=reason)
+        await self._server.wait_closed()
+
+    def url(self, identity=None):
+        """The OCPP-J endpoint URL (with ``identity`` appended, encoded)."""
+        scheme = "wss" if self.ssl_context is not None else "ws"
+        base = "%s://%s:%d" % (scheme, self.host, self.port)
+        if self.path_prefix:
+            base += "/" + self.path_prefix.strip("/")
+        if identity is None:
+            return base
+        return base + "/" + urllib.parse.quote(identity, safe="")
+
+    # ------------------------------------------------------------ sessions
+
+    @property
+    def charge_points(self):
+        """``{identity: charge point object}`` of the open connections."""
+        return {identity: s.charge_point for identity, s in self._sessions.items()}
+
+    def is_connected(self, identity):
+        return identity in self._sessions
+
+    def link(self, identity):
+        session = self._sessions.get(identity)
+        if session is None:
+            raise NotConnectedError(
+                "charge point %r is not connected" % (identity,), identity
+            )
+        return session.link
+
+    async def call(self, identity, payload, suppress=True, unique_id=None):
+        """Send a CALL to the charge point ``identity``; returns what
+        ``ChargePoint.call`` returns. Raises NotConnectedError when it is
+        not connected; CallCancelledError when it disconnects before
+        answering; CallTimeoutError without an answer in time."""
+        session = self._sessions.get(identity)
+        if session is None:
+            raise NotConnectedError(
+                "charge point %r is not connected" % (identity,), identity
+            )
+        response = await session.charge_point.call(
+            payload, suppress=suppress, unique_id=unique_id
+        )
+        self._learn_interval(session.link, payload, response)
+        return response
+
+    def _learn_interval(self, link, payload, response):
+        if (
+            self.protocol.action_of(payload) != "ChangeConfiguration"
+            or response is None
+        ):
+            return
+        key = getattr(payload, "key", None)
+        status = getattr(response, "status", None)
+        status = getattr(status, "value", status)
+        if key == "HeartbeatInterval" and status == "Accepted":
+            try:
+                link.heartbeat_interval = int(payload.value)
+            except (TypeError, ValueError):
+                pass
+
+    # ------------------------------------------------------------ hooks
+
+    async def on_connect(self, charge_point, link):
+        """Called after the upgrade, before the first message is read."""
+        if self._on_connect is not None:
+            await _maybe_await(self._on_connect(charge_point, link))
+
+    async def on_disconnect(self, charge_point, link):
+        """Called once the connection is closed and pending CALLs failed."""
+        if self._on_disconnect is not None:
+            await _maybe_await(self._on_disconnect(charge_point, link))
+
+    # ------------------------------------------------------------ handshake
+
+    def _select_subprotocol(self, connection, offered):
+        for name in offered:
+            if name in self.subprotocols:
+                return name
+        # Only reached with subprotocol_mismatch="close": _process_request
+        # refused every other mismatch already.
+        return None
+
+    async def _process_request(self, connection, request):
+        try:
+            connection.ocppj_handshake = await self._check_request(connection, request)
+        except _Refusal as refusal:
+            _LOG.info("refused %s: %s %s", request.path, refusal.status, refusal.text)
+            response = connection.respond(refusal.status, refusal.text + "\n")
+            for name, value in refusal.headers.items():
+                response.headers[name] = value
+            return response
+        return None
+
+    async def _check_request(self, connection, request):
+        try:
+            identity = identity_from_path(request.path, self.path_prefix)
+        except LookupError as missing:
+            raise _Refusal(http.HTTPStatus.NOT_FOUND, str(missing))
+        except ValueError as bad:
+            raise _Refusal(http.HTTPStatus.BAD_REQUEST, str(bad))
+
+        if self.subprotocol_mismatch == "http":
+            offered = _offered_subprotocols(request.headers)
+            if not offered:
+                raise _Refusal(
+                    http.HTTPStatus.BAD_REQUEST,
+                    "no Sec-WebSocket-Protocol offered; this central system speaks %s"
+                    " (OCPP-J 1.6 section 3.1.2)" % ", ".join(self.subprotocols),
+                )
+            if not any(name in self.subprotocols for name in offered):
+                raise _Refusal(
+                    http.HTTPStatus.BAD_REQUEST,
+                    "unsupported subprotocol %s; this central system speaks %s"
+                    % (", ".join(offered), ", ".join(self.subprotocols)),
+                )
+
+        peer_certificate = None
+        profile = self.security_profile
+        if security.uses_basic_auth(profile):
+            await self._check_password(identity, request)
+        if profile == 3:
+            ssl_object = connection.transport.get_extra_info("ssl_object")
+            peer_certificate = (
+                ssl_object.getpeercert() if ssl_object is not None else None
+            )
+            if not peer_certificate:
+                raise _Refusal(
+                    http.HTTPStatus.FORBIDDEN, "a client certificate is required"
+                )
+            subject = security.certificate_subject(peer_certificate)
+            if not self.certificate_binding(identity, subject):
+                raise _Refusal(
+                    http.HTTPStatus.FORBIDDEN,
+                    "the client certificate does not belong to charge point %s"
+                    % identity,
+                )
+
+        if self.identity_check is not None:
+            if not await _maybe_await(self.identity_check(identity)):
+                raise _Refusal(
+                    http.HTTPStatus.NOT_FOUND, "unknown charge point %s" % identity
+                )
+
+        if self.on_duplicate == "refuse" and identity in self._sessions:
+            raise _Refusal(
+                http.HTTPStatus.CONFLICT,
+                "charge point %s is already connected" % identity,
+            )
+        return _Handshake(identity, request.path, peer_certificate)
+
+    async def _check_password(self, identity, request):
+        challenge = {"WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"'}
+        credentials = security.parse_basic_authorization(
+            request.headers.get("Authorization")
+        )
+        if credentials is None:
+            raise _Refusal(
+                http.HTTPStatus.UNAUTHORIZED,
+                "HTTP Basic credentials required (security profile %d)"
+                % self.security_profile,
+                challenge,
+            )
+        username, password = credentials
+        if username != identity:
+            raise _Refusal(
+                http.HTTPStatus.UNAUTHORIZED,
+                "the Basic username must be the charge point identity",
+                challenge,
+            )
+        try:
+            accepted = await _maybe_await(self.authenticator(identity, password))
+        except Exception:
+            _LOG.exception("authenticator failed for %s", identity)
+            raise _Refusal(
+                http.HTTPStatus.INTERNAL_SERVER_ERROR, "authentication failed"
+            )
+        if not accepted:
+            raise _Refusal(
+                http.HTTPStatus.UNAUTHORIZED,
+                "wrong password for %s" % identity,
+                challenge,
+            )
+
+    # ------------------------------------------------------------ connections
+
+    def _make_charge_point(self, identity, link):
+        factory = self.charge_point_factory
+        if isinstance(factory, type):
+            return factory(
+                identity, link, protocol=self.protocol, **self.charge_point_options
+            )
+        return factory(identity, link)
+
+    async def _handle(self, websocket):
+        handshake = getattr(websocket, "ocppj_handshake", None)
+        if handshake is None:
+            await websocket.close(1011, "handshake state missing")
+            return
+        if websocket.subprotocol is None:
+            await websocket.close(
+                1002,
+                "no common subprotocol; this central system speaks %s"
+                % ", ".join(self.subprotocols),
+            )
+            return
+        identity = handshake.identity
+        old = self._sessions.get(identity)
+        if old is not None:
+            if self.on_duplicate == "refuse":
+                await websocket.close(
+                    1008, "charge point %s is already connected" % identity
+                )
+                return
+            await self._replace(old)
+            # Another connection of the same identity may have won a race.
+            if identity in self._sessions:
+                await websocket.close(
+                    1008, "charge point %s is already connected" % identity
+                )
+                return
+        link = _ServerLink(
+            websocket,
+            identity,
+            self.security_profile,
+            handshake.path,
+            handshake.peer_certificate,
+        )
+        try:
+            charge_point = self._make_charge_point(identity, link)
+        except Exception:
+            _LOG.exception("charge point factory failed for %s", identity)
+            await websocket.close(1011, "internal error")
+            return
+        session = _Session(charge_point, link)
+        self._sessions[identity] = session
+        watchdog = None
+        try:
+            try:
+                await self.on_connect(charge_point, link)
+            except Exception:
+                _LOG.exception("on_connect hook failed for %s", identity)
+            if self.idle_timeout is not None:
+                watchdog = asyncio.create_task(self._watch_idle(link))
+            await self._read(charge_point, identity)
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+            if self._sessions.get(identity) is session:
+                del self._sessions[identity]
+            await _close_charge_point(charge_point)
+            if websocket.close_code is None:
+                await websocket.close(1000 if not self._closing else 1001)
+            try:
+                await self.on_disconnect(charge_point, link)
+            except Exception:
+                _LOG.exception("on_disconnect hook failed for %s", identity)
+            session.done.set()
+
+    async def _read(self, charge_point, identity):
+        try:
+            await charge_point.start()
+        except (ConnectionClosed, NotConnectedError):
+            pass
+        except Exception:
+            _LOG.exception("connection of %s ended by an error", identity)
+
+    async def _replace(self, old):
+        await old.link.close(1000, "replaced by a new connection")
+        try:
+            await asyncio.wait_for(old.done.wait(), self.close_timeout + 1)
+        except asyncio.TimeoutError:
+            _LOG.warning(
+                "old connection of %s did not finish in time", old.link.identity
+            )
+
+    def _idle_limit(self, link):
+        if self.idle_timeout == "heartbeat":
+            interval = link.heartbeat_interval or self.heartbeat_interval
+            if not interval or interval <= 0:
+                return None
+            return self.idle_heartbeats * interval + self.idle_grace
+        return self.idle_timeout
+
+    async def _watch_idle(self, link):
+        while True:
+            limit = self._idle_limit(link)
+            if limit is None:
+                await asyncio.sleep(max(self.idle_grace, 1))
+                continue
+            remaining = limit - link.idle_for()
+            if remaining <= 0:
+                _LOG.info("closing idle connection of %s", link.identity)
+                await link.close(1000, "idle timeout")
+                return
+            await asyncio.sleep(remaining)
+
+
+async def _close_charge_point(charge_point):
+    """Fail the CALLs still waiting for an answer (CallCancelledError)."""
+    close = getattr(charge_point, "close", None)
+    if close is None:
+        return
+    try:
+        await _maybe_await(close())
+    except Exception:
+        _LOG.exception("closing the charge point session failed")

@@ -1,0 +1,425 @@
+"""Central system sessions: server.call, duplicates, hooks, liveness,
+graceful shutdown."""
+
+import asyncio
+import base64
+import json
+import os
+import struct
+
+import pytest
+from websockets.exceptions import ConnectionClosed
+
+from ocpp16 import call, protocol
+from ocppj.aio.charge_point import ChargePoint
+from ocppj.aio.demo import answering_class
+from ocppj.aio.server import CentralSystem, NotConnectedError
+from ocppj.errors import CallCancelledError, CallTimeoutError
+from ocppj.routing import on
+
+from transport_support import (
+    HOST,
+    open_websocket,
+    recording_central_system,
+    run,
+    wait_for,
+)
+
+AnsweringChargePoint = answering_class(protocol, "ChargePoint")
+
+
+def central_system(**options):
+    options.setdefault("protocol", protocol)
+    factory = options.pop("factory", None) or recording_central_system()
+    return CentralSystem(factory, **options)
+
+
+async def charge_point_over(url, cls=AnsweringChargePoint, **options):
+    """A charge point-side ChargePoint reading from a real connection."""
+    websocket = await open_websocket(url)
+    charge_point = cls(url.rsplit("/", 1)[-1], websocket, protocol=protocol, **options)
+    reader = asyncio.create_task(_read(charge_point))
+    return websocket, charge_point, reader
+
+
+async def _read(charge_point):
+    try:
+        await charge_point.start()
+    except ConnectionClosed:
+        pass
+
+
+# ------------------------------------------------------------------ server.call
+
+
+def test_call_reaches_the_connected_charge_point_and_returns_the_typed_response():
+    async def scenario():
+        async with central_system() as server:
+            websocket, _, reader = await charge_point_over(server.url("CP-1"))
+            await wait_for(lambda: server.is_connected("CP-1"))
+            response = await server.call("CP-1", call.Reset(type="Soft"))
+            assert type(response).__name__ == "Reset"
+            assert response.status == "Accepted"
+            configuration = await server.call("CP-1", call.GetConfiguration())
+            assert configuration.configuration_key == []
+            await websocket.close()
+            await reader
+
+    run(scenario())
+
+
+def test_call_to_a_charge_point_that_is_not_connected_says_so():
+    async def scenario():
+        async with central_system() as server:
+            with pytest.raises(NotConnectedError) as caught:
+                await server.call("CP-404", call.Reset(type="Hard"))
+            assert caught.value.charge_point_id == "CP-404"
+            assert "CP-404" in str(caught.value)
+            with pytest.raises(NotConnectedError):
+                server.link("CP-404")
+
+    run(scenario())
+
+
+def test_a_charge_point_that_disconnects_mid_call_fails_the_call():
+    class SlowChargePoint(ChargePoint):
+        role = "ChargePoint"
+
+        @on("Reset")
+        async def reset(self, **fields):
+            await asyncio.sleep(30)
+
+    async def scenario():
+        async with central_system() as server:
+            websocket, _, reader = await charge_point_over(
+                server.url("CP-1"), SlowChargePoint
+            )
+            await wait_for(lambda: server.is_connected("CP-1"))
+            pending = asyncio.create_task(server.call("CP-1", call.Reset(type="Soft")))
+            await asyncio.sleep(0.1)
+            await websocket.close()
+            with pytest.raises(CallCancelledError):
+                await pending
+            await reader
+            await wait_for(lambda: not server.is_connected("CP-1"))
+
+    run(scenario())
+
+
+def test_call_without_answer_times_out():
+    class SilentChargePoint(ChargePoint):
+        role = "ChargePoint"
+
+        @on("Reset")
+        async def reset(self, **fields):
+            await asyncio.sleep(30)
+
+    async def scenario():
+        async with central_system(response_timeout=0.3) as server:
+            websocket, _, reader = await charge_point_over(
+                server.url("CP-1"), SilentChargePoint
+            )
+            await wait_for(lambda: server.is_connected("CP-1"))
+            with pytest.raises(CallTimeoutError):
+                await server.call("CP-1", call.Reset(type="Soft"))
+            await websocket.close()
+            await reader
+
+    run(scenario())
+
+
+# ------------------------------------------------------------------ hooks
+
+
+def test_hooks_run_in_order_and_a_failing_hook_does_not_break_the_connection():
+    events = []
+
+    class Hooked(CentralSystem):
+        async def on_connect(self, charge_point, link):
+            events.append(("connect", charge_point.id, link.subprotocol))
+            raise RuntimeError("hook bug")
+
+        async def on_disconnect(self, charge_point, link):
+            events.append(("disconnect", charge_point.id, link.close_code))
+
+    async def scenario():
+        async with Hooked(recording_central_system(), protocol=protocol) as server:
+            websocket, charge_point, reader = await charge_point_over(
+                server.url("CP-7")
+            )
+            response = await charge_point.call(call.Heartbeat())
+            assert response.current_time.endswith("Z")
+            await websocket.close(1000, "bye")
+            await reader
+            await wait_for(lambda: len(events) == 2)
+        assert events == [("connect", "CP-7", "ocpp1.6"), ("disconnect", "CP-7", 1000)]
+
+    run(scenario())
+
+
+def test_constructor_hooks_may_be_sync_or_async():
+    events = []
+
+    async def connected(charge_point, link):
+        events.append("connect " + charge_point.id)
+
+    def disconnected(charge_point, link):
+        events.append("disconnect %s %s" % (charge_point.id, link.close_reason))
+
+    async def scenario():
+        async with central_system(
+            on_connect=connected, on_disconnect=disconnected
+        ) as server:
+            websocket, _, reader = await charge_point_over(server.url("CP-8"))
+            await wait_for(lambda: events == ["connect CP-8"])
+            await websocket.close(1000, "done here")
+            await reader
+            await wait_for(lambda: len(events) == 2)
+        assert events == ["connect CP-8", "disconnect CP-8 done here"]
+
+    run(scenario())
+
+
+def test_handler_stub_subclass_answers_calls():
+    from ocpp16 import call_result
+    from ocpp16.handlers import CentralSystemHandlers
+
+    class Stubbed(ChargePoint, CentralSystemHandlers):
+        def on_heartbeat(self):
+            return call_result.Heartbeat(current_time="2024-01-01T00:00:00Z")
+
+    async def scenario():
+        async with central_system(factory=Stubbed) as server:
+            websocket, charge_point, reader = await charge_point_over(
+                server.url("CP-S")
+            )
+            response = await charge_point.call(call.Heartbeat())
+            assert response.current_time == "2024-01-01T00:00:00Z"
+            # a stub that is not overridden answers NotSupported
+            with pytest.raises(Exception) as caught:
+                await charge_point.call(call.Authorize(id_tag="X"), suppress=False)
+            assert getattr(caught.value, "code", None) == "NotSupported"
+            await websocket.close()
+            await reader
+
+    run(scenario())
+
+
+# ------------------------------------------------------------------ duplicates
+
+
+def test_duplicate_identity_replaces_the_old_connection_by_default():
+    events = []
+
+    async def scenario():
+        async with central_system(
+            on_connect=lambda cp, link: events.append(("connect", id(link))),
+            on_disconnect=lambda cp, link: events.append(
+                ("disconnect", id(link), link.close_code)
+            ),
+        ) as server:
+            old_ws, _, old_reader = await charge_point_over(server.url("CP-1"))
+            await wait_for(lambda: server.is_connected("CP-1"))
+            first = server.link("CP-1")
+            new_ws, _, new_reader = await charge_point_over(server.url("CP-1"))
+            await old_reader
+            assert old_ws.close_code == 1000
+            assert old_ws.close_reason == "replaced by a new connection"
+            await wait_for(
+                lambda: server.is_connected("CP-1") and server.link("CP-1") is not first
+            )
+            second = server.link("CP-1")
+            assert events == [
+                ("connect", id(first)),
+                ("disconnect", id(first), 1000),
+                ("connect", id(second)),
+            ]
+            response = await server.call("CP-1", call.ClearCache())
+            assert response.status == "Accepted"
+            await new_ws.close()
+            await new_reader
+
+    run(scenario())
+
+
+def test_duplicate_identity_can_be_refused_with_409():
+    from websockets.exceptions import InvalidStatus
+
+    async def scenario():
+        async with central_system(on_duplicate="refuse") as server:
+            old_ws, _, old_reader = await charge_point_over(server.url("CP-1"))
+            await wait_for(lambda: server.is_connected("CP-1"))
+            with pytest.raises(InvalidStatus) as caught:
+                await open_websocket(server.url("CP-1"))
+            assert caught.value.response.status_code == 409
+            assert b"already connected" in caught.value.response.body
+            assert old_ws.close_code is None
+            await old_ws.close()
+            await old_reader
+            await wait_for(lambda: not server.is_connected("CP-1"))
+            again = await open_websocket(server.url("CP-1"))
+            await again.close()
+
+    run(scenario())
+
+
+# ------------------------------------------------------------------ shutdown
+
+
+def test_graceful_shutdown_fails_pending_calls_and_closes_with_1001():
+    class SlowChargePoint(ChargePoint):
+        role = "ChargePoint"
+
+        @on("Reset")
+        async def reset(self, **fields):
+            await asyncio.sleep(30)
+
+    disconnected = []
+
+    async def scenario():
+        server = central_system(
+            on_disconnect=lambda cp, link: disconnected.append(cp.id)
+        )
+        await server.start()
+        sockets = []
+        for identity in ("CP-A", "CP-B"):
+            sockets.append(
+                await charge_point_over(server.url(identity), SlowChargePoint)
+            )
+        await wait_for(lambda: len(server.charge_points) == 2)
+        pending = asyncio.create_task(server.call("CP-A", call.Reset(type="Soft")))
+        await asyncio.sleep(0.1)
+        await server.close()
+        with pytest.raises(CallCancelledError):
+            await pending
+        for websocket, _, reader in sockets:
+            await reader
+            assert websocket.close_code == 1001
+            assert websocket.close_reason == "central system shutting down"
+        assert sorted(disconnected) == ["CP-A", "CP-B"]
+        assert server.charge_points == {}
+        await server.close()  # idempotent
+
+    run(scenario())
+
+
+# ------------------------------------------------------------------ liveness
+
+
+def test_idle_connection_is_closed_after_idle_timeout():
+    async def scenario():
+        async with central_system(idle_timeout=0.3) as server:
+            websocket, charge_point, reader = await charge_point_over(
+                server.url("CP-1")
+            )
+            # Traffic keeps it open ...
+            for _ in range(3):
+                await asyncio.sleep(0.15)
+                await charge_point.call(call.Heartbeat())
+            assert websocket.close_code is None
+            # ... silence closes it.
+            await asyncio.wait_for(reader, 3)
+            assert websocket.close_code == 1000
+            assert websocket.close_reason == "idle timeout"
+
+    run(scenario())
+
+
+def test_heartbeat_aware_idle_timeout_uses_the_interval_given_at_boot():
+    async def scenario():
+        factory = recording_central_system({"BootNotification": {"interval": 1}})
+        async with central_system(
+            factory=factory, idle_timeout="heartbeat", idle_heartbeats=1, idle_grace=0.2
+        ) as server:
+            websocket, charge_point, reader = await charge_point_over(
+                server.url("CP-1")
+            )
+            await wait_for(lambda: server.is_connected("CP-1"))
+            link = server.link("CP-1")
+            assert link.heartbeat_interval is None
+            loop = asyncio.get_running_loop()
+            booted_at = loop.time()
+            await charge_point.call(
+                call.BootNotification(charge_point_vendor="V", charge_point_model="M")
+            )
+            await wait_for(lambda: link.heartbeat_interval == 1)
+            await asyncio.wait_for(reader, 5)
+            quiet = loop.time() - booted_at
+            assert websocket.close_reason == "idle timeout"
+            assert 1.0 <= quiet < 3.0
+
+    run(scenario())
+
+
+def test_change_configuration_of_heartbeat_interval_updates_the_idle_limit():
+    async def scenario():
+        async with central_system(idle_timeout="heartbeat") as server:
+            websocket, _, reader = await charge_point_over(server.url("CP-1"))
+            await wait_for(lambda: server.is_connected("CP-1"))
+            await server.call(
+                "CP-1", call.ChangeConfiguration(key="HeartbeatInterval", value="42")
+            )
+            assert server.link("CP-1").heartbeat_interval == 42
+            await websocket.close()
+            await reader
+
+    run(scenario())
+
+
+async def _raw_handshake(port, path):
+    """A hand-made WebSocket client that never answers pings."""
+    reader, writer = await asyncio.open_connection(HOST, port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        (
+            "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Protocol: ocpp1.6\r\n\r\n" % (path, HOST, port, key)
+        ).encode()
+    )
+    head = await reader.readuntil(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return reader, writer
+
+
+async def _read_frame(reader):
+    first, second = await reader.readexactly(2)
+    length = second & 0x7F
+    if length == 126:
+        length = struct.unpack("!H", await reader.readexactly(2))[0]
+    elif length == 127:
+        length = struct.unpack("!Q", await reader.readexactly(8))[0]
+    return first & 0x0F, await reader.readexactly(length)
+
+
+def test_websocket_pings_detect_a_dead_peer():
+    async def scenario():
+        async with central_system(
+            ping_interval=0.2, ping_timeout=0.3, close_timeout=0.5
+        ) as server:
+            reader, writer = await _raw_handshake(server.port, "/CP-DEAD")
+            await wait_for(lambda: server.is_connected("CP-DEAD"))
+            opcode, _ = await asyncio.wait_for(_read_frame(reader), 2)
+            assert opcode == 0x9  # ping; we never answer it
+            await wait_for(lambda: not server.is_connected("CP-DEAD"), timeout=3)
+            writer.close()
+
+    run(scenario())
+
+
+def test_frames_from_a_raw_client_are_answered():
+    # Sanity of the raw client above: a masked text frame gets a CALLRESULT.
+    async def scenario():
+        async with central_system(ping_interval=None) as server:
+            reader, writer = await _raw_handshake(server.port, "/CP-RAW")
+            payload = json.dumps([2, "42", "Heartbeat", {}]).encode()
+            mask = os.urandom(4)
+            masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+            writer.write(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
+            opcode, data = await asyncio.wait_for(_read_frame(reader), 2)
+            assert opcode == 0x1
+            frame = json.loads(data)
+            assert frame[:2] == [3, "42"] and "currentTime" in frame[2]
+            writer.close()
+
+    run(scenario())
