@@ -44,5 +44,10 @@ test-long: schemas
 bench: schemas
 	$(PY) -m bench
 
+# The ready-to-copy usr/ bundle for a device: ocpp16 (MicroPython flavour)
+# and ocppj (runtime without aio/), as .py and as .mpy v6 and v5 (no unicode).
+device: setup
+	$(PY) -m tools.device --out build/device
+
 clean:
 	rm -rf build $(VENV) schemas/upstream

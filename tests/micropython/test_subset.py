@@ -11,11 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from .support import FLAVOUR, RUNTIME
+from tools.device import CPYTHON_ONLY_DIRS, CPYTHON_ONLY_MODULES
 
-# Runtime modules that only CPython runs: they are not in the device bundle.
-CPYTHON_ONLY_DIRS = ("aio",)
-CPYTHON_ONLY_MODULES = ("cli.py", "v16.py")
+from .support import FLAVOUR, RUNTIME
 
 BANNED_MODULES = {"dataclasses", "typing", "enum", "abc", "re", "ure", "functools", "asyncio"}
 BANNED_NAMES = {"frozenset", "reversed", "OrderedDict"}
