@@ -9,6 +9,8 @@ in both flavours: JSON type, required fields, unexpected fields, then
 each field in schema order.
 """
 
+import re
+
 TYPE = "TypeConstraintViolation"
 OCCURENCE = "OccurenceConstraintViolation"  # 1.6 wire spelling (OCPP-J errata 5.1)
 PROPERTY = "PropertyConstraintViolation"
@@ -145,6 +147,32 @@ def is_multiple_of(value, step):
     if quotient - quotient != 0:  # inf or nan
         return False
     return abs(quotient - round(quotient)) <= 1e-9 * max(1.0, abs(quotient))
+
+
+# CPython replaces the portable is_date_time above (the one the MicroPython
+# flavour runs) with one regular-expression match: several times faster,
+# same verdicts. The pattern holds the field ranges the loop checks digit by
+# digit; what it cannot say, the length of the month, is checked after it
+# on the fixed-position YYYY-MM-DD prefix.
+_DATE_TIME = re.compile(
+    r"(?!0000)[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[Tt]"
+    r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?"
+    r"(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+).fullmatch
+_MONTHS_OF_30_DAYS = frozenset(["04", "06", "09", "11"])
+
+
+def is_date_time(s):  # noqa: F811 - see above
+    if _DATE_TIME(s) is None:
+        return False
+    day = s[8:10]
+    if day <= "28":
+        return True
+    month = s[5:7]
+    if month == "02":
+        year = int(s[:4])
+        return day == "29" and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return day != "31" or month not in _MONTHS_OF_30_DAYS
 
 
 ENUM_AuthorizationStatus = frozenset(
