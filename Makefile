@@ -49,5 +49,15 @@ bench: schemas
 device: setup
 	$(PY) -m tools.device --out build/device
 
+# A demo central system and a simulated charge point on 127.0.0.1 (a free
+# port): the simulator registers, sends heartbeat, status, authorize and one
+# transaction; the central system prints every frame; then both stop.
+demo: setup
+	@PORT=$$($(PY) -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	$(PY) -m ocppj.cli serve --port $$PORT --duration 120 & SERVER=$$!; \
+	sleep 1; \
+	$(PY) -m ocppj.cli simulate ws://127.0.0.1:$$PORT/DEMO-CP-1 --quiet; STATUS=$$?; \
+	kill $$SERVER; wait $$SERVER; exit $$STATUS
+
 clean:
 	rm -rf build $(VENV) schemas/upstream
