@@ -10,13 +10,21 @@ else.
 
 Table format (read by the engine in templates/micropython/_engine.py.j2):
 
-    object spec = (name, flags, wire, kind, arg, wire, kind, arg, ...)
+    object spec = (name, flags, wire, type, wire, type, ...)
 
-flags: CLOSED (no additional properties), REQUEST, RESPONSE. kind is one of
-the engine's kind codes, plus REQUIRED for a required field. arg depends
-on the kind: max length (or None) for strings, the value tuple for enums,
-(minimum, maximum, multipleOf) or None for numbers, the nested spec for
-objects, (minItems, maxItems, item kind, item arg) for arrays. Python
+name is the action for a request or response, the type name for a nested
+type. flags: CLOSED (no additional properties), REQUEST, RESPONSE, plus the
+number of required fields times REQUIRED_UNIT (the IR puts required fields
+first). A field's type is one slot:
+
+    int          a scalar: kind code, plus (maxLength + 1) * LENGTH_UNIT for strings
+    (str, ...)   an enumeration's wire values (an object spec has an int second)
+    (name, flags, ...)  a nested object's spec
+    (ARRAY, minItems, maxItems, item type)
+    (INTEGER | INTEGRAL | NUMBER, minimum, maximum, multipleOf)
+
+Enumerations and nested types live in each profile module's _E and _T
+tuples, so their names cost no heap until `enums` looks them up. Python
 (snake_case) names are not stored: the engine derives them from the wire
 names when a type is first used, and the generator checks it gets the same.
 """
@@ -47,12 +55,13 @@ KINDS = (
     ("ARRAY", 10),
 )
 KIND = dict(KINDS)
-REQUIRED = 16
 KIND_MASK = 15
+LENGTH_UNIT = 16  # a string's (maxLength + 1) is stored above the kind bits
 # Object flags.
 CLOSED = 1
 REQUEST = 2
 RESPONSE = 4
+REQUIRED_UNIT = 8  # flags // REQUIRED_UNIT: how many fields are required
 
 # Feature profiles in the order their modules may depend on one another:
 # a type used by several profiles lives in the first one.
@@ -129,9 +138,9 @@ class MicroPythonFlavour:
         self.model = model
         self.header = HEADER % model.source
         self.kinds = KINDS
-        self.required_flag = REQUIRED
         self.kind_mask = KIND_MASK
-        self.flags = (("CLOSED", CLOSED), ("REQUEST", REQUEST), ("RESPONSE", RESPONSE))
+        self.length_unit = LENGTH_UNIT
+        self.flags = (("CLOSED", CLOSED), ("REQUEST", REQUEST), ("RESPONSE", RESPONSE), ("REQUIRED_UNIT", REQUIRED_UNIT))
         self.profiles = self._place()
         self._by_profile = {p.name: p for p in self.profiles}
         self._check_names()
@@ -222,6 +231,10 @@ class MicroPythonFlavour:
 
     def _check_names(self) -> None:
         """Names the engine derives at run time must be valid and unambiguous."""
+        datatype_names = {o.name for o in self.model.datatypes}
+        for action in self.model.actions:
+            if action.name in datatype_names:
+                raise ValueError("%s names both an action and a nested type" % action.name)
         for profile in self.profiles:
             taken = set()
             for name in [a.name for a in profile.actions] + ["T_" + o.name for o in profile.datatypes]:
@@ -264,8 +277,9 @@ class MicroPythonFlavour:
     def action_pair_index(self, action: m.Action) -> int:
         return self.action_pairs().index((action.initiator, action.profile))
 
-    def enum_aliases(self, profile: Profile) -> List[Tuple[str, str]]:
-        return [(alias, enum.name) for enum in profile.enums for alias in enum.aliases]
+    def enum_aliases(self) -> List[Tuple[str, str]]:
+        """(specification name, the enumeration it shares values with), sorted."""
+        return sorted((alias, enum.name) for enum in self.model.enums for alias in enum.aliases)
 
     def handler_sides(self) -> List[Tuple[str, str, List[m.Action]]]:
         central = [a for a in self.model.actions if a.initiator in ("ChargePoint", "Both")]
@@ -286,11 +300,15 @@ class MicroPythonFlavour:
 
     def enum_ref(self, name: str, profile: Profile) -> str:
         home = self._enum_home[name]
-        return "E_%s" % name if home is profile else "%s.E_%s" % (home.module, name)
+        index = [e.name for e in home.enums].index(name)
+        prefix = "" if home is profile else home.module + "."
+        return "%s_E[%d]" % (prefix, index)
 
     def object_ref(self, name: str, profile: Profile) -> str:
         home = self._object_home[name]
-        return "T_%s" % name if home is profile else "%s.T_%s" % (home.module, name)
+        index = [o.name for o in home.datatypes].index(name)
+        prefix = "" if home is profile else home.module + "."
+        return "%s_T[%d]" % (prefix, index)
 
     def enum_values(self, enum: m.EnumType, profile: Profile) -> str:
         return "(%s,)" % ", ".join(name_ref(v, profile.odd) for v in enum.values)
@@ -310,56 +328,77 @@ class MicroPythonFlavour:
             self.message_specs(action, profile)
         return json.dumps(" ".join(profile.odd)) if profile.odd else ""
 
-    def _kind_arg(self, t: m.TypeRef, profile: Profile) -> Tuple[int, str]:
+    def field_type(self, t: m.TypeRef, profile: Profile) -> str:
+        """The one slot describing a field's type (see the module docstring)."""
         if t.kind == m.STRING:
-            kind = {None: "STRING", "date-time": "DATE_TIME", "uri": "URI"}[t.format]
-            return KIND[kind], _literal(t.max_length)
+            kind = KIND[{None: "STRING", "date-time": "DATE_TIME", "uri": "URI"}[t.format]]
+            length = 0 if t.max_length is None else t.max_length + 1
+            return str(kind + length * LENGTH_UNIT)
         if t.kind == m.ENUM:
-            return KIND["ENUM"], self.enum_ref(t.enum, profile)
+            return self.enum_ref(t.enum, profile)
         if t.kind in (m.INTEGER, m.NUMBER):
             if t.kind == m.NUMBER:
-                kind = "NUMBER"
+                kind = KIND["NUMBER"]
             else:
-                kind = "INTEGRAL" if t.integral_float else "INTEGER"
+                kind = KIND["INTEGRAL" if t.integral_float else "INTEGER"]
             bounds = (t.minimum, t.maximum, t.multiple_of)
-            arg = "None" if bounds == (None, None, None) else "(%s)" % ", ".join(_literal(b) for b in bounds)
-            return KIND[kind], arg
+            if bounds == (None, None, None):
+                return str(kind)
+            return "(%d, %s)" % (kind, ", ".join(_literal(b) for b in bounds))
         if t.kind == m.BOOLEAN:
-            return KIND["BOOLEAN"], "None"
+            return str(KIND["BOOLEAN"])
         if t.kind == m.OBJECT:
-            return KIND["OBJECT"], self.object_ref(t.object, profile)
+            return self.object_ref(t.object, profile)
         if t.kind == m.ARRAY:
-            item_kind, item_arg = self._kind_arg(t.item, profile)
-            return KIND["ARRAY"], "(%s, %s, %d, %s)" % (
+            return "(%d, %s, %s, %s)" % (
+                KIND["ARRAY"],
                 _literal(t.min_items),
                 _literal(t.max_items),
-                item_kind,
-                item_arg,
+                self.field_type(t.item, profile),
             )
         raise ValueError(t.kind)  # pragma: no cover - the builder rejects other kinds
 
-    def spec(self, obj: m.ObjectType, profile: Profile, flags: int = 0) -> str:
+    @staticmethod
+    def type_text(t: m.TypeRef) -> str:
+        """A comment for a field's type, e.g. "string maxLength 20", "enum RegistrationStatus"."""
+        if t.kind == m.ARRAY:
+            return "array of " + MicroPythonFlavour.type_text(t.item)
+        if t.kind == m.ENUM:
+            return "enum " + t.enum
+        if t.kind == m.OBJECT:
+            return t.object
+        text = t.kind
+        if t.format:
+            text += " " + t.format
+        if t.max_length is not None:
+            text += " maxLength %d" % t.max_length
+        if t.multiple_of is not None:
+            text += " multipleOf %s" % t.multiple_of
+        return text
+
+    def spec(self, obj: m.ObjectType, profile: Profile, flags: int = 0, name: str = "") -> str:
         """The object spec tuple as Python source, one field per line."""
         if not obj.additional_properties:
             flags |= CLOSED
-        lines = ["(", "    %s," % name_ref(obj.name, profile.odd), "    %d," % flags]
+        required = [f.required for f in obj.fields]
+        if required != sorted(required, reverse=True):
+            raise ValueError("%s: required fields must come first" % obj.name)
+        flags += REQUIRED_UNIT * sum(required)
+        lines = ["(", "    %s, %d," % (name_ref(name or obj.name, profile.odd), flags)]
         for f in obj.fields:
-            kind, arg = self._kind_arg(f.type, profile)
-            if f.required:
-                kind |= REQUIRED
             lines.append(
-                "    %s, %d, %s,  # %s"
-                % (name_ref(f.wire_name, profile.odd), kind, arg, self.kind_text(kind))
+                "    %s, %s,  # %s%s"
+                % (
+                    name_ref(f.wire_name, profile.odd),
+                    self.field_type(f.type, profile),
+                    self.type_text(f.type),
+                    ", required" if f.required else "",
+                )
             )
         lines.append(")")
         return "\n".join(lines)
 
-    @staticmethod
-    def kind_text(kind: int) -> str:
-        text = {code: name.lower() for name, code in KINDS}[kind & KIND_MASK]
-        return text + (", required" if kind & REQUIRED else "")
-
     def message_specs(self, action: m.Action, profile: Profile) -> str:
-        request = self.spec(action.request.object, profile, REQUEST)
-        response = self.spec(action.response.object, profile, RESPONSE)
+        request = self.spec(action.request.object, profile, REQUEST, action.name)
+        response = self.spec(action.response.object, profile, RESPONSE, action.name)
         return "(\n%s,\n%s,\n)" % (request, response)

@@ -11,6 +11,93 @@ call enum("RegistrationStatus") instead.
 """
 
 from . import protocol
+from .protocol import NAMES as N
+
+# Per profile, the names of its enumerations in the order of its _E table.
+_WHERE = (
+    (
+        N.Core,
+        (
+            N.AuthorizationStatus,
+            N.AvailabilityStatus,
+            N.AvailabilityType,
+            N.ChargePointErrorCode,
+            N.ChargePointStatus,
+            N.ChargingProfileKindType,
+            N.ChargingProfilePurposeType,
+            N.ChargingRateUnitType,
+            N.ConfigurationStatus,
+            N.DataTransferStatus,
+            N.GenericStatus,
+            N.Location,
+            N.Measurand,
+            N.Phase,
+            N.ReadingContext,
+            N.Reason,
+            N.RecurrencyKindType,
+            N.RegistrationStatus,
+            N.ResetType,
+            N.UnitOfMeasure,
+            N.UnlockStatus,
+            N.ValueFormat,
+        ),
+    ),
+    (
+        N.FirmwareManagement,
+        (
+            N.DiagnosticsStatus,
+            N.FirmwareStatus,
+        ),
+    ),
+    (
+        N.LocalAuthListManagement,
+        (
+            N.UpdateStatus,
+            N.UpdateType,
+        ),
+    ),
+    (N.Reservation, (N.ReservationStatus,)),
+    (
+        N.SmartCharging,
+        (
+            N.ChargingProfileStatus,
+            N.ClearChargingProfileStatus,
+        ),
+    ),
+    (
+        N.RemoteTrigger,
+        (
+            N.MessageTrigger,
+            N.TriggerMessageStatus,
+        ),
+    ),
+    (
+        N.Security,
+        (
+            N.CertificateUse,
+            N.DeleteCertificateStatus,
+            N.ExtendedMessageTrigger,
+            N.GetInstalledCertificateStatus,
+            N.HashAlgorithm,
+            N.InstallCertificateStatus,
+            N.Log,
+            N.LogStatus,
+            N.SignedFirmwareStatus,
+            N.UpdateFirmwareStatus,
+            N.UploadLogStatus,
+        ),
+    ),
+)
+# Specification names that share another enumeration's values.
+_ALIASES = {
+    N.CancelReservationStatus: N.GenericStatus,
+    N.CertificateSignedStatus: N.GenericStatus,
+    N.ClearCacheStatus: N.GenericStatus,
+    N.ExtendedTriggerMessageStatus: N.TriggerMessageStatus,
+    N.GetCompositeScheduleStatus: N.GenericStatus,
+    N.RemoteStartStopStatus: N.GenericStatus,
+    N.ResetStatus: N.GenericStatus,
+}
 
 
 def member_name(value):
@@ -31,10 +118,10 @@ def member_name(value):
 
 def values(name):
     """The wire values of an enumeration, e.g. values("RegistrationStatus")."""
-    for profile in protocol.PROFILES:
-        found = getattr(protocol.tables(profile), "E_" + name, None)
-        if found is not None:
-            return found
+    name = _ALIASES.get(name, name)
+    for profile, names in _WHERE:
+        if name in names:
+            return protocol.tables(profile)._E[names.index(name)]
     raise AttributeError(name)
 
 

@@ -21,28 +21,38 @@ before it is refused.
 VERSION = "1.6"
 SUBPROTOCOL = "ocpp1.6"
 
+try:
+    from micropython import const
+except ImportError:  # CPython runs this subset too
+
+    def const(value):
+        return value
+
+
 TYPE = "TypeConstraintViolation"
 OCCURENCE = "OccurenceConstraintViolation"  # 1.6 wire spelling (OCPP-J errata 5.1)
 PROPERTY = "PropertyConstraintViolation"
 FORMATION = "FormationViolation"  # 1.6 wire spelling (OCPP-J errata 5.2)
 
-# Field kinds; REQUIRED is added to the kind of a required field.
-STRING = 1
-DATE_TIME = 2
-URI = 3
-ENUM = 4
-INTEGER = 5
-INTEGRAL = 6
-NUMBER = 7
-BOOLEAN = 8
-OBJECT = 9
-ARRAY = 10
-REQUIRED = 16
-KIND_MASK = 15
-# Object flags.
-CLOSED = 1
-REQUEST = 2
-RESPONSE = 4
+# Kind codes of the tables. const() with a leading underscore: MicroPython
+# inlines them and keeps no global or name for them.
+_STRING = const(1)
+_DATE_TIME = const(2)
+_URI = const(3)
+_ENUM = const(4)
+_INTEGER = const(5)
+_INTEGRAL = const(6)
+_NUMBER = const(7)
+_BOOLEAN = const(8)
+_OBJECT = const(9)
+_ARRAY = const(10)
+_KIND_MASK = const(15)
+_LENGTH_UNIT = const(16)
+_CLOSED = const(1)
+_REQUEST = const(2)
+_RESPONSE = const(4)
+_REQUIRED_UNIT = const(8)
+REQUEST = _REQUEST
 
 
 class _Names:
@@ -199,22 +209,34 @@ def text_length(s):
     return count
 
 
+def kind_of(t):
+    """The kind code of a field type slot (see generator/flavour_micropython.py)."""
+    if type(t) is int:
+        return t & _KIND_MASK
+    if type(t[0]) is int:
+        return t[0]  # (ARRAY, ...) or a bounded number
+    if len(t) > 1 and type(t[1]) is int:
+        return _OBJECT
+    return _ENUM
+
+
 def validate(spec, d):
     """Checks wire dict d against an object spec; raises ValidationError."""
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
     n = len(spec)
+    end = 2 + 2 * (spec[1] // _REQUIRED_UNIT)
     i = 2
-    while i < n:
-        if spec[i + 1] & REQUIRED and spec[i] not in d:
+    while i < end:
+        if spec[i] not in d:
             raise ValidationError(OCCURENCE, spec[i], "required")
-        i += 3
-    if spec[1] & CLOSED:
+        i += 2
+    if spec[1] & _CLOSED:
         extra = None
         for key in d:
             i = 2
             while i < n and spec[i] != key:
-                i += 3
+                i += 2
             if i >= n and (extra is None or key < extra):
                 extra = key
         if extra is not None:
@@ -224,64 +246,66 @@ def validate(spec, d):
         v = d.get(spec[i], _ABSENT)
         if v is not _ABSENT:
             try:
-                _check(spec[i + 1] & KIND_MASK, spec[i + 2], v)
+                _check(spec[i + 1], v)
             except ValidationError as error:
                 raise error.within(spec[i])
-        i += 3
+        i += 2
 
 
-def _check(kind, arg, v):
-    if kind <= ENUM:
+def _check(t, v):
+    kind = kind_of(t)
+    if kind <= _ENUM:
         if not isinstance(v, str):
             raise ValidationError(TYPE, "", "type string")
-        if kind == ENUM:
-            if v not in arg:
+        if kind == _ENUM:
+            if v not in t:
                 raise ValidationError(PROPERTY, "", "enum")
             return
-        if arg is not None and len(v) > arg and text_length(v) > arg:
-            raise ValidationError(PROPERTY, "", "maxLength %d" % arg)
-        if kind == DATE_TIME:
+        limit = t // _LENGTH_UNIT - 1
+        if limit >= 0 and len(v) > limit and text_length(v) > limit:
+            raise ValidationError(PROPERTY, "", "maxLength %d" % limit)
+        if kind == _DATE_TIME:
             if not is_date_time(v):
                 raise ValidationError(PROPERTY, "", "format date-time")
-        elif kind == URI:
+        elif kind == _URI:
             if not is_uri(v):
                 raise ValidationError(PROPERTY, "", "format uri")
-    elif kind <= NUMBER:
-        t = type(v)
-        if kind == NUMBER:
-            if t is not int and t is not float:
+    elif kind <= _NUMBER:
+        c = type(v)
+        if kind == _NUMBER:
+            if c is not int and c is not float:
                 raise ValidationError(TYPE, "", "type number")
-        elif kind == INTEGRAL:
+        elif kind == _INTEGRAL:
             # `% 1` rather than int(): inf and nan must fail, not raise.
-            if t is not int and not (t is float and v % 1 == 0):
+            if c is not int and not (c is float and v % 1 == 0):
                 raise ValidationError(TYPE, "", "type integer")
-        elif t is not int:
+        elif c is not int:
             raise ValidationError(TYPE, "", "type integer")
-        if arg is not None:
-            low, high, step = arg
+        if type(t) is tuple:
+            low, high, step = t[1], t[2], t[3]
             if low is not None and v < low:
                 raise ValidationError(PROPERTY, "", "minimum %s" % (low,))
             if high is not None and v > high:
                 raise ValidationError(PROPERTY, "", "maximum %s" % (high,))
             if step is not None and not is_multiple_of(v, step):
                 raise ValidationError(PROPERTY, "", "multipleOf %s" % (step,))
-    elif kind == BOOLEAN:
+    elif kind == _BOOLEAN:
         if type(v) is not bool:
             raise ValidationError(TYPE, "", "type boolean")
-    elif kind == OBJECT:
-        validate(arg, v)
-    else:  # ARRAY
+    elif kind == _OBJECT:
+        validate(t, v)
+    else:  # ARRAY: (ARRAY, minItems, maxItems, item type)
         if type(v) is not list:
             raise ValidationError(TYPE, "", "type array")
-        low, high, item_kind, item_arg = arg
-        if low is not None and len(v) < low:
-            raise ValidationError(PROPERTY, "", "minItems %d" % low)
-        if high is not None and len(v) > high:
-            raise ValidationError(PROPERTY, "", "maxItems %d" % high)
+        if t[1] is not None and len(v) < t[1]:
+            raise ValidationError(PROPERTY, "", "minItems %d" % t[1])
+        if t[2] is not None and len(v) > t[2]:
+            raise ValidationError(PROPERTY, "", "maxItems %d" % t[2])
+        item = t[3]
         index = 0
         try:
             for x in v:
-                _check(item_kind, item_arg, x)
+                _check(item, x)
                 index += 1
         except ValidationError as error:
             raise error.within("[%d]" % index)
@@ -326,6 +350,7 @@ class Payload:
             return
         spec = self._spec
         names = self._names
+        required = spec[1] // _REQUIRED_UNIT
         for j in range(len(names)):
             name = names[j]
             if j < len(args):
@@ -334,7 +359,7 @@ class Payload:
                 v = args[j]
             elif name in kwargs:
                 v = kwargs.pop(name)
-            elif spec[3 + 3 * j] & REQUIRED:
+            elif j < required:
                 raise TypeError("%s: %s is required" % (spec[0], name))
             else:
                 v = None
@@ -356,10 +381,13 @@ class Payload:
         parts = []
         for name in self._names:
             parts.append("%s=%r" % (name, getattr(self, name)))
-        return "%s(%s)" % (self._action or self._spec[0], ", ".join(parts))
+        return "%s(%s)" % (self._spec[0], ", ".join(parts))
 
 
+# name → class: requests and nested types, and responses apart (an action
+# names both its request and its response).
 _CLASSES = {}
+_RESPONSE_CLASSES = {}
 _RAW = object()  # Payload(_RAW): an instance with no fields set yet
 try:
     _new = object.__new__
@@ -369,46 +397,53 @@ except AttributeError:  # a build without MICROPY_CPYTHON_COMPAT
 
 def payload_class(spec):
     """The class of one object spec, made the first time it is asked for."""
-    cls = _CLASSES.get(spec[0])
+    # No comprehension here or in the codec: a closure over a local costs a
+    # heap cell on every call, even when the comprehension does not run.
+    classes = _RESPONSE_CLASSES if spec[1] & _RESPONSE else _CLASSES
+    cls = classes.get(spec[0])
     if cls is None:
-        name = spec[0]
-        action = None
-        if spec[1] & REQUEST:
-            action = name = name[:-7]  # "...Request"
-        elif spec[1] & RESPONSE:
-            action = name = name[:-8]  # "...Response"
-        names = tuple([snake_case(spec[i]) for i in range(2, len(spec), 3)])
+        action = spec[0] if spec[1] & (_REQUEST | _RESPONSE) else None
+        names = []
+        for i in range(2, len(spec), 2):
+            names.append(snake_case(spec[i]))
         cls = type(
-            name, (Payload,), {"_spec": spec, "_names": names, "_action": action}
+            spec[0],
+            (Payload,),
+            {"_spec": spec, "_names": tuple(names), "_action": action},
         )
-        _CLASSES[spec[0]] = cls
+        classes[spec[0]] = cls
     return cls
+
+
+def _convert(t, v, convert):
+    """A nested value through `convert` (decode or encode_object)."""
+    if type(t) is tuple:
+        kind = kind_of(t)
+        if kind == _OBJECT:
+            return convert(t, v)
+        if kind == _ARRAY:
+            item = t[3]
+            if kind_of(item) != _OBJECT:
+                return list(v)
+            out = []
+            for x in v:
+                out.append(convert(item, x))
+            return out
+    return v
 
 
 def decode(spec, d):
     """Wire dict → payload object, without validation; absent optional keys → None."""
     cls = payload_class(spec)
     o = cls(_RAW) if _new is None else _new(cls)
-    names = cls._names
+    end = 2 + 2 * (spec[1] // _REQUIRED_UNIT)
     i = 2
-    for name in names:
-        kind = spec[i + 1]
-        if kind & REQUIRED:
-            v = d[spec[i]]
-        else:
-            v = d.get(spec[i])
-        kind &= KIND_MASK
+    for name in cls._names:
+        v = d[spec[i]] if i < end else d.get(spec[i])
         if v is not None:
-            if kind == OBJECT:
-                v = decode(spec[i + 2], v)
-            elif kind == ARRAY:
-                if spec[i + 2][2] == OBJECT:
-                    item = spec[i + 2][3]
-                    v = [decode(item, x) for x in v]
-                else:
-                    v = list(v)
+            v = _convert(spec[i + 1], v, decode)
         setattr(o, name, v)
-        i += 3
+        i += 2
     return o
 
 
@@ -417,25 +452,16 @@ def encode_object(spec, o):
     cls = payload_class(spec)
     if type(o) is dict:
         o = cls(**o)
+    end = 2 + 2 * (spec[1] // _REQUIRED_UNIT)
     d = {}
     i = 2
     for name in cls._names:
         v = getattr(o, name)
-        kind = spec[i + 1]
         if v is not None:
-            kind &= KIND_MASK
-            if kind == OBJECT:
-                v = encode_object(spec[i + 2], v)
-            elif kind == ARRAY:
-                if spec[i + 2][2] == OBJECT:
-                    item = spec[i + 2][3]
-                    v = [encode_object(item, x) for x in v]
-                else:
-                    v = list(v)
+            d[spec[i]] = _convert(spec[i + 1], v, encode_object)
+        elif i < end:
             d[spec[i]] = v
-        elif kind & REQUIRED:
-            d[spec[i]] = v
-        i += 3
+        i += 2
     return d
 
 

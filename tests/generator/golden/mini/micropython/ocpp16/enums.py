@@ -11,6 +11,20 @@ call enum("RegistrationStatus") instead.
 """
 
 from . import protocol
+from .protocol import NAMES as N
+
+# Per profile, the names of its enumerations in the order of its _E table.
+_WHERE = (
+    (
+        N.Core,
+        (
+            N.GenericStatus,
+            N.Phase,
+        ),
+    ),
+)
+# Specification names that share another enumeration's values.
+_ALIASES = {}
 
 
 def member_name(value):
@@ -31,10 +45,10 @@ def member_name(value):
 
 def values(name):
     """The wire values of an enumeration, e.g. values("RegistrationStatus")."""
-    for profile in protocol.PROFILES:
-        found = getattr(protocol.tables(profile), "E_" + name, None)
-        if found is not None:
-            return found
+    name = _ALIASES.get(name, name)
+    for profile, names in _WHERE:
+        if name in names:
+            return protocol.tables(profile)._E[names.index(name)]
     raise AttributeError(name)
 
 

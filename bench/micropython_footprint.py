@@ -1,0 +1,290 @@
+"""MicroPython footprint of the MicroPython flavour and the runtime, on a real
+MicroPython (the unix port in .venv, 64-bit).
+
+    python -m bench.micropython_footprint      (or as a `make bench` section: run())
+
+Everything is deterministic on MicroPython: each figure comes from a fresh
+interpreter, `gc.collect()` and `gc.mem_free()` around the step. Figures:
+
+- heap retained after importing (a) the Core profile (protocol + its Core
+  tables), (b) all 39 actions (every profile's tables), (c) the runtime core
+  (ocppj.core, routing, charge_point) on top of (a); from the .py bundle and
+  from the .mpy v6 bundle `make device` builds;
+- .mpy bytes per bytecode generation (v6: MicroPython 1.22+, v5 without
+  unicode: QuecPython's 1.13);
+- the smallest `-X heapsize` at which the import succeeds (binary search);
+- bytes allocated (heap growth with the GC disabled) and time to build and
+  encode, and to decode and validate, a BootNotification and a MeterValues
+  with 10 sampled values, JSON text included, and the ratio to the length
+  of the JSON text.
+
+The incumbent (the existing QuecPython OCPP port) cannot be installed here;
+its figures as the issue reports them (MicroPython 1.29 unix, 64-bit) are
+printed beside ours for the ratios.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tools import device  # noqa: E402
+
+MICROPYTHON = Path(sys.executable).parent / "micropython"
+
+# The incumbent port, as measured in the issue (bytes).
+PORT = {
+    "schemas": 109 * 1024,  # enums 52 KB + payload classes 52 KB + validation 5 KB
+    "import": 132 * 1024,  # everything the port imports
+    "alloc_ratio": 45,  # bytes allocated per byte of JSON to encode or decode
+}
+
+PROFILES = ("Core", "FirmwareManagement", "LocalAuthListManagement", "Reservation", "SmartCharging", "RemoteTrigger", "Security")
+
+_IMPORT_STEPS = {
+    "core": "from usr.ocpp16 import protocol\nprotocol.tables('Core')\n",
+    "all": "from usr.ocpp16 import protocol\nfor p in protocol.PROFILES:\n    protocol.tables(p)\n",
+    "runtime": "from usr.ocppj import core, routing, charge_point\n",
+    "enums": "from usr.ocpp16 import enums\n",
+    "handlers": "from usr.ocpp16 import handlers\n",
+}
+
+IMPORT_PROBE = """
+import gc
+import usr
+def free():
+    gc.collect()
+    gc.collect()
+    return gc.mem_free()
+%(before)s
+start = free()
+%(step)s
+print("RETAINED", start - free())
+"""
+
+MESSAGES_PROBE = r'''
+import gc
+try:
+    import ujson as json
+except ImportError:
+    import json
+try:
+    import utime as time
+except ImportError:
+    import time
+from usr.ocpp16 import protocol, call
+
+def build_boot():
+    return call.BootNotificationPayload(
+        charge_point_vendor="Quectel", charge_point_model="EC200U-CP",
+        charge_point_serial_number="CP-000123456", charge_box_serial_number="CB-000123456",
+        firmware_version="1.4.2", iccid="89860012345678901234", imsi="460001234567890",
+        meter_type="DDS6619", meter_serial_number="MTR-000042")
+
+
+def build_meter_values():
+    sampled = []
+    for i in range(10):
+        sampled.append({
+            "value": "%d.5" % (1000 + i), "context": "Sample.Periodic", "format": "Raw",
+            "measurand": "Energy.Active.Import.Register", "phase": "L1-N",
+            "location": "Outlet", "unit": "Wh"})
+    return call.MeterValuesPayload(connector_id=1, transaction_id=42, meter_value=[
+        {"timestamp": "2024-05-01T12:00:00Z", "sampled_value": sampled}])
+
+
+def build_encode(build):
+    return json.dumps(protocol.encode(build()))
+
+
+def decode_validate(action, text):
+    payload = json.loads(text)
+    protocol.validate_request(action, payload)
+    return protocol.decode_request(action, payload)
+
+
+def allocated(fn, a, b):
+    fn(a, b)  # first use makes the payload classes
+    gc.collect()
+    gc.disable()
+    before = gc.mem_alloc()
+    fn(a, b)
+    grown = gc.mem_alloc() - before
+    gc.enable()
+    return grown
+
+
+def micros(fn, a, b, n):
+    gc.collect()
+    start = time.ticks_us()
+    for _ in range(n):
+        fn(a, b)
+    return time.ticks_diff(time.ticks_us(), start) / n
+
+
+def encode_step(build, _):
+    return build_encode(build)
+
+
+for action, build in (("BootNotification", build_boot), ("MeterValues", build_meter_values)):
+    text = build_encode(build)
+    assert protocol.encode(decode_validate(action, text)) == json.loads(text)
+    print("MESSAGE", json.dumps([
+        action, len(text),
+        allocated(encode_step, build, None), micros(encode_step, build, None, REPEAT),
+        allocated(decode_validate, action, text), micros(decode_validate, action, text, REPEAT),
+    ]))
+'''
+
+
+def run_micropython(bundle, source, heap=None):
+    """Runs `source` with `bundle` (a folder holding usr/) as the working directory."""
+    with tempfile.NamedTemporaryFile("w", suffix=".py", dir=str(bundle), delete=False) as handle:
+        handle.write(source)
+        script = handle.name
+    try:
+        command = [str(MICROPYTHON)] + (["-X", "heapsize=%d" % heap] if heap else []) + [os.path.basename(script)]
+        return subprocess.run(command, cwd=str(bundle), capture_output=True, text=True, timeout=300)
+    finally:
+        os.unlink(script)
+
+
+def retained(bundle, step, before=""):
+    """Heap retained by one import step (after `before` ran), in bytes."""
+    source = IMPORT_PROBE % {"before": _IMPORT_STEPS[before] if before else "", "step": _IMPORT_STEPS[step]}
+    completed = run_micropython(bundle, source)
+    for line in completed.stdout.splitlines():
+        if line.startswith("RETAINED "):
+            return int(line.split()[1])
+    raise RuntimeError("probe failed: %s" % (completed.stderr or completed.stdout)[-2000:])
+
+
+def smallest_heap(bundle, steps, low=8 * 1024, high=1024 * 1024):
+    """The smallest -X heapsize (bytes, to 256) at which `steps` import."""
+    source = "".join(_IMPORT_STEPS[s] for s in steps) + "print('IMPORTED')\n"
+
+    def fits(heap):
+        return "IMPORTED" in run_micropython(bundle, source, heap).stdout
+
+    if not fits(high):
+        raise RuntimeError("does not import even with %d bytes" % high)
+    while high - low > 256:
+        middle = (low + high) // 2
+        if fits(middle):
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def messages(bundle, n=200):
+    completed = run_micropython(bundle, "REPEAT = %d\n" % n + MESSAGES_PROBE)
+    rows = [json.loads(line[len("MESSAGE "):]) for line in completed.stdout.splitlines() if line.startswith("MESSAGE ")]
+    if len(rows) != 2:
+        raise RuntimeError("message probe failed: %s" % (completed.stderr or completed.stdout)[-2000:])
+    return rows
+
+
+def build_bundles(out):
+    written = device.build(out)
+    sizes = {}
+    for folder in ("mpy-v6", "mpy-v5", "py"):
+        for package in ("ocpp16", "ocppj"):
+            sizes[(folder, package)] = sum(p.stat().st_size for p in written[folder] if p.parent.name == package)
+    return {"py": Path(out), "mpy-v6": Path(out) / "mpy-v6"}, sizes
+
+
+def _table(headers, rows):
+    cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for index, row in enumerate(cells):
+        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _kb(n):
+    return "%.1f KB" % (n / 1024.0)
+
+
+def run():
+    if not MICROPYTHON.exists():
+        raise SystemExit("no MicroPython at %s: run `make setup`" % MICROPYTHON)
+    figures = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        bundles, sizes = build_bundles(tmp)
+        rows = []
+        for name, bundle in bundles.items():
+            core = retained(bundle, "core")
+            every = retained(bundle, "all")
+            runtime = retained(bundle, "runtime", before="core")
+            enums = retained(bundle, "enums", before="core")
+            handlers = retained(bundle, "handlers", before="core")
+            figures[name] = {"core": core, "all": every, "runtime_adds": runtime, "enums_adds": enums, "handlers_adds": handlers}
+            rows.append([name, _kb(core), _kb(every), "%.2f" % (every / float(PORT["schemas"])), _kb(runtime), _kb(enums), _kb(handlers)])
+        print("Heap retained after import (MicroPython %s unix)" % _micropython_version())
+        print(_table(["bundle", "Core profile", "all 39 actions", "all / port", "+ runtime core", "+ enums", "+ handlers"], rows))
+        print("  port (issue figures): schemas %s, whole import %s" % (_kb(PORT["schemas"]), _kb(PORT["import"])))
+        print()
+        print(".mpy bytes per bytecode generation")
+        print(_table(["generation", "ocpp16", "ocppj"], [
+            ["v6 (MicroPython 1.22+)", sizes[("mpy-v6", "ocpp16")], sizes[("mpy-v6", "ocppj")]],
+            ["v5 -mno-unicode (QuecPython 1.13)", sizes[("mpy-v5", "ocpp16")], sizes[("mpy-v5", "ocppj")]],
+            ["source .py", sizes[("py", "ocpp16")], sizes[("py", "ocppj")]],
+        ]))
+        figures["mpy_bytes"] = {"%s/%s" % key: value for key, value in sizes.items()}
+        print()
+        rows = []
+        figures["min_heap"] = {}
+        for name, bundle in bundles.items():
+            for label, steps in (("Core profile", ("core",)), ("all actions + runtime core", ("all", "runtime"))):
+                smallest = smallest_heap(bundle, steps)
+                figures["min_heap"]["%s: %s" % (name, label)] = smallest
+                rows.append([name, label, _kb(smallest)])
+        print("Smallest -X heapsize at which the import succeeds")
+        print(_table(["bundle", "import", "heapsize"], rows))
+        print()
+        rows = []
+        figures["messages"] = []
+        for action, length, enc_bytes, enc_us, dec_bytes, dec_us in messages(bundles["mpy-v6"]):
+            figures["messages"].append({
+                "action": action, "json_length": length,
+                "build_encode_bytes": enc_bytes, "build_encode_us": enc_us,
+                "decode_validate_bytes": dec_bytes, "decode_validate_us": dec_us,
+            })
+            rows.append([action, length, enc_bytes, "%.1fx" % (enc_bytes / float(length)), "%.0f us" % enc_us,
+                         dec_bytes, "%.1fx" % (dec_bytes / float(length)), "%.0f us" % dec_us])
+        print("Per message (.mpy v6; JSON text included; port: about %dx the JSON length)" % PORT["alloc_ratio"])
+        print(_table(["message", "JSON bytes", "build+encode B", "ratio", "time", "decode+validate B", "ratio", "time"], rows))
+    _write(figures)
+    return figures
+
+
+def _micropython_version():
+    completed = subprocess.run(
+        [str(MICROPYTHON), "-c", "import sys; print('%d.%d.%d' % sys.implementation.version[:3])"],
+        capture_output=True,
+        text=True,
+    )
+    return completed.stdout.strip()
+
+
+def _write(figures):
+    try:
+        from bench import results
+    except ImportError:
+        results = None
+    if results is not None:
+        print("wrote %s" % results.write("micropython_footprint", figures))
+
+
+if __name__ == "__main__":
+    run()
