@@ -6,7 +6,8 @@ and ``_call_result`` namespaces for payload classes. On the central system
 side the object stands for the remote charge point (mobilityhouse naming),
 so the role of *this end* is worked out from the handlers: handlers for
 actions a charge point initiates (BootNotification, ...) mean this end is
-the CentralSystem and vice versa. Pass ``role`` (or set the class attribute)
+the CentralSystem and vice versa; a generated handler table
+(``OCPP_HANDLERS``) counts with all its actions, overridden or not. Pass ``role`` (or set the class attribute)
 when the handlers do not tell (none, only DataTransfer, or both kinds).
 
 This class holds the sync steps; pumps add the I/O:
@@ -119,7 +120,7 @@ class ChargePoint:
         if role is None:
             role = type(self).role
         if role is None:
-            role = infer_role(protocol, self._router.actions())
+            role = infer_role(protocol, self._router.declared_actions())
         policy = _copy_validation(as_validation(validation))
         for action in self._router.skipped_actions():
             policy.skip(action)

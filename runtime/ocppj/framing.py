@@ -13,7 +13,8 @@
   (table 3);
 * ProtocolError: too few elements ("incomplete");
 * GenericError: larger than ``max_frame_size`` (the frame may be perfectly
-  formed; the limit is ours, so no more specific code applies).
+  formed; the limit is ours, so no more specific code applies). The
+  default differs per interpreter, see DEFAULT_MAX_FRAME_SIZE.
 
 NotImplemented / NotSupported depend on the protocol and are decided by the
 core, not here.
@@ -38,17 +39,39 @@ MAX_UNIQUE_ID_LENGTH = 36  # OCPP-J 1.6 table 3: "to allow for GUIDs"
 # by our id generator and is what most implementations send.
 PLACEHOLDER_ID = "-1"
 
-# 64 KiB: far above any realistic 1.6 frame (the largest, a SendLocalList or a
-# GetConfiguration.conf, stays in the tens of KiB) yet small enough that
-# parsing one cannot exhaust a 512 KB MicroPython heap. Measured in what was
-# handed in: characters for str, bytes for bytes.
-DEFAULT_MAX_FRAME_SIZE = 65536
+# Measured in what was handed in: characters for str, bytes for bytes.
+# No schema bounds a 1.6 frame (GetConfiguration.conf, SendLocalList and
+# MeterValues carry unbounded arrays; a 10 000-character certificateChain is
+# 60 000 characters once non-ASCII text is \u-escaped), so the limit guards
+# memory rather than conformance. CPython: 1 MiB, the default message limit
+# of the websockets library, so the core never refuses what the transport
+# let through. MicroPython: 32 KiB, because parsing takes a few times the
+# frame's size in heap and a QuecPython module has about 512 KB in all.
+try:
+    import sys
+
+    _ON_MICROPYTHON = sys.implementation.name == "micropython"
+except Exception:
+    _ON_MICROPYTHON = False
+if _ON_MICROPYTHON:
+    DEFAULT_MAX_FRAME_SIZE = 32768
+else:
+    DEFAULT_MAX_FRAME_SIZE = 1048576
+
+# A failed parse is scanned again only for a precise description; above
+# this size the description stays generic.
+WORDING_SCAN_LIMIT = 65536
 
 # The deepest 1.6 frame (SetChargingProfile: array > payload >
 # csChargingProfiles > chargingSchedule > chargingSchedulePeriod > item) nests
 # 6 levels; 32 leaves room for DataTransfer-style extensions while keeping
 # the decoders far from any recursion limit.
 DEFAULT_MAX_DEPTH = 32
+
+try:
+    _RecursionError = RecursionError
+except NameError:  # MicroPython ports without it raise RuntimeError
+    _RecursionError = RuntimeError
 
 _ELEMENT_COUNT = {CALL: 4, CALLRESULT: 3, CALLERROR: 5}
 _TYPE_NAMES = {CALL: "CALL", CALLRESULT: "CALLRESULT", CALLERROR: "CALLERROR"}
@@ -120,21 +143,34 @@ def parse(data, max_frame_size=DEFAULT_MAX_FRAME_SIZE, max_depth=DEFAULT_MAX_DEP
     else:
         raise errors.UsageError("frames are str or bytes, not %s" % type(data))
 
-    scanned = jsontext.needs_scan(text, max_depth)
+    scanned = jsontext.needs_scan(text)
     if scanned:
         reason = _scan(text, raw, max_depth)
         if reason is not None:
             return _broken_json(reason, text)
     try:
         message = json.loads(text)
+    except _RecursionError:
+        return _broken_json(_too_deep(max_depth), text)
     except Exception:
         # Scan now if not yet, only for its wording: both interpreters then
-        # describe the same broken frame the same way.
+        # describe the same broken frame the same way. Capped, so junk
+        # cannot make us spend more than the parser already did.
         reason = None
-        if not scanned:
+        if not scanned and len(text) <= WORDING_SCAN_LIMIT:
             reason = _scan(text, raw, max_depth)
         return _broken_json(reason or "not accepted by the JSON parser", text)
+    if (
+        not scanned
+        and jsontext.may_be_too_deep(text, max_depth)
+        and jsontext.too_deep(message, max_depth)
+    ):
+        return _broken_json(_too_deep(max_depth), text)
     return _parse_message(message)
+
+
+def _too_deep(max_depth):
+    return "nesting deeper than %d" % max_depth
 
 
 def _scan(text, raw, max_depth):

@@ -1,15 +1,18 @@
-"""Strict JSON text checks that run before json.loads.
+"""Strict JSON checks around json.loads, and the nesting limit.
 
-Two jobs, one pass:
-
-* Depth: CPython's json decoder recurses once per nesting level, so a frame
-  like ``[[[[...]]]]`` 100 000 deep raises RecursionError (or worse) inside
-  ``loads``. The scan is iterative and stops at ``max_depth``.
 * Strictness: MicroPython's json accepts text that is not JSON (``[1 2]``,
   ``[1,]``, ``{1:2}``, ``"\\x"``, ``01``, raw control characters in strings)
   and CPython's accepts ``NaN``/``Infinity``. OCPP-J 4.1.2 requires valid
   JSON, and both interpreters must judge a frame the same way, so where the
-  interpreter's parser is lax the scan decides.
+  interpreter's parser is lax, ``check`` (an iterative scan of the text)
+  decides before ``loads`` runs.
+* Depth: the scan stops at ``max_depth`` without recursing, so on
+  MicroPython nothing deeper ever reaches ``loads``. CPython's parser is
+  strict already, so there the text is only scanned when it holds a
+  ``NaN``/``Infinity`` token; its C decoder turns runaway nesting into a
+  RecursionError (caught like any parse error) and ``too_deep`` measures
+  the parsed value, at a cost in containers rather than characters. Both
+  paths refuse exactly the frames nested deeper than ``max_depth``.
 
 The scan works on UTF-8 bytes: indexing a MicroPython str is O(n) per index
 for non-ASCII text, indexing bytes is O(1) on both interpreters.
@@ -49,17 +52,37 @@ _SIMPLE_ESCAPES = b'"\\/bfnrt'
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
 
 
-def needs_scan(text, max_depth):
-    """Whether ``loads`` alone could misjudge ``text`` (a str).
-
-    Counting brackets is a cheap upper bound on the depth: with at most
-    ``max_depth`` of them the nesting cannot go deeper.
-    """
+def needs_scan(text):
+    """Whether ``loads`` alone could misjudge ``text`` (a str)."""
     if PARSER_IS_LENIENT:
         return True
-    if text.count("[") + text.count("{") > max_depth:
-        return True
     return "NaN" in text or "Infinity" in text
+
+
+def may_be_too_deep(text, max_depth):
+    """False when ``text`` cannot nest deeper than ``max_depth``: it holds
+    no more brackets than that (counted in C, so cheap)."""
+    return text.count("[") + text.count("{") > max_depth
+
+
+def too_deep(value, max_depth):
+    """Whether the parsed ``value`` nests arrays/objects deeper than
+    ``max_depth`` (the outermost container is level 1). Iterative."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if type(node) is dict:
+            children = node.values()
+        elif type(node) is list:
+            children = node
+        else:
+            continue
+        if depth > max_depth:
+            return True
+        for child in children:
+            if type(child) is dict or type(child) is list:
+                stack.append((child, depth + 1))
+    return False
 
 
 def check(data, max_depth):

@@ -147,8 +147,10 @@ class Router:
                 else:
                     self._after.setdefault(mark.action, []).append((bound, mark))
         table = getattr(cls, "OCPP_HANDLERS", None)
+        self._table_actions = []
         if table:
-            for action in sorted(table):
+            self._table_actions = sorted(table)
+            for action in self._table_actions:
                 name = table[action]
                 function = getattr(cls, name, None)
                 if function is None or getattr(function, "ocpp_stub", False):
@@ -168,6 +170,16 @@ class Router:
     def actions(self):
         """Actions with a handler, sorted."""
         return sorted(self._on)
+
+    def declared_actions(self):
+        """Actions with a handler plus every action of a generated handler
+        table, overridden or not: what this end says it receives."""
+        declared = {}
+        for action in self._on:
+            declared[action] = True
+        for action in self._table_actions:
+            declared[action] = True
+        return sorted(declared)
 
     def skipped_actions(self):
         """Actions whose handler asked for skip_schema_validation."""

@@ -10,47 +10,11 @@ import pytest
 import websockets
 
 import fake_protocol as P
+from aio_pipe import Closed, pipe
 from ocppj import errors
 from ocppj.aio.charge_point import CallTimeoutError, ChargePoint
 from ocppj.routing import after, on
 from scenario_support import authorize_response, boot_response, heartbeat_response
-
-
-class Closed(Exception):
-    """What a pipe end raises once closed, like websockets' ConnectionClosed."""
-
-
-class PipeEnd:
-    """One end of an in-memory, bounded, ordered text pipe."""
-
-    def __init__(self):
-        self.inbox = asyncio.Queue(maxsize=64)
-        self.peer = None
-        self.sent = []
-        self.closed = False
-
-    async def recv(self):
-        item = await self.inbox.get()
-        if item is None:
-            raise Closed()
-        return item
-
-    async def send(self, text):
-        if self.closed:
-            raise Closed()
-        self.sent.append(text)
-        await self.peer.inbox.put(text)
-
-    def close(self):
-        self.closed = True
-        self.inbox.put_nowait(None)
-        self.peer.inbox.put_nowait(None)
-
-
-def pipe():
-    a, b = PipeEnd(), PipeEnd()
-    a.peer, b.peer = b, a
-    return a, b
 
 
 class CentralSystemSide(ChargePoint):

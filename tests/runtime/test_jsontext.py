@@ -90,9 +90,27 @@ def test_non_json_constants_are_refused():
         assert jsontext.check(text, 10) is not None, text
 
 
-def test_needs_scan_is_cheap_for_plain_frames_on_cpython():
+def test_cpython_scans_only_for_non_json_constants():
     if jsontext.PARSER_IS_LENIENT:
         return
-    assert not jsontext.needs_scan('[2,"a","Heartbeat",{}]', 32)
-    assert jsontext.needs_scan("[" * 33, 32)
-    assert jsontext.needs_scan('[2,"a","X",{"v":NaN}]', 32)
+    assert not jsontext.needs_scan('[2,"a","Heartbeat",{}]')
+    assert not jsontext.needs_scan("[" * 100)
+    assert jsontext.needs_scan('[2,"a","X",{"v":NaN}]')
+    assert jsontext.needs_scan('[2,"a","X",{"v":-Infinity}]')
+
+
+def test_depth_of_parsed_values_matches_the_scan():
+    for text in (
+        "1",
+        "[]",
+        "[[]]",
+        '{"a":[{"b":{}}]}',
+        "[[1],[[2]],[]]",
+        '[{"a":[[[]]]}]',
+    ):
+        for limit in range(1, 7):
+            by_scan = jsontext.check(text.encode(), limit) is not None
+            assert jsontext.too_deep(json.loads(text), limit) == by_scan, (text, limit)
+    # an upper bound: brackets inside strings count too
+    assert jsontext.may_be_too_deep('["[[[["]', 1)
+    assert not jsontext.may_be_too_deep("[[]]", 2)

@@ -247,18 +247,39 @@ def test_configurable_depth():
 
 
 def test_very_deep_nesting_cannot_exhaust_the_stack():
-    for opener in ("[", '{"a":'):
+    for opener, closer in (("[", "]"), ('{"a":', "}")):
         depth = 10000
-        text = '[2,"abyss","DataTransfer",' + opener * depth
-        conn, event = _reject(text)
-        assert event.error.code == FV
-        assert event.answer_id == "abyss"
+        # cut off, and complete (valid JSON, only too deep)
+        for tail in ("", "1" + closer * depth + "]"):
+            text = '[2,"abyss","DataTransfer",' + opener * depth + tail
+            conn, event = _reject(text, max_frame_size=200000)
+            assert event.error.code == FV
+            assert "nesting deeper than 32" in event.error.description
+            assert event.answer_id == "abyss"
+
+
+def test_valid_json_just_over_the_depth_limit_is_refused():
+    # on CPython this frame parses; the depth is then measured on the value
+    text = '[2,"d","DataTransfer",{"vendorId":"v","data":' + "[" * 31 + "]" * 31 + "}]"
+    conn, event = _reject(text)
+    assert event.error.code == FV
+    assert event.error.description == "frame is not valid JSON: nesting deeper than 32"
+
+
+def test_default_frame_limit_depends_on_the_interpreter():
+    import sys
+
+    if sys.implementation.name == "micropython":
+        assert framing.DEFAULT_MAX_FRAME_SIZE == 32768
+    else:
+        assert framing.DEFAULT_MAX_FRAME_SIZE == 1048576
+    assert central_system().max_frame_size == framing.DEFAULT_MAX_FRAME_SIZE
 
 
 def test_oversized_frame_is_generic_error_with_recovered_id():
     data = "a" * 70000
     text = '[2,"big","DataTransfer",{"vendorId":"v","data":"' + data + '"}]'
-    conn, event = _reject(text)
+    conn, event = _reject(text, max_frame_size=65536)
     assert event.error.code == "GenericError"
     assert "65536" in event.error.description
     assert event.answer_id == "big"
@@ -267,14 +288,14 @@ def test_oversized_frame_is_generic_error_with_recovered_id():
 
 
 def test_oversized_junk_is_answered_with_placeholder():
-    conn, event = _reject("x" * 70000)
+    conn, event = _reject("x" * 70000, max_frame_size=65536)
     assert event.error.code == "GenericError"
     assert event.answer_id == "-1"
 
 
 def test_oversized_response_is_not_answered():
     text = '[3,"r",{"data":"' + "a" * 70000 + '"}]'
-    conn, event = _reject(text)
+    conn, event = _reject(text, max_frame_size=65536)
     assert event.error.code == "GenericError"
     assert not event.answered
 

@@ -374,6 +374,20 @@ def test_role_is_inferred_from_the_handlers():
     assert Device("x", Wire(), role="CentralSystem")._session.role == "CentralSystem"
 
 
+def test_role_is_inferred_from_a_handler_table_even_without_overrides():
+    class Untouched(Generated, ChargePoint):
+        protocol = P
+
+    cs = Untouched("x", Wire())
+    assert cs._router.actions() == []
+    assert cs._router.declared_actions() == [
+        "Authorize",
+        "BootNotification",
+        "Heartbeat",
+    ]
+    assert cs._session.role == "CentralSystem"
+
+
 def test_protocol_must_come_from_somewhere():
     raises(errors.UsageError, ChargePoint, "x")
     cp = ChargePoint("x", protocol=P)
