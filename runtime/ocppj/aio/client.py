@@ -298,6 +298,7 @@ class ChargePointClient:
         self.reconnect_delays = []  # every backoff delay slept, newest last (bounded)
         self._heartbeat_interval = None
         self._accepted_boot = None  # wire BootNotification last Accepted
+        self._registered = False  # this connection got a BootNotification answer
         self._last_request = 0.0
         self._stopping = False
         self._task = None

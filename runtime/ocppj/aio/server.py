@@ -130,7 +130,7 @@ class _ServerLink(WebSocketLink):
 
     async def recv(self):
         message = await super().recv()
-        if "BootNotification" in message if isinstance(message, str) else False:
+        if isinstance(message, str) and "BootNotification" in message:
             frame = _loads(message)
             if (
                 isinstance(frame, list)
