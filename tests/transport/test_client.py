@@ -511,3 +511,32 @@ def test_an_unsendable_boot_notification_fails_at_construction():
             ),
         )
     assert "chargePointVendor" in str(caught.value)
+
+
+def test_meter_values_evicted_from_a_full_queue_fail_their_delivery():
+    from ocppj.aio.queue import TransactionQueue
+
+    async def scenario():
+        client = make_client(
+            "ws://127.0.0.1:%d/CP-1" % free_port(), queue=TransactionQueue(limit=2)
+        )
+        plain = protocol.decode_request(
+            "MeterValues",
+            {
+                "connectorId": 1,
+                "meterValue": [{"timestamp": NOW, "sampledValue": [{"value": "1"}]}],
+            },
+        )
+        head = client.enqueue(plain)
+        doomed = client.enqueue(plain)
+        start = client.enqueue(start_request())
+        with pytest.raises(DeliveryFailed) as caught:
+            await asyncio.wait_for(doomed, 1)
+        assert "evicted" in caught.value.reason
+        assert not head.done() and not start.done()
+        assert [e.action for e in client.queue.entries()] == [
+            "MeterValues",
+            "StartTransaction",
+        ]
+
+    run(scenario())

@@ -250,3 +250,17 @@ def test_configuration_mistakes_are_usage_errors():
         CentralSystem(protocol=protocol, security_profile=4)
     with pytest.raises(UsageError):
         CentralSystem(protocol=protocol, idle_timeout=-1)
+
+
+def test_connections_beyond_max_connections_get_503():
+    async def scenario():
+        async with central_system(max_connections=1) as server:
+            first = await open_websocket(server.url("CP-1"))
+            status, body, _ = await refusal(server.url("CP-2"))
+            assert status == 503 and "1 charge points are connected" in body
+            # The same identity may still replace its own connection.
+            second = await open_websocket(server.url("CP-1"))
+            await second.close()
+            await first.close()
+
+    run(scenario())

@@ -272,6 +272,7 @@ class ChargePointClient:
         if queue is None or isinstance(queue, str):
             queue = TransactionQueue(queue)
         self.queue = queue
+        queue.on_evicted = self._evicted
         self.transaction_message_attempts = transaction_message_attempts
         self.transaction_message_retry_interval = transaction_message_retry_interval
         self.boot_retry_interval = boot_retry_interval
@@ -702,6 +703,14 @@ class ChargePointClient:
             future.set_exception(failure)
         else:
             future.set_result(response)
+
+    def _evicted(self, entry):
+        _LOG.warning(
+            "%s: queue full, dropped the queued %s", self.identity, entry.action
+        )
+        self._settle(
+            entry, failure=DeliveryFailed(entry.action, "evicted: the queue was full")
+        )
 
     def _drop(self, entry, reason):
         _LOG.warning("%s: dropping queued %s: %s", self.identity, entry.action, reason)

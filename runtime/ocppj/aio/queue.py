@@ -96,6 +96,9 @@ class TransactionQueue:
         self._next_seq = 1
         self._dead_records = 0
         self.skipped_records = 0  # unreadable lines found while loading
+        # Called with each MeterValues dropped to make room (its owner may
+        # be waiting for it).
+        self.on_evicted = None
         self._file = None
         if path is not None:
             self._load()
@@ -186,6 +189,8 @@ class TransactionQueue:
         for entry in self._entries[1:]:
             if entry.action == "MeterValues":
                 self._remove(entry, "evicted")
+                if self.on_evicted is not None:
+                    self.on_evicted(entry)
                 return
         raise TransactionQueueFull(
             "%d transaction-related messages wait and none is a MeterValues that could make room"

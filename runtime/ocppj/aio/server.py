@@ -33,6 +33,8 @@ plain-text body that says why):
   need ``ssl_context``; 3 needs a client certificate (the TLS context
   requires and verifies it) that ``certificate_binding(identity, subject)``
   accepts, else 403.
+* more than ``max_connections`` charge points (default 10000; None for no
+  limit): 503.
 * an identity that is already connected: ``on_duplicate="replace"``
   (default) closes the old connection (1000, "replaced by a new
   connection") before the new one is served; ``"refuse"`` answers 409.
@@ -246,6 +248,7 @@ class CentralSystem:
         open_timeout=10,
         close_timeout=10,
         max_message_size=2**20,
+        max_connections=10000,
         compression=None,
         **charge_point_options,
     ):
@@ -301,6 +304,7 @@ class CentralSystem:
         self.open_timeout = open_timeout
         self.close_timeout = close_timeout
         self.max_message_size = max_message_size
+        self.max_connections = max_connections
         self.compression = compression
         self.charge_point_factory = charge_point_factory
         self.charge_point_options = charge_point_options
@@ -501,6 +505,16 @@ class CentralSystem:
                     http.HTTPStatus.NOT_FOUND, "unknown charge point %s" % identity
                 )
 
+        if (
+            self.max_connections is not None
+            and len(self._sessions) >= self.max_connections
+            and identity not in self._sessions
+        ):
+            raise _Refusal(
+                http.HTTPStatus.SERVICE_UNAVAILABLE,
+                "%d charge points are connected, the most this central system takes"
+                % len(self._sessions),
+            )
         if self.on_duplicate == "refuse" and identity in self._sessions:
             raise _Refusal(
                 http.HTTPStatus.CONFLICT,
