@@ -356,3 +356,53 @@ def test_over_a_real_websocket_on_loopback():
                 await reader
 
     run(scenario())
+
+
+def test_after_hooks_are_bounded():
+    from ocppj.aio import charge_point as aio_module
+
+    class Slow(ChargePoint):
+        protocol = P
+
+        @on("Reset")
+        def reset(self, type):
+            return P.ResetResponse(status="Accepted")
+
+        @after("Reset")
+        async def hang(self, type):
+            await asyncio.Event().wait()
+
+    async def scenario():
+        mine, peer = pipe()
+        device = Slow("CP-10", mine)
+        limit = aio_module.AFTER_TASK_LIMIT
+        for index in range(limit + 5):
+            await device.route_message(
+                json.dumps([2, "r%d" % index, "Reset", {"type": "Soft"}])
+            )
+            peer.inbox.get_nowait()  # the pipe is bounded too
+        await asyncio.sleep(0)
+        assert len(device._after_tasks) == limit
+        # every CALL was still answered
+        assert len(mine.sent) == limit + 5
+        device.close()
+        for _ in range(3):
+            await asyncio.sleep(0)
+        assert len(device._after_tasks) == 0
+
+    run(scenario())
+
+
+def test_answer_that_cannot_be_sent_is_reported_not_raised(caplog):
+    async def scenario():
+        mine, peer = pipe()
+        central = CentralSystemSide("CP-11", mine)
+        mine.closed = True
+        await central.route_message(json.dumps([2, "x", "Authorize", {"idTag": "T"}]))
+        central.close()
+
+    run(scenario())
+    assert any(
+        "answering Authorize x failed" in record.getMessage()
+        for record in caplog.records
+    )

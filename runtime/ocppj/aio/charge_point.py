@@ -35,6 +35,10 @@ from .. import errors
 
 _LOG = logging.getLogger("ocppj")
 
+# @after hooks still running at once; beyond, a hook is skipped and
+# reported rather than piling up tasks without bound.
+AFTER_TASK_LIMIT = 64
+
 
 class CallTimeoutError(errors.CallTimeoutError, asyncio.TimeoutError):
     """No answer in time; also an ``asyncio.TimeoutError`` as mobilityhouse
@@ -121,6 +125,18 @@ class ChargePoint(base.ChargePoint):
             await self._serve_async(event)
 
     async def _serve_async(self, event):
+        try:
+            await self._answer(event)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            # the answer could not be sent (connection gone); start() ends
+            # on its own when recv() fails, nothing else to do here
+            self._report(
+                "answering %s %s failed" % (event.action, event.unique_id), exc
+            )
+
+    async def _answer(self, event):
         handler, kwargs = self._router.prepare(event)
         result = None
         failure = None
@@ -144,6 +160,14 @@ class ChargePoint(base.ChargePoint):
                 self._report("@after for %s" % event.action, exc)
                 continue
             if inspect.isawaitable(outcome):
+                if len(self._after_tasks) >= AFTER_TASK_LIMIT:
+                    if hasattr(outcome, "close"):
+                        outcome.close()  # never awaited: no warning
+                    self._report(
+                        "@after for %s skipped: %d hooks still running"
+                        % (event.action, len(self._after_tasks))
+                    )
+                    continue
                 # A task, so an @after hook may await call() without
                 # holding up whoever is routing.
                 task = asyncio.ensure_future(self._run_after(event, outcome))
