@@ -77,7 +77,7 @@ def intern_all(text):
 
 _ABSENT = object()
 # A build without unicode strings decodes two UTF-8 bytes to two characters.
-UNICODE = len(b"\xc3\xa9".decode()) == 1
+UNICODE = len(str(b"\xc3\xa9", "utf-8")) == 1
 
 
 class ValidationError(ValueError):
