@@ -25,7 +25,7 @@ _KNOWN = {
 
 # Unbounded arrays get at most this many extra elements: enough for
 # index paths like sampledValue[2], small enough to keep examples fast.
-EXTRA_ITEMS = 3
+EXTRA_ITEMS = 2
 
 # Short strings are drawn character by character; longer ones up to the
 # limit (5500 for a certificate) are padded, so every length up to
