@@ -37,6 +37,7 @@ CORE_MODULES = (
     "__init__.py",
     "charge_point.py",
     "core.py",
+    "device.py",
     "errors.py",
     "events.py",
     "framing.py",
@@ -55,6 +56,7 @@ def _micropython_test_modules():
         os.path.join(HERE, "fake_protocol.py"),
         os.path.join(HERE, "scenario_support.py"),
         os.path.join(HERE, "mp_run.py"),
+        os.path.join(HERE, "mp_generated_pipe.py"),
     ]
     scenarios = os.path.join(HERE, "scenarios")
     for entry in sorted(os.listdir(scenarios)):
