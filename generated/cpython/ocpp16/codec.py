@@ -10,6 +10,8 @@ datatype is expected, as mobilityhouse ocpp users are used to.
 
 from . import call, call_result, datatypes, enums
 
+new = object.__new__
+
 # Wire value → enum member; an unknown value stays a plain str, so a
 # peer's extension survives when validation has been relaxed.
 E_AuthorizationStatus = enums.AuthorizationStatus._value2member_map_
@@ -419,10 +421,11 @@ WIRE_NAMES = {
 
 
 def decode_AuthorizationData(d):
-    v1 = d.get("idTagInfo")
-    return datatypes.AuthorizationData(
-        id_tag=d["idTag"], id_tag_info=None if v1 is None else decode_IdTagInfo(v1)
-    )
+    o = new(datatypes.AuthorizationData)
+    o.id_tag = d["idTag"]
+    v = d.get("idTagInfo")
+    o.id_tag_info = None if v is None else decode_IdTagInfo(v)
+    return o
 
 
 def encode_AuthorizationData(o):
@@ -436,13 +439,13 @@ def encode_AuthorizationData(o):
 
 
 def decode_CertificateHashData(d):
-    v0 = d["hashAlgorithm"]
-    return datatypes.CertificateHashData(
-        hash_algorithm=E_HashAlgorithm.get(v0, v0),
-        issuer_name_hash=d["issuerNameHash"],
-        issuer_key_hash=d["issuerKeyHash"],
-        serial_number=d["serialNumber"],
-    )
+    o = new(datatypes.CertificateHashData)
+    v = d["hashAlgorithm"]
+    o.hash_algorithm = E_HashAlgorithm.get(v, v)
+    o.issuer_name_hash = d["issuerNameHash"]
+    o.issuer_key_hash = d["issuerKeyHash"]
+    o.serial_number = d["serialNumber"]
+    return o
 
 
 def encode_CertificateHashData(o):
@@ -458,21 +461,20 @@ def encode_CertificateHashData(o):
 
 
 def decode_ChargingProfile(d):
-    v2 = d["chargingProfilePurpose"]
-    v3 = d["chargingProfileKind"]
-    v4 = d["chargingSchedule"]
-    v6 = d.get("recurrencyKind")
-    return datatypes.ChargingProfile(
-        charging_profile_id=d["chargingProfileId"],
-        stack_level=d["stackLevel"],
-        charging_profile_purpose=E_ChargingProfilePurposeType.get(v2, v2),
-        charging_profile_kind=E_ChargingProfileKindType.get(v3, v3),
-        charging_schedule=decode_ChargingSchedule(v4),
-        transaction_id=d.get("transactionId"),
-        recurrency_kind=None if v6 is None else E_RecurrencyKindType.get(v6, v6),
-        valid_from=d.get("validFrom"),
-        valid_to=d.get("validTo"),
-    )
+    o = new(datatypes.ChargingProfile)
+    o.charging_profile_id = d["chargingProfileId"]
+    o.stack_level = d["stackLevel"]
+    v = d["chargingProfilePurpose"]
+    o.charging_profile_purpose = E_ChargingProfilePurposeType.get(v, v)
+    v = d["chargingProfileKind"]
+    o.charging_profile_kind = E_ChargingProfileKindType.get(v, v)
+    o.charging_schedule = decode_ChargingSchedule(d["chargingSchedule"])
+    o.transaction_id = d.get("transactionId")
+    v = d.get("recurrencyKind")
+    o.recurrency_kind = E_RecurrencyKindType.get(v, v)
+    o.valid_from = d.get("validFrom")
+    o.valid_to = d.get("validTo")
+    return o
 
 
 def encode_ChargingProfile(o):
@@ -501,15 +503,16 @@ def encode_ChargingProfile(o):
 
 
 def decode_ChargingSchedule(d):
-    v0 = d["chargingRateUnit"]
-    v1 = d["chargingSchedulePeriod"]
-    return datatypes.ChargingSchedule(
-        charging_rate_unit=E_ChargingRateUnitType.get(v0, v0),
-        charging_schedule_period=[decode_ChargingSchedulePeriod(x) for x in v1],
-        duration=d.get("duration"),
-        start_schedule=d.get("startSchedule"),
-        min_charging_rate=d.get("minChargingRate"),
-    )
+    o = new(datatypes.ChargingSchedule)
+    v = d["chargingRateUnit"]
+    o.charging_rate_unit = E_ChargingRateUnitType.get(v, v)
+    o.charging_schedule_period = [
+        decode_ChargingSchedulePeriod(x) for x in d["chargingSchedulePeriod"]
+    ]
+    o.duration = d.get("duration")
+    o.start_schedule = d.get("startSchedule")
+    o.min_charging_rate = d.get("minChargingRate")
+    return o
 
 
 def encode_ChargingSchedule(o):
@@ -534,11 +537,11 @@ def encode_ChargingSchedule(o):
 
 
 def decode_ChargingSchedulePeriod(d):
-    return datatypes.ChargingSchedulePeriod(
-        start_period=d["startPeriod"],
-        limit=d["limit"],
-        number_phases=d.get("numberPhases"),
-    )
+    o = new(datatypes.ChargingSchedulePeriod)
+    o.start_period = d["startPeriod"]
+    o.limit = d["limit"]
+    o.number_phases = d.get("numberPhases")
+    return o
 
 
 def encode_ChargingSchedulePeriod(o):
@@ -552,13 +555,13 @@ def encode_ChargingSchedulePeriod(o):
 
 
 def decode_Firmware(d):
-    return datatypes.Firmware(
-        location=d["location"],
-        retrieve_date_time=d["retrieveDateTime"],
-        signing_certificate=d["signingCertificate"],
-        signature=d["signature"],
-        install_date_time=d.get("installDateTime"),
-    )
+    o = new(datatypes.Firmware)
+    o.location = d["location"]
+    o.retrieve_date_time = d["retrieveDateTime"]
+    o.signing_certificate = d["signingCertificate"]
+    o.signature = d["signature"]
+    o.install_date_time = d.get("installDateTime")
+    return o
 
 
 def encode_Firmware(o):
@@ -577,12 +580,12 @@ def encode_Firmware(o):
 
 
 def decode_IdTagInfo(d):
-    v0 = d["status"]
-    return datatypes.IdTagInfo(
-        status=E_AuthorizationStatus.get(v0, v0),
-        expiry_date=d.get("expiryDate"),
-        parent_id_tag=d.get("parentIdTag"),
-    )
+    o = new(datatypes.IdTagInfo)
+    v = d["status"]
+    o.status = E_AuthorizationStatus.get(v, v)
+    o.expiry_date = d.get("expiryDate")
+    o.parent_id_tag = d.get("parentIdTag")
+    return o
 
 
 def encode_IdTagInfo(o):
@@ -599,9 +602,11 @@ def encode_IdTagInfo(o):
 
 
 def decode_KeyValue(d):
-    return datatypes.KeyValue(
-        key=d["key"], readonly=d["readonly"], value=d.get("value")
-    )
+    o = new(datatypes.KeyValue)
+    o.key = d["key"]
+    o.readonly = d["readonly"]
+    o.value = d.get("value")
+    return o
 
 
 def encode_KeyValue(o):
@@ -615,11 +620,11 @@ def encode_KeyValue(o):
 
 
 def decode_LogParameters(d):
-    return datatypes.LogParameters(
-        remote_location=d["remoteLocation"],
-        oldest_timestamp=d.get("oldestTimestamp"),
-        latest_timestamp=d.get("latestTimestamp"),
-    )
+    o = new(datatypes.LogParameters)
+    o.remote_location = d["remoteLocation"]
+    o.oldest_timestamp = d.get("oldestTimestamp")
+    o.latest_timestamp = d.get("latestTimestamp")
+    return o
 
 
 def encode_LogParameters(o):
@@ -636,10 +641,10 @@ def encode_LogParameters(o):
 
 
 def decode_MeterValue(d):
-    v1 = d["sampledValue"]
-    return datatypes.MeterValue(
-        timestamp=d["timestamp"], sampled_value=[decode_SampledValue(x) for x in v1]
-    )
+    o = new(datatypes.MeterValue)
+    o.timestamp = d["timestamp"]
+    o.sampled_value = [decode_SampledValue(x) for x in d["sampledValue"]]
+    return o
 
 
 def encode_MeterValue(o):
@@ -653,21 +658,21 @@ def encode_MeterValue(o):
 
 
 def decode_SampledValue(d):
-    v1 = d.get("context")
-    v2 = d.get("format")
-    v3 = d.get("measurand")
-    v4 = d.get("phase")
-    v5 = d.get("location")
-    v6 = d.get("unit")
-    return datatypes.SampledValue(
-        value=d["value"],
-        context=None if v1 is None else E_ReadingContext.get(v1, v1),
-        format=None if v2 is None else E_ValueFormat.get(v2, v2),
-        measurand=None if v3 is None else E_Measurand.get(v3, v3),
-        phase=None if v4 is None else E_Phase.get(v4, v4),
-        location=None if v5 is None else E_Location.get(v5, v5),
-        unit=None if v6 is None else E_UnitOfMeasure.get(v6, v6),
-    )
+    o = new(datatypes.SampledValue)
+    o.value = d["value"]
+    v = d.get("context")
+    o.context = E_ReadingContext.get(v, v)
+    v = d.get("format")
+    o.format = E_ValueFormat.get(v, v)
+    v = d.get("measurand")
+    o.measurand = E_Measurand.get(v, v)
+    v = d.get("phase")
+    o.phase = E_Phase.get(v, v)
+    v = d.get("location")
+    o.location = E_Location.get(v, v)
+    v = d.get("unit")
+    o.unit = E_UnitOfMeasure.get(v, v)
+    return o
 
 
 def encode_SampledValue(o):
@@ -696,10 +701,10 @@ def encode_SampledValue(o):
 
 
 def decode_TransactionData(d):
-    v1 = d["sampledValue"]
-    return datatypes.TransactionData(
-        timestamp=d["timestamp"], sampled_value=[decode_SampledValue(x) for x in v1]
-    )
+    o = new(datatypes.TransactionData)
+    o.timestamp = d["timestamp"]
+    o.sampled_value = [decode_SampledValue(x) for x in d["sampledValue"]]
+    return o
 
 
 def encode_TransactionData(o):
@@ -713,7 +718,9 @@ def encode_TransactionData(o):
 
 
 def decode_AuthorizeRequest(d):
-    return call.Authorize(id_tag=d["idTag"])
+    o = new(call.Authorize)
+    o.id_tag = d["idTag"]
+    return o
 
 
 def encode_AuthorizeRequest(o):
@@ -722,8 +729,9 @@ def encode_AuthorizeRequest(o):
 
 
 def decode_AuthorizeResponse(d):
-    v0 = d["idTagInfo"]
-    return call_result.Authorize(id_tag_info=decode_IdTagInfo(v0))
+    o = new(call_result.Authorize)
+    o.id_tag_info = decode_IdTagInfo(d["idTagInfo"])
+    return o
 
 
 def encode_AuthorizeResponse(o):
@@ -732,17 +740,17 @@ def encode_AuthorizeResponse(o):
 
 
 def decode_BootNotificationRequest(d):
-    return call.BootNotification(
-        charge_point_vendor=d["chargePointVendor"],
-        charge_point_model=d["chargePointModel"],
-        charge_point_serial_number=d.get("chargePointSerialNumber"),
-        charge_box_serial_number=d.get("chargeBoxSerialNumber"),
-        firmware_version=d.get("firmwareVersion"),
-        iccid=d.get("iccid"),
-        imsi=d.get("imsi"),
-        meter_type=d.get("meterType"),
-        meter_serial_number=d.get("meterSerialNumber"),
-    )
+    o = new(call.BootNotification)
+    o.charge_point_vendor = d["chargePointVendor"]
+    o.charge_point_model = d["chargePointModel"]
+    o.charge_point_serial_number = d.get("chargePointSerialNumber")
+    o.charge_box_serial_number = d.get("chargeBoxSerialNumber")
+    o.firmware_version = d.get("firmwareVersion")
+    o.iccid = d.get("iccid")
+    o.imsi = d.get("imsi")
+    o.meter_type = d.get("meterType")
+    o.meter_serial_number = d.get("meterSerialNumber")
+    return o
 
 
 def encode_BootNotificationRequest(o):
@@ -775,12 +783,12 @@ def encode_BootNotificationRequest(o):
 
 
 def decode_BootNotificationResponse(d):
-    v0 = d["status"]
-    return call_result.BootNotification(
-        status=E_RegistrationStatus.get(v0, v0),
-        current_time=d["currentTime"],
-        interval=d["interval"],
-    )
+    o = new(call_result.BootNotification)
+    v = d["status"]
+    o.status = E_RegistrationStatus.get(v, v)
+    o.current_time = d["currentTime"]
+    o.interval = d["interval"]
+    return o
 
 
 def encode_BootNotificationResponse(o):
@@ -789,7 +797,9 @@ def encode_BootNotificationResponse(o):
 
 
 def decode_CancelReservationRequest(d):
-    return call.CancelReservation(reservation_id=d["reservationId"])
+    o = new(call.CancelReservation)
+    o.reservation_id = d["reservationId"]
+    return o
 
 
 def encode_CancelReservationRequest(o):
@@ -798,8 +808,10 @@ def encode_CancelReservationRequest(o):
 
 
 def decode_CancelReservationResponse(d):
-    v0 = d["status"]
-    return call_result.CancelReservation(status=E_GenericStatus.get(v0, v0))
+    o = new(call_result.CancelReservation)
+    v = d["status"]
+    o.status = E_GenericStatus.get(v, v)
+    return o
 
 
 def encode_CancelReservationResponse(o):
@@ -808,7 +820,9 @@ def encode_CancelReservationResponse(o):
 
 
 def decode_CertificateSignedRequest(d):
-    return call.CertificateSigned(certificate_chain=d["certificateChain"])
+    o = new(call.CertificateSigned)
+    o.certificate_chain = d["certificateChain"]
+    return o
 
 
 def encode_CertificateSignedRequest(o):
@@ -817,8 +831,10 @@ def encode_CertificateSignedRequest(o):
 
 
 def decode_CertificateSignedResponse(d):
-    v0 = d["status"]
-    return call_result.CertificateSigned(status=E_GenericStatus.get(v0, v0))
+    o = new(call_result.CertificateSigned)
+    v = d["status"]
+    o.status = E_GenericStatus.get(v, v)
+    return o
 
 
 def encode_CertificateSignedResponse(o):
@@ -827,10 +843,11 @@ def encode_CertificateSignedResponse(o):
 
 
 def decode_ChangeAvailabilityRequest(d):
-    v1 = d["type"]
-    return call.ChangeAvailability(
-        connector_id=d["connectorId"], type=E_AvailabilityType.get(v1, v1)
-    )
+    o = new(call.ChangeAvailability)
+    o.connector_id = d["connectorId"]
+    v = d["type"]
+    o.type = E_AvailabilityType.get(v, v)
+    return o
 
 
 def encode_ChangeAvailabilityRequest(o):
@@ -839,8 +856,10 @@ def encode_ChangeAvailabilityRequest(o):
 
 
 def decode_ChangeAvailabilityResponse(d):
-    v0 = d["status"]
-    return call_result.ChangeAvailability(status=E_AvailabilityStatus.get(v0, v0))
+    o = new(call_result.ChangeAvailability)
+    v = d["status"]
+    o.status = E_AvailabilityStatus.get(v, v)
+    return o
 
 
 def encode_ChangeAvailabilityResponse(o):
@@ -849,7 +868,10 @@ def encode_ChangeAvailabilityResponse(o):
 
 
 def decode_ChangeConfigurationRequest(d):
-    return call.ChangeConfiguration(key=d["key"], value=d["value"])
+    o = new(call.ChangeConfiguration)
+    o.key = d["key"]
+    o.value = d["value"]
+    return o
 
 
 def encode_ChangeConfigurationRequest(o):
@@ -858,8 +880,10 @@ def encode_ChangeConfigurationRequest(o):
 
 
 def decode_ChangeConfigurationResponse(d):
-    v0 = d["status"]
-    return call_result.ChangeConfiguration(status=E_ConfigurationStatus.get(v0, v0))
+    o = new(call_result.ChangeConfiguration)
+    v = d["status"]
+    o.status = E_ConfigurationStatus.get(v, v)
+    return o
 
 
 def encode_ChangeConfigurationResponse(o):
@@ -868,7 +892,7 @@ def encode_ChangeConfigurationResponse(o):
 
 
 def decode_ClearCacheRequest(d):
-    return call.ClearCache()
+    return new(call.ClearCache)
 
 
 def encode_ClearCacheRequest(o):
@@ -877,8 +901,10 @@ def encode_ClearCacheRequest(o):
 
 
 def decode_ClearCacheResponse(d):
-    v0 = d["status"]
-    return call_result.ClearCache(status=E_GenericStatus.get(v0, v0))
+    o = new(call_result.ClearCache)
+    v = d["status"]
+    o.status = E_GenericStatus.get(v, v)
+    return o
 
 
 def encode_ClearCacheResponse(o):
@@ -887,15 +913,13 @@ def encode_ClearCacheResponse(o):
 
 
 def decode_ClearChargingProfileRequest(d):
-    v2 = d.get("chargingProfilePurpose")
-    return call.ClearChargingProfile(
-        id=d.get("id"),
-        connector_id=d.get("connectorId"),
-        charging_profile_purpose=(
-            None if v2 is None else E_ChargingProfilePurposeType.get(v2, v2)
-        ),
-        stack_level=d.get("stackLevel"),
-    )
+    o = new(call.ClearChargingProfile)
+    o.id = d.get("id")
+    o.connector_id = d.get("connectorId")
+    v = d.get("chargingProfilePurpose")
+    o.charging_profile_purpose = E_ChargingProfilePurposeType.get(v, v)
+    o.stack_level = d.get("stackLevel")
+    return o
 
 
 def encode_ClearChargingProfileRequest(o):
@@ -916,10 +940,10 @@ def encode_ClearChargingProfileRequest(o):
 
 
 def decode_ClearChargingProfileResponse(d):
-    v0 = d["status"]
-    return call_result.ClearChargingProfile(
-        status=E_ClearChargingProfileStatus.get(v0, v0)
-    )
+    o = new(call_result.ClearChargingProfile)
+    v = d["status"]
+    o.status = E_ClearChargingProfileStatus.get(v, v)
+    return o
 
 
 def encode_ClearChargingProfileResponse(o):
@@ -928,9 +952,11 @@ def encode_ClearChargingProfileResponse(o):
 
 
 def decode_DataTransferRequest(d):
-    return call.DataTransfer(
-        vendor_id=d["vendorId"], message_id=d.get("messageId"), data=d.get("data")
-    )
+    o = new(call.DataTransfer)
+    o.vendor_id = d["vendorId"]
+    o.message_id = d.get("messageId")
+    o.data = d.get("data")
+    return o
 
 
 def encode_DataTransferRequest(o):
@@ -945,10 +971,11 @@ def encode_DataTransferRequest(o):
 
 
 def decode_DataTransferResponse(d):
-    v0 = d["status"]
-    return call_result.DataTransfer(
-        status=E_DataTransferStatus.get(v0, v0), data=d.get("data")
-    )
+    o = new(call_result.DataTransfer)
+    v = d["status"]
+    o.status = E_DataTransferStatus.get(v, v)
+    o.data = d.get("data")
+    return o
 
 
 def encode_DataTransferResponse(o):
@@ -960,8 +987,9 @@ def encode_DataTransferResponse(o):
 
 
 def decode_DeleteCertificateRequest(d):
-    v0 = d["certificateHashData"]
-    return call.DeleteCertificate(certificate_hash_data=decode_CertificateHashData(v0))
+    o = new(call.DeleteCertificate)
+    o.certificate_hash_data = decode_CertificateHashData(d["certificateHashData"])
+    return o
 
 
 def encode_DeleteCertificateRequest(o):
@@ -970,8 +998,10 @@ def encode_DeleteCertificateRequest(o):
 
 
 def decode_DeleteCertificateResponse(d):
-    v0 = d["status"]
-    return call_result.DeleteCertificate(status=E_DeleteCertificateStatus.get(v0, v0))
+    o = new(call_result.DeleteCertificate)
+    v = d["status"]
+    o.status = E_DeleteCertificateStatus.get(v, v)
+    return o
 
 
 def encode_DeleteCertificateResponse(o):
@@ -980,8 +1010,10 @@ def encode_DeleteCertificateResponse(o):
 
 
 def decode_DiagnosticsStatusNotificationRequest(d):
-    v0 = d["status"]
-    return call.DiagnosticsStatusNotification(status=E_DiagnosticsStatus.get(v0, v0))
+    o = new(call.DiagnosticsStatusNotification)
+    v = d["status"]
+    o.status = E_DiagnosticsStatus.get(v, v)
+    return o
 
 
 def encode_DiagnosticsStatusNotificationRequest(o):
@@ -990,7 +1022,7 @@ def encode_DiagnosticsStatusNotificationRequest(o):
 
 
 def decode_DiagnosticsStatusNotificationResponse(d):
-    return call_result.DiagnosticsStatusNotification()
+    return new(call_result.DiagnosticsStatusNotification)
 
 
 def encode_DiagnosticsStatusNotificationResponse(o):
@@ -999,11 +1031,11 @@ def encode_DiagnosticsStatusNotificationResponse(o):
 
 
 def decode_ExtendedTriggerMessageRequest(d):
-    v0 = d["requestedMessage"]
-    return call.ExtendedTriggerMessage(
-        requested_message=E_ExtendedMessageTrigger.get(v0, v0),
-        connector_id=d.get("connectorId"),
-    )
+    o = new(call.ExtendedTriggerMessage)
+    v = d["requestedMessage"]
+    o.requested_message = E_ExtendedMessageTrigger.get(v, v)
+    o.connector_id = d.get("connectorId")
+    return o
 
 
 def encode_ExtendedTriggerMessageRequest(o):
@@ -1015,8 +1047,10 @@ def encode_ExtendedTriggerMessageRequest(o):
 
 
 def decode_ExtendedTriggerMessageResponse(d):
-    v0 = d["status"]
-    return call_result.ExtendedTriggerMessage(status=E_TriggerMessageStatus.get(v0, v0))
+    o = new(call_result.ExtendedTriggerMessage)
+    v = d["status"]
+    o.status = E_TriggerMessageStatus.get(v, v)
+    return o
 
 
 def encode_ExtendedTriggerMessageResponse(o):
@@ -1025,8 +1059,10 @@ def encode_ExtendedTriggerMessageResponse(o):
 
 
 def decode_FirmwareStatusNotificationRequest(d):
-    v0 = d["status"]
-    return call.FirmwareStatusNotification(status=E_FirmwareStatus.get(v0, v0))
+    o = new(call.FirmwareStatusNotification)
+    v = d["status"]
+    o.status = E_FirmwareStatus.get(v, v)
+    return o
 
 
 def encode_FirmwareStatusNotificationRequest(o):
@@ -1035,7 +1071,7 @@ def encode_FirmwareStatusNotificationRequest(o):
 
 
 def decode_FirmwareStatusNotificationResponse(d):
-    return call_result.FirmwareStatusNotification()
+    return new(call_result.FirmwareStatusNotification)
 
 
 def encode_FirmwareStatusNotificationResponse(o):
@@ -1044,12 +1080,12 @@ def encode_FirmwareStatusNotificationResponse(o):
 
 
 def decode_GetCompositeScheduleRequest(d):
-    v2 = d.get("chargingRateUnit")
-    return call.GetCompositeSchedule(
-        connector_id=d["connectorId"],
-        duration=d["duration"],
-        charging_rate_unit=None if v2 is None else E_ChargingRateUnitType.get(v2, v2),
-    )
+    o = new(call.GetCompositeSchedule)
+    o.connector_id = d["connectorId"]
+    o.duration = d["duration"]
+    v = d.get("chargingRateUnit")
+    o.charging_rate_unit = E_ChargingRateUnitType.get(v, v)
+    return o
 
 
 def encode_GetCompositeScheduleRequest(o):
@@ -1061,14 +1097,14 @@ def encode_GetCompositeScheduleRequest(o):
 
 
 def decode_GetCompositeScheduleResponse(d):
-    v0 = d["status"]
-    v3 = d.get("chargingSchedule")
-    return call_result.GetCompositeSchedule(
-        status=E_GenericStatus.get(v0, v0),
-        connector_id=d.get("connectorId"),
-        schedule_start=d.get("scheduleStart"),
-        charging_schedule=None if v3 is None else decode_ChargingSchedule(v3),
-    )
+    o = new(call_result.GetCompositeSchedule)
+    v = d["status"]
+    o.status = E_GenericStatus.get(v, v)
+    o.connector_id = d.get("connectorId")
+    o.schedule_start = d.get("scheduleStart")
+    v = d.get("chargingSchedule")
+    o.charging_schedule = None if v is None else decode_ChargingSchedule(v)
+    return o
 
 
 def encode_GetCompositeScheduleResponse(o):
@@ -1086,8 +1122,10 @@ def encode_GetCompositeScheduleResponse(o):
 
 
 def decode_GetConfigurationRequest(d):
-    v0 = d.get("key")
-    return call.GetConfiguration(key=None if v0 is None else list(v0))
+    o = new(call.GetConfiguration)
+    v = d.get("key")
+    o.key = None if v is None else list(v)
+    return o
 
 
 def encode_GetConfigurationRequest(o):
@@ -1099,12 +1137,12 @@ def encode_GetConfigurationRequest(o):
 
 
 def decode_GetConfigurationResponse(d):
-    v0 = d.get("configurationKey")
-    v1 = d.get("unknownKey")
-    return call_result.GetConfiguration(
-        configuration_key=None if v0 is None else [decode_KeyValue(x) for x in v0],
-        unknown_key=None if v1 is None else list(v1),
-    )
+    o = new(call_result.GetConfiguration)
+    v = d.get("configurationKey")
+    o.configuration_key = None if v is None else [decode_KeyValue(x) for x in v]
+    v = d.get("unknownKey")
+    o.unknown_key = None if v is None else list(v)
+    return o
 
 
 def encode_GetConfigurationResponse(o):
@@ -1119,13 +1157,13 @@ def encode_GetConfigurationResponse(o):
 
 
 def decode_GetDiagnosticsRequest(d):
-    return call.GetDiagnostics(
-        location=d["location"],
-        retries=d.get("retries"),
-        retry_interval=d.get("retryInterval"),
-        start_time=d.get("startTime"),
-        stop_time=d.get("stopTime"),
-    )
+    o = new(call.GetDiagnostics)
+    o.location = d["location"]
+    o.retries = d.get("retries")
+    o.retry_interval = d.get("retryInterval")
+    o.start_time = d.get("startTime")
+    o.stop_time = d.get("stopTime")
+    return o
 
 
 def encode_GetDiagnosticsRequest(o):
@@ -1146,7 +1184,9 @@ def encode_GetDiagnosticsRequest(o):
 
 
 def decode_GetDiagnosticsResponse(d):
-    return call_result.GetDiagnostics(file_name=d.get("fileName"))
+    o = new(call_result.GetDiagnostics)
+    o.file_name = d.get("fileName")
+    return o
 
 
 def encode_GetDiagnosticsResponse(o):
@@ -1158,10 +1198,10 @@ def encode_GetDiagnosticsResponse(o):
 
 
 def decode_GetInstalledCertificateIdsRequest(d):
-    v0 = d["certificateType"]
-    return call.GetInstalledCertificateIds(
-        certificate_type=E_CertificateUse.get(v0, v0)
-    )
+    o = new(call.GetInstalledCertificateIds)
+    v = d["certificateType"]
+    o.certificate_type = E_CertificateUse.get(v, v)
+    return o
 
 
 def encode_GetInstalledCertificateIdsRequest(o):
@@ -1170,14 +1210,14 @@ def encode_GetInstalledCertificateIdsRequest(o):
 
 
 def decode_GetInstalledCertificateIdsResponse(d):
-    v0 = d["status"]
-    v1 = d.get("certificateHashData")
-    return call_result.GetInstalledCertificateIds(
-        status=E_GetInstalledCertificateStatus.get(v0, v0),
-        certificate_hash_data=(
-            None if v1 is None else [decode_CertificateHashData(x) for x in v1]
-        ),
+    o = new(call_result.GetInstalledCertificateIds)
+    v = d["status"]
+    o.status = E_GetInstalledCertificateStatus.get(v, v)
+    v = d.get("certificateHashData")
+    o.certificate_hash_data = (
+        None if v is None else [decode_CertificateHashData(x) for x in v]
     )
+    return o
 
 
 def encode_GetInstalledCertificateIdsResponse(o):
@@ -1189,7 +1229,7 @@ def encode_GetInstalledCertificateIdsResponse(o):
 
 
 def decode_GetLocalListVersionRequest(d):
-    return call.GetLocalListVersion()
+    return new(call.GetLocalListVersion)
 
 
 def encode_GetLocalListVersionRequest(o):
@@ -1198,7 +1238,9 @@ def encode_GetLocalListVersionRequest(o):
 
 
 def decode_GetLocalListVersionResponse(d):
-    return call_result.GetLocalListVersion(list_version=d["listVersion"])
+    o = new(call_result.GetLocalListVersion)
+    o.list_version = d["listVersion"]
+    return o
 
 
 def encode_GetLocalListVersionResponse(o):
@@ -1207,15 +1249,14 @@ def encode_GetLocalListVersionResponse(o):
 
 
 def decode_GetLogRequest(d):
-    v0 = d["log"]
-    v1 = d["logType"]
-    return call.GetLog(
-        log=decode_LogParameters(v0),
-        log_type=E_Log.get(v1, v1),
-        request_id=d["requestId"],
-        retries=d.get("retries"),
-        retry_interval=d.get("retryInterval"),
-    )
+    o = new(call.GetLog)
+    o.log = decode_LogParameters(d["log"])
+    v = d["logType"]
+    o.log_type = E_Log.get(v, v)
+    o.request_id = d["requestId"]
+    o.retries = d.get("retries")
+    o.retry_interval = d.get("retryInterval")
+    return o
 
 
 def encode_GetLogRequest(o):
@@ -1234,10 +1275,11 @@ def encode_GetLogRequest(o):
 
 
 def decode_GetLogResponse(d):
-    v0 = d["status"]
-    return call_result.GetLog(
-        status=E_LogStatus.get(v0, v0), filename=d.get("filename")
-    )
+    o = new(call_result.GetLog)
+    v = d["status"]
+    o.status = E_LogStatus.get(v, v)
+    o.filename = d.get("filename")
+    return o
 
 
 def encode_GetLogResponse(o):
@@ -1249,7 +1291,7 @@ def encode_GetLogResponse(o):
 
 
 def decode_HeartbeatRequest(d):
-    return call.Heartbeat()
+    return new(call.Heartbeat)
 
 
 def encode_HeartbeatRequest(o):
@@ -1258,7 +1300,9 @@ def encode_HeartbeatRequest(o):
 
 
 def decode_HeartbeatResponse(d):
-    return call_result.Heartbeat(current_time=d["currentTime"])
+    o = new(call_result.Heartbeat)
+    o.current_time = d["currentTime"]
+    return o
 
 
 def encode_HeartbeatResponse(o):
@@ -1267,10 +1311,11 @@ def encode_HeartbeatResponse(o):
 
 
 def decode_InstallCertificateRequest(d):
-    v0 = d["certificateType"]
-    return call.InstallCertificate(
-        certificate_type=E_CertificateUse.get(v0, v0), certificate=d["certificate"]
-    )
+    o = new(call.InstallCertificate)
+    v = d["certificateType"]
+    o.certificate_type = E_CertificateUse.get(v, v)
+    o.certificate = d["certificate"]
+    return o
 
 
 def encode_InstallCertificateRequest(o):
@@ -1279,8 +1324,10 @@ def encode_InstallCertificateRequest(o):
 
 
 def decode_InstallCertificateResponse(d):
-    v0 = d["status"]
-    return call_result.InstallCertificate(status=E_InstallCertificateStatus.get(v0, v0))
+    o = new(call_result.InstallCertificate)
+    v = d["status"]
+    o.status = E_InstallCertificateStatus.get(v, v)
+    return o
 
 
 def encode_InstallCertificateResponse(o):
@@ -1289,10 +1336,11 @@ def encode_InstallCertificateResponse(o):
 
 
 def decode_LogStatusNotificationRequest(d):
-    v0 = d["status"]
-    return call.LogStatusNotification(
-        status=E_UploadLogStatus.get(v0, v0), request_id=d.get("requestId")
-    )
+    o = new(call.LogStatusNotification)
+    v = d["status"]
+    o.status = E_UploadLogStatus.get(v, v)
+    o.request_id = d.get("requestId")
+    return o
 
 
 def encode_LogStatusNotificationRequest(o):
@@ -1304,7 +1352,7 @@ def encode_LogStatusNotificationRequest(o):
 
 
 def decode_LogStatusNotificationResponse(d):
-    return call_result.LogStatusNotification()
+    return new(call_result.LogStatusNotification)
 
 
 def encode_LogStatusNotificationResponse(o):
@@ -1313,12 +1361,11 @@ def encode_LogStatusNotificationResponse(o):
 
 
 def decode_MeterValuesRequest(d):
-    v1 = d["meterValue"]
-    return call.MeterValues(
-        connector_id=d["connectorId"],
-        meter_value=[decode_MeterValue(x) for x in v1],
-        transaction_id=d.get("transactionId"),
-    )
+    o = new(call.MeterValues)
+    o.connector_id = d["connectorId"]
+    o.meter_value = [decode_MeterValue(x) for x in d["meterValue"]]
+    o.transaction_id = d.get("transactionId")
+    return o
 
 
 def encode_MeterValuesRequest(o):
@@ -1333,7 +1380,7 @@ def encode_MeterValuesRequest(o):
 
 
 def decode_MeterValuesResponse(d):
-    return call_result.MeterValues()
+    return new(call_result.MeterValues)
 
 
 def encode_MeterValuesResponse(o):
@@ -1342,12 +1389,12 @@ def encode_MeterValuesResponse(o):
 
 
 def decode_RemoteStartTransactionRequest(d):
-    v2 = d.get("chargingProfile")
-    return call.RemoteStartTransaction(
-        id_tag=d["idTag"],
-        connector_id=d.get("connectorId"),
-        charging_profile=None if v2 is None else decode_ChargingProfile(v2),
-    )
+    o = new(call.RemoteStartTransaction)
+    o.id_tag = d["idTag"]
+    o.connector_id = d.get("connectorId")
+    v = d.get("chargingProfile")
+    o.charging_profile = None if v is None else decode_ChargingProfile(v)
+    return o
 
 
 def encode_RemoteStartTransactionRequest(o):
@@ -1362,8 +1409,10 @@ def encode_RemoteStartTransactionRequest(o):
 
 
 def decode_RemoteStartTransactionResponse(d):
-    v0 = d["status"]
-    return call_result.RemoteStartTransaction(status=E_GenericStatus.get(v0, v0))
+    o = new(call_result.RemoteStartTransaction)
+    v = d["status"]
+    o.status = E_GenericStatus.get(v, v)
+    return o
 
 
 def encode_RemoteStartTransactionResponse(o):
@@ -1372,7 +1421,9 @@ def encode_RemoteStartTransactionResponse(o):
 
 
 def decode_RemoteStopTransactionRequest(d):
-    return call.RemoteStopTransaction(transaction_id=d["transactionId"])
+    o = new(call.RemoteStopTransaction)
+    o.transaction_id = d["transactionId"]
+    return o
 
 
 def encode_RemoteStopTransactionRequest(o):
@@ -1381,8 +1432,10 @@ def encode_RemoteStopTransactionRequest(o):
 
 
 def decode_RemoteStopTransactionResponse(d):
-    v0 = d["status"]
-    return call_result.RemoteStopTransaction(status=E_GenericStatus.get(v0, v0))
+    o = new(call_result.RemoteStopTransaction)
+    v = d["status"]
+    o.status = E_GenericStatus.get(v, v)
+    return o
 
 
 def encode_RemoteStopTransactionResponse(o):
@@ -1391,13 +1444,13 @@ def encode_RemoteStopTransactionResponse(o):
 
 
 def decode_ReserveNowRequest(d):
-    return call.ReserveNow(
-        connector_id=d["connectorId"],
-        expiry_date=d["expiryDate"],
-        id_tag=d["idTag"],
-        reservation_id=d["reservationId"],
-        parent_id_tag=d.get("parentIdTag"),
-    )
+    o = new(call.ReserveNow)
+    o.connector_id = d["connectorId"]
+    o.expiry_date = d["expiryDate"]
+    o.id_tag = d["idTag"]
+    o.reservation_id = d["reservationId"]
+    o.parent_id_tag = d.get("parentIdTag")
+    return o
 
 
 def encode_ReserveNowRequest(o):
@@ -1414,8 +1467,10 @@ def encode_ReserveNowRequest(o):
 
 
 def decode_ReserveNowResponse(d):
-    v0 = d["status"]
-    return call_result.ReserveNow(status=E_ReservationStatus.get(v0, v0))
+    o = new(call_result.ReserveNow)
+    v = d["status"]
+    o.status = E_ReservationStatus.get(v, v)
+    return o
 
 
 def encode_ReserveNowResponse(o):
@@ -1424,8 +1479,10 @@ def encode_ReserveNowResponse(o):
 
 
 def decode_ResetRequest(d):
-    v0 = d["type"]
-    return call.Reset(type=E_ResetType.get(v0, v0))
+    o = new(call.Reset)
+    v = d["type"]
+    o.type = E_ResetType.get(v, v)
+    return o
 
 
 def encode_ResetRequest(o):
@@ -1434,8 +1491,10 @@ def encode_ResetRequest(o):
 
 
 def decode_ResetResponse(d):
-    v0 = d["status"]
-    return call_result.Reset(status=E_GenericStatus.get(v0, v0))
+    o = new(call_result.Reset)
+    v = d["status"]
+    o.status = E_GenericStatus.get(v, v)
+    return o
 
 
 def encode_ResetResponse(o):
@@ -1444,9 +1503,11 @@ def encode_ResetResponse(o):
 
 
 def decode_SecurityEventNotificationRequest(d):
-    return call.SecurityEventNotification(
-        type=d["type"], timestamp=d["timestamp"], tech_info=d.get("techInfo")
-    )
+    o = new(call.SecurityEventNotification)
+    o.type = d["type"]
+    o.timestamp = d["timestamp"]
+    o.tech_info = d.get("techInfo")
+    return o
 
 
 def encode_SecurityEventNotificationRequest(o):
@@ -1458,7 +1519,7 @@ def encode_SecurityEventNotificationRequest(o):
 
 
 def decode_SecurityEventNotificationResponse(d):
-    return call_result.SecurityEventNotification()
+    return new(call_result.SecurityEventNotification)
 
 
 def encode_SecurityEventNotificationResponse(o):
@@ -1467,15 +1528,15 @@ def encode_SecurityEventNotificationResponse(o):
 
 
 def decode_SendLocalListRequest(d):
-    v1 = d["updateType"]
-    v2 = d.get("localAuthorizationList")
-    return call.SendLocalList(
-        list_version=d["listVersion"],
-        update_type=E_UpdateType.get(v1, v1),
-        local_authorization_list=(
-            None if v2 is None else [decode_AuthorizationData(x) for x in v2]
-        ),
+    o = new(call.SendLocalList)
+    o.list_version = d["listVersion"]
+    v = d["updateType"]
+    o.update_type = E_UpdateType.get(v, v)
+    v = d.get("localAuthorizationList")
+    o.local_authorization_list = (
+        None if v is None else [decode_AuthorizationData(x) for x in v]
     )
+    return o
 
 
 def encode_SendLocalListRequest(o):
@@ -1487,8 +1548,10 @@ def encode_SendLocalListRequest(o):
 
 
 def decode_SendLocalListResponse(d):
-    v0 = d["status"]
-    return call_result.SendLocalList(status=E_UpdateStatus.get(v0, v0))
+    o = new(call_result.SendLocalList)
+    v = d["status"]
+    o.status = E_UpdateStatus.get(v, v)
+    return o
 
 
 def encode_SendLocalListResponse(o):
@@ -1497,10 +1560,10 @@ def encode_SendLocalListResponse(o):
 
 
 def decode_SetChargingProfileRequest(d):
-    v1 = d["csChargingProfiles"]
-    return call.SetChargingProfile(
-        connector_id=d["connectorId"], cs_charging_profiles=decode_ChargingProfile(v1)
-    )
+    o = new(call.SetChargingProfile)
+    o.connector_id = d["connectorId"]
+    o.cs_charging_profiles = decode_ChargingProfile(d["csChargingProfiles"])
+    return o
 
 
 def encode_SetChargingProfileRequest(o):
@@ -1512,8 +1575,10 @@ def encode_SetChargingProfileRequest(o):
 
 
 def decode_SetChargingProfileResponse(d):
-    v0 = d["status"]
-    return call_result.SetChargingProfile(status=E_ChargingProfileStatus.get(v0, v0))
+    o = new(call_result.SetChargingProfile)
+    v = d["status"]
+    o.status = E_ChargingProfileStatus.get(v, v)
+    return o
 
 
 def encode_SetChargingProfileResponse(o):
@@ -1522,7 +1587,9 @@ def encode_SetChargingProfileResponse(o):
 
 
 def decode_SignCertificateRequest(d):
-    return call.SignCertificate(csr=d["csr"])
+    o = new(call.SignCertificate)
+    o.csr = d["csr"]
+    return o
 
 
 def encode_SignCertificateRequest(o):
@@ -1531,8 +1598,10 @@ def encode_SignCertificateRequest(o):
 
 
 def decode_SignCertificateResponse(d):
-    v0 = d["status"]
-    return call_result.SignCertificate(status=E_GenericStatus.get(v0, v0))
+    o = new(call_result.SignCertificate)
+    v = d["status"]
+    o.status = E_GenericStatus.get(v, v)
+    return o
 
 
 def encode_SignCertificateResponse(o):
@@ -1541,10 +1610,11 @@ def encode_SignCertificateResponse(o):
 
 
 def decode_SignedFirmwareStatusNotificationRequest(d):
-    v0 = d["status"]
-    return call.SignedFirmwareStatusNotification(
-        status=E_SignedFirmwareStatus.get(v0, v0), request_id=d.get("requestId")
-    )
+    o = new(call.SignedFirmwareStatusNotification)
+    v = d["status"]
+    o.status = E_SignedFirmwareStatus.get(v, v)
+    o.request_id = d.get("requestId")
+    return o
 
 
 def encode_SignedFirmwareStatusNotificationRequest(o):
@@ -1556,7 +1626,7 @@ def encode_SignedFirmwareStatusNotificationRequest(o):
 
 
 def decode_SignedFirmwareStatusNotificationResponse(d):
-    return call_result.SignedFirmwareStatusNotification()
+    return new(call_result.SignedFirmwareStatusNotification)
 
 
 def encode_SignedFirmwareStatusNotificationResponse(o):
@@ -1565,13 +1635,12 @@ def encode_SignedFirmwareStatusNotificationResponse(o):
 
 
 def decode_SignedUpdateFirmwareRequest(d):
-    v1 = d["firmware"]
-    return call.SignedUpdateFirmware(
-        request_id=d["requestId"],
-        firmware=decode_Firmware(v1),
-        retries=d.get("retries"),
-        retry_interval=d.get("retryInterval"),
-    )
+    o = new(call.SignedUpdateFirmware)
+    o.request_id = d["requestId"]
+    o.firmware = decode_Firmware(d["firmware"])
+    o.retries = d.get("retries")
+    o.retry_interval = d.get("retryInterval")
+    return o
 
 
 def encode_SignedUpdateFirmwareRequest(o):
@@ -1586,8 +1655,10 @@ def encode_SignedUpdateFirmwareRequest(o):
 
 
 def decode_SignedUpdateFirmwareResponse(d):
-    v0 = d["status"]
-    return call_result.SignedUpdateFirmware(status=E_UpdateFirmwareStatus.get(v0, v0))
+    o = new(call_result.SignedUpdateFirmware)
+    v = d["status"]
+    o.status = E_UpdateFirmwareStatus.get(v, v)
+    return o
 
 
 def encode_SignedUpdateFirmwareResponse(o):
@@ -1596,13 +1667,13 @@ def encode_SignedUpdateFirmwareResponse(o):
 
 
 def decode_StartTransactionRequest(d):
-    return call.StartTransaction(
-        connector_id=d["connectorId"],
-        id_tag=d["idTag"],
-        meter_start=d["meterStart"],
-        timestamp=d["timestamp"],
-        reservation_id=d.get("reservationId"),
-    )
+    o = new(call.StartTransaction)
+    o.connector_id = d["connectorId"]
+    o.id_tag = d["idTag"]
+    o.meter_start = d["meterStart"]
+    o.timestamp = d["timestamp"]
+    o.reservation_id = d.get("reservationId")
+    return o
 
 
 def encode_StartTransactionRequest(o):
@@ -1619,10 +1690,10 @@ def encode_StartTransactionRequest(o):
 
 
 def decode_StartTransactionResponse(d):
-    v0 = d["idTagInfo"]
-    return call_result.StartTransaction(
-        id_tag_info=decode_IdTagInfo(v0), transaction_id=d["transactionId"]
-    )
+    o = new(call_result.StartTransaction)
+    o.id_tag_info = decode_IdTagInfo(d["idTagInfo"])
+    o.transaction_id = d["transactionId"]
+    return o
 
 
 def encode_StartTransactionResponse(o):
@@ -1634,17 +1705,17 @@ def encode_StartTransactionResponse(o):
 
 
 def decode_StatusNotificationRequest(d):
-    v1 = d["errorCode"]
-    v2 = d["status"]
-    return call.StatusNotification(
-        connector_id=d["connectorId"],
-        error_code=E_ChargePointErrorCode.get(v1, v1),
-        status=E_ChargePointStatus.get(v2, v2),
-        info=d.get("info"),
-        timestamp=d.get("timestamp"),
-        vendor_id=d.get("vendorId"),
-        vendor_error_code=d.get("vendorErrorCode"),
-    )
+    o = new(call.StatusNotification)
+    o.connector_id = d["connectorId"]
+    v = d["errorCode"]
+    o.error_code = E_ChargePointErrorCode.get(v, v)
+    v = d["status"]
+    o.status = E_ChargePointStatus.get(v, v)
+    o.info = d.get("info")
+    o.timestamp = d.get("timestamp")
+    o.vendor_id = d.get("vendorId")
+    o.vendor_error_code = d.get("vendorErrorCode")
+    return o
 
 
 def encode_StatusNotificationRequest(o):
@@ -1665,7 +1736,7 @@ def encode_StatusNotificationRequest(o):
 
 
 def decode_StatusNotificationResponse(d):
-    return call_result.StatusNotification()
+    return new(call_result.StatusNotification)
 
 
 def encode_StatusNotificationResponse(o):
@@ -1674,18 +1745,16 @@ def encode_StatusNotificationResponse(o):
 
 
 def decode_StopTransactionRequest(d):
-    v4 = d.get("reason")
-    v5 = d.get("transactionData")
-    return call.StopTransaction(
-        meter_stop=d["meterStop"],
-        timestamp=d["timestamp"],
-        transaction_id=d["transactionId"],
-        id_tag=d.get("idTag"),
-        reason=None if v4 is None else E_Reason.get(v4, v4),
-        transaction_data=(
-            None if v5 is None else [decode_TransactionData(x) for x in v5]
-        ),
-    )
+    o = new(call.StopTransaction)
+    o.meter_stop = d["meterStop"]
+    o.timestamp = d["timestamp"]
+    o.transaction_id = d["transactionId"]
+    o.id_tag = d.get("idTag")
+    v = d.get("reason")
+    o.reason = E_Reason.get(v, v)
+    v = d.get("transactionData")
+    o.transaction_data = None if v is None else [decode_TransactionData(x) for x in v]
+    return o
 
 
 def encode_StopTransactionRequest(o):
@@ -1707,10 +1776,10 @@ def encode_StopTransactionRequest(o):
 
 
 def decode_StopTransactionResponse(d):
-    v0 = d.get("idTagInfo")
-    return call_result.StopTransaction(
-        id_tag_info=None if v0 is None else decode_IdTagInfo(v0)
-    )
+    o = new(call_result.StopTransaction)
+    v = d.get("idTagInfo")
+    o.id_tag_info = None if v is None else decode_IdTagInfo(v)
+    return o
 
 
 def encode_StopTransactionResponse(o):
@@ -1722,11 +1791,11 @@ def encode_StopTransactionResponse(o):
 
 
 def decode_TriggerMessageRequest(d):
-    v0 = d["requestedMessage"]
-    return call.TriggerMessage(
-        requested_message=E_MessageTrigger.get(v0, v0),
-        connector_id=d.get("connectorId"),
-    )
+    o = new(call.TriggerMessage)
+    v = d["requestedMessage"]
+    o.requested_message = E_MessageTrigger.get(v, v)
+    o.connector_id = d.get("connectorId")
+    return o
 
 
 def encode_TriggerMessageRequest(o):
@@ -1738,8 +1807,10 @@ def encode_TriggerMessageRequest(o):
 
 
 def decode_TriggerMessageResponse(d):
-    v0 = d["status"]
-    return call_result.TriggerMessage(status=E_TriggerMessageStatus.get(v0, v0))
+    o = new(call_result.TriggerMessage)
+    v = d["status"]
+    o.status = E_TriggerMessageStatus.get(v, v)
+    return o
 
 
 def encode_TriggerMessageResponse(o):
@@ -1748,7 +1819,9 @@ def encode_TriggerMessageResponse(o):
 
 
 def decode_UnlockConnectorRequest(d):
-    return call.UnlockConnector(connector_id=d["connectorId"])
+    o = new(call.UnlockConnector)
+    o.connector_id = d["connectorId"]
+    return o
 
 
 def encode_UnlockConnectorRequest(o):
@@ -1757,8 +1830,10 @@ def encode_UnlockConnectorRequest(o):
 
 
 def decode_UnlockConnectorResponse(d):
-    v0 = d["status"]
-    return call_result.UnlockConnector(status=E_UnlockStatus.get(v0, v0))
+    o = new(call_result.UnlockConnector)
+    v = d["status"]
+    o.status = E_UnlockStatus.get(v, v)
+    return o
 
 
 def encode_UnlockConnectorResponse(o):
@@ -1767,12 +1842,12 @@ def encode_UnlockConnectorResponse(o):
 
 
 def decode_UpdateFirmwareRequest(d):
-    return call.UpdateFirmware(
-        location=d["location"],
-        retrieve_date=d["retrieveDate"],
-        retries=d.get("retries"),
-        retry_interval=d.get("retryInterval"),
-    )
+    o = new(call.UpdateFirmware)
+    o.location = d["location"]
+    o.retrieve_date = d["retrieveDate"]
+    o.retries = d.get("retries")
+    o.retry_interval = d.get("retryInterval")
+    return o
 
 
 def encode_UpdateFirmwareRequest(o):
@@ -1787,7 +1862,7 @@ def encode_UpdateFirmwareRequest(o):
 
 
 def decode_UpdateFirmwareResponse(d):
-    return call_result.UpdateFirmware()
+    return new(call_result.UpdateFirmware)
 
 
 def encode_UpdateFirmwareResponse(o):

@@ -16,8 +16,6 @@ OCCURENCE = "OccurenceConstraintViolation"  # 1.6 wire spelling (OCPP-J errata 5
 PROPERTY = "PropertyConstraintViolation"
 FORMATION = "FormationViolation"  # 1.6 wire spelling (OCPP-J errata 5.2)
 
-ABSENT = object()
-
 
 class ValidationError(ValueError):
     """A payload broke a schema rule.
@@ -397,12 +395,8 @@ ENUM_UploadLogStatus = frozenset(
     ]
 )
 ENUM_ValueFormat = frozenset(["Raw", "SignedData"])
-REQUIRED_AuthorizationData = frozenset(["idTag"])
 REQUIRED_ORDER_AuthorizationData = ["idTag"]
 KEYS_AuthorizationData = frozenset(["idTag", "idTagInfo"])
-REQUIRED_CertificateHashData = frozenset(
-    ["hashAlgorithm", "issuerNameHash", "issuerKeyHash", "serialNumber"]
-)
 REQUIRED_ORDER_CertificateHashData = [
     "hashAlgorithm",
     "issuerNameHash",
@@ -411,15 +405,6 @@ REQUIRED_ORDER_CertificateHashData = [
 ]
 KEYS_CertificateHashData = frozenset(
     ["hashAlgorithm", "issuerNameHash", "issuerKeyHash", "serialNumber"]
-)
-REQUIRED_ChargingProfile = frozenset(
-    [
-        "chargingProfileId",
-        "stackLevel",
-        "chargingProfilePurpose",
-        "chargingProfileKind",
-        "chargingSchedule",
-    ]
 )
 REQUIRED_ORDER_ChargingProfile = [
     "chargingProfileId",
@@ -441,7 +426,6 @@ KEYS_ChargingProfile = frozenset(
         "validTo",
     ]
 )
-REQUIRED_ChargingSchedule = frozenset(["chargingRateUnit", "chargingSchedulePeriod"])
 REQUIRED_ORDER_ChargingSchedule = ["chargingRateUnit", "chargingSchedulePeriod"]
 KEYS_ChargingSchedule = frozenset(
     [
@@ -452,12 +436,8 @@ KEYS_ChargingSchedule = frozenset(
         "minChargingRate",
     ]
 )
-REQUIRED_ChargingSchedulePeriod = frozenset(["startPeriod", "limit"])
 REQUIRED_ORDER_ChargingSchedulePeriod = ["startPeriod", "limit"]
 KEYS_ChargingSchedulePeriod = frozenset(["startPeriod", "limit", "numberPhases"])
-REQUIRED_Firmware = frozenset(
-    ["location", "retrieveDateTime", "signingCertificate", "signature"]
-)
 REQUIRED_ORDER_Firmware = [
     "location",
     "retrieveDateTime",
@@ -473,33 +453,24 @@ KEYS_Firmware = frozenset(
         "installDateTime",
     ]
 )
-REQUIRED_IdTagInfo = frozenset(["status"])
 REQUIRED_ORDER_IdTagInfo = ["status"]
 KEYS_IdTagInfo = frozenset(["status", "expiryDate", "parentIdTag"])
-REQUIRED_KeyValue = frozenset(["key", "readonly"])
 REQUIRED_ORDER_KeyValue = ["key", "readonly"]
 KEYS_KeyValue = frozenset(["key", "readonly", "value"])
-REQUIRED_LogParameters = frozenset(["remoteLocation"])
 REQUIRED_ORDER_LogParameters = ["remoteLocation"]
 KEYS_LogParameters = frozenset(["remoteLocation", "oldestTimestamp", "latestTimestamp"])
-REQUIRED_MeterValue = frozenset(["timestamp", "sampledValue"])
 REQUIRED_ORDER_MeterValue = ["timestamp", "sampledValue"]
 KEYS_MeterValue = frozenset(["timestamp", "sampledValue"])
-REQUIRED_SampledValue = frozenset(["value"])
 REQUIRED_ORDER_SampledValue = ["value"]
 KEYS_SampledValue = frozenset(
     ["value", "context", "format", "measurand", "phase", "location", "unit"]
 )
-REQUIRED_TransactionData = frozenset(["timestamp", "sampledValue"])
 REQUIRED_ORDER_TransactionData = ["timestamp", "sampledValue"]
 KEYS_TransactionData = frozenset(["timestamp", "sampledValue"])
-REQUIRED_AuthorizeRequest = frozenset(["idTag"])
 REQUIRED_ORDER_AuthorizeRequest = ["idTag"]
 KEYS_AuthorizeRequest = frozenset(["idTag"])
-REQUIRED_AuthorizeResponse = frozenset(["idTagInfo"])
 REQUIRED_ORDER_AuthorizeResponse = ["idTagInfo"]
 KEYS_AuthorizeResponse = frozenset(["idTagInfo"])
-REQUIRED_BootNotificationRequest = frozenset(["chargePointVendor", "chargePointModel"])
 REQUIRED_ORDER_BootNotificationRequest = ["chargePointVendor", "chargePointModel"]
 KEYS_BootNotificationRequest = frozenset(
     [
@@ -514,140 +485,101 @@ KEYS_BootNotificationRequest = frozenset(
         "meterSerialNumber",
     ]
 )
-REQUIRED_BootNotificationResponse = frozenset(["status", "currentTime", "interval"])
 REQUIRED_ORDER_BootNotificationResponse = ["status", "currentTime", "interval"]
 KEYS_BootNotificationResponse = frozenset(["status", "currentTime", "interval"])
-REQUIRED_CancelReservationRequest = frozenset(["reservationId"])
 REQUIRED_ORDER_CancelReservationRequest = ["reservationId"]
 KEYS_CancelReservationRequest = frozenset(["reservationId"])
-REQUIRED_CancelReservationResponse = frozenset(["status"])
 REQUIRED_ORDER_CancelReservationResponse = ["status"]
 KEYS_CancelReservationResponse = frozenset(["status"])
-REQUIRED_CertificateSignedRequest = frozenset(["certificateChain"])
 REQUIRED_ORDER_CertificateSignedRequest = ["certificateChain"]
 KEYS_CertificateSignedRequest = frozenset(["certificateChain"])
-REQUIRED_CertificateSignedResponse = frozenset(["status"])
 REQUIRED_ORDER_CertificateSignedResponse = ["status"]
 KEYS_CertificateSignedResponse = frozenset(["status"])
-REQUIRED_ChangeAvailabilityRequest = frozenset(["connectorId", "type"])
 REQUIRED_ORDER_ChangeAvailabilityRequest = ["connectorId", "type"]
 KEYS_ChangeAvailabilityRequest = frozenset(["connectorId", "type"])
-REQUIRED_ChangeAvailabilityResponse = frozenset(["status"])
 REQUIRED_ORDER_ChangeAvailabilityResponse = ["status"]
 KEYS_ChangeAvailabilityResponse = frozenset(["status"])
-REQUIRED_ChangeConfigurationRequest = frozenset(["key", "value"])
 REQUIRED_ORDER_ChangeConfigurationRequest = ["key", "value"]
 KEYS_ChangeConfigurationRequest = frozenset(["key", "value"])
-REQUIRED_ChangeConfigurationResponse = frozenset(["status"])
 REQUIRED_ORDER_ChangeConfigurationResponse = ["status"]
 KEYS_ChangeConfigurationResponse = frozenset(["status"])
 KEYS_ClearCacheRequest = frozenset([])
-REQUIRED_ClearCacheResponse = frozenset(["status"])
 REQUIRED_ORDER_ClearCacheResponse = ["status"]
 KEYS_ClearCacheResponse = frozenset(["status"])
 KEYS_ClearChargingProfileRequest = frozenset(
     ["id", "connectorId", "chargingProfilePurpose", "stackLevel"]
 )
-REQUIRED_ClearChargingProfileResponse = frozenset(["status"])
 REQUIRED_ORDER_ClearChargingProfileResponse = ["status"]
 KEYS_ClearChargingProfileResponse = frozenset(["status"])
-REQUIRED_DataTransferRequest = frozenset(["vendorId"])
 REQUIRED_ORDER_DataTransferRequest = ["vendorId"]
 KEYS_DataTransferRequest = frozenset(["vendorId", "messageId", "data"])
-REQUIRED_DataTransferResponse = frozenset(["status"])
 REQUIRED_ORDER_DataTransferResponse = ["status"]
 KEYS_DataTransferResponse = frozenset(["status", "data"])
-REQUIRED_DeleteCertificateRequest = frozenset(["certificateHashData"])
 REQUIRED_ORDER_DeleteCertificateRequest = ["certificateHashData"]
 KEYS_DeleteCertificateRequest = frozenset(["certificateHashData"])
-REQUIRED_DeleteCertificateResponse = frozenset(["status"])
 REQUIRED_ORDER_DeleteCertificateResponse = ["status"]
 KEYS_DeleteCertificateResponse = frozenset(["status"])
-REQUIRED_DiagnosticsStatusNotificationRequest = frozenset(["status"])
 REQUIRED_ORDER_DiagnosticsStatusNotificationRequest = ["status"]
 KEYS_DiagnosticsStatusNotificationRequest = frozenset(["status"])
 KEYS_DiagnosticsStatusNotificationResponse = frozenset([])
-REQUIRED_ExtendedTriggerMessageRequest = frozenset(["requestedMessage"])
 REQUIRED_ORDER_ExtendedTriggerMessageRequest = ["requestedMessage"]
 KEYS_ExtendedTriggerMessageRequest = frozenset(["requestedMessage", "connectorId"])
-REQUIRED_ExtendedTriggerMessageResponse = frozenset(["status"])
 REQUIRED_ORDER_ExtendedTriggerMessageResponse = ["status"]
 KEYS_ExtendedTriggerMessageResponse = frozenset(["status"])
-REQUIRED_FirmwareStatusNotificationRequest = frozenset(["status"])
 REQUIRED_ORDER_FirmwareStatusNotificationRequest = ["status"]
 KEYS_FirmwareStatusNotificationRequest = frozenset(["status"])
 KEYS_FirmwareStatusNotificationResponse = frozenset([])
-REQUIRED_GetCompositeScheduleRequest = frozenset(["connectorId", "duration"])
 REQUIRED_ORDER_GetCompositeScheduleRequest = ["connectorId", "duration"]
 KEYS_GetCompositeScheduleRequest = frozenset(
     ["connectorId", "duration", "chargingRateUnit"]
 )
-REQUIRED_GetCompositeScheduleResponse = frozenset(["status"])
 REQUIRED_ORDER_GetCompositeScheduleResponse = ["status"]
 KEYS_GetCompositeScheduleResponse = frozenset(
     ["status", "connectorId", "scheduleStart", "chargingSchedule"]
 )
 KEYS_GetConfigurationRequest = frozenset(["key"])
 KEYS_GetConfigurationResponse = frozenset(["configurationKey", "unknownKey"])
-REQUIRED_GetDiagnosticsRequest = frozenset(["location"])
 REQUIRED_ORDER_GetDiagnosticsRequest = ["location"]
 KEYS_GetDiagnosticsRequest = frozenset(
     ["location", "retries", "retryInterval", "startTime", "stopTime"]
 )
 KEYS_GetDiagnosticsResponse = frozenset(["fileName"])
-REQUIRED_GetInstalledCertificateIdsRequest = frozenset(["certificateType"])
 REQUIRED_ORDER_GetInstalledCertificateIdsRequest = ["certificateType"]
 KEYS_GetInstalledCertificateIdsRequest = frozenset(["certificateType"])
-REQUIRED_GetInstalledCertificateIdsResponse = frozenset(["status"])
 REQUIRED_ORDER_GetInstalledCertificateIdsResponse = ["status"]
 KEYS_GetInstalledCertificateIdsResponse = frozenset(["status", "certificateHashData"])
 KEYS_GetLocalListVersionRequest = frozenset([])
-REQUIRED_GetLocalListVersionResponse = frozenset(["listVersion"])
 REQUIRED_ORDER_GetLocalListVersionResponse = ["listVersion"]
 KEYS_GetLocalListVersionResponse = frozenset(["listVersion"])
-REQUIRED_GetLogRequest = frozenset(["log", "logType", "requestId"])
 REQUIRED_ORDER_GetLogRequest = ["log", "logType", "requestId"]
 KEYS_GetLogRequest = frozenset(
     ["log", "logType", "requestId", "retries", "retryInterval"]
 )
-REQUIRED_GetLogResponse = frozenset(["status"])
 REQUIRED_ORDER_GetLogResponse = ["status"]
 KEYS_GetLogResponse = frozenset(["status", "filename"])
 KEYS_HeartbeatRequest = frozenset([])
-REQUIRED_HeartbeatResponse = frozenset(["currentTime"])
 REQUIRED_ORDER_HeartbeatResponse = ["currentTime"]
 KEYS_HeartbeatResponse = frozenset(["currentTime"])
-REQUIRED_InstallCertificateRequest = frozenset(["certificateType", "certificate"])
 REQUIRED_ORDER_InstallCertificateRequest = ["certificateType", "certificate"]
 KEYS_InstallCertificateRequest = frozenset(["certificateType", "certificate"])
-REQUIRED_InstallCertificateResponse = frozenset(["status"])
 REQUIRED_ORDER_InstallCertificateResponse = ["status"]
 KEYS_InstallCertificateResponse = frozenset(["status"])
-REQUIRED_LogStatusNotificationRequest = frozenset(["status"])
 REQUIRED_ORDER_LogStatusNotificationRequest = ["status"]
 KEYS_LogStatusNotificationRequest = frozenset(["status", "requestId"])
 KEYS_LogStatusNotificationResponse = frozenset([])
-REQUIRED_MeterValuesRequest = frozenset(["connectorId", "meterValue"])
 REQUIRED_ORDER_MeterValuesRequest = ["connectorId", "meterValue"]
 KEYS_MeterValuesRequest = frozenset(["connectorId", "meterValue", "transactionId"])
 KEYS_MeterValuesResponse = frozenset([])
-REQUIRED_RemoteStartTransactionRequest = frozenset(["idTag"])
 REQUIRED_ORDER_RemoteStartTransactionRequest = ["idTag"]
 KEYS_RemoteStartTransactionRequest = frozenset(
     ["idTag", "connectorId", "chargingProfile"]
 )
-REQUIRED_RemoteStartTransactionResponse = frozenset(["status"])
 REQUIRED_ORDER_RemoteStartTransactionResponse = ["status"]
 KEYS_RemoteStartTransactionResponse = frozenset(["status"])
-REQUIRED_RemoteStopTransactionRequest = frozenset(["transactionId"])
 REQUIRED_ORDER_RemoteStopTransactionRequest = ["transactionId"]
 KEYS_RemoteStopTransactionRequest = frozenset(["transactionId"])
-REQUIRED_RemoteStopTransactionResponse = frozenset(["status"])
 REQUIRED_ORDER_RemoteStopTransactionResponse = ["status"]
 KEYS_RemoteStopTransactionResponse = frozenset(["status"])
-REQUIRED_ReserveNowRequest = frozenset(
-    ["connectorId", "expiryDate", "idTag", "reservationId"]
-)
 REQUIRED_ORDER_ReserveNowRequest = [
     "connectorId",
     "expiryDate",
@@ -657,54 +589,38 @@ REQUIRED_ORDER_ReserveNowRequest = [
 KEYS_ReserveNowRequest = frozenset(
     ["connectorId", "expiryDate", "idTag", "reservationId", "parentIdTag"]
 )
-REQUIRED_ReserveNowResponse = frozenset(["status"])
 REQUIRED_ORDER_ReserveNowResponse = ["status"]
 KEYS_ReserveNowResponse = frozenset(["status"])
-REQUIRED_ResetRequest = frozenset(["type"])
 REQUIRED_ORDER_ResetRequest = ["type"]
 KEYS_ResetRequest = frozenset(["type"])
-REQUIRED_ResetResponse = frozenset(["status"])
 REQUIRED_ORDER_ResetResponse = ["status"]
 KEYS_ResetResponse = frozenset(["status"])
-REQUIRED_SecurityEventNotificationRequest = frozenset(["type", "timestamp"])
 REQUIRED_ORDER_SecurityEventNotificationRequest = ["type", "timestamp"]
 KEYS_SecurityEventNotificationRequest = frozenset(["type", "timestamp", "techInfo"])
 KEYS_SecurityEventNotificationResponse = frozenset([])
-REQUIRED_SendLocalListRequest = frozenset(["listVersion", "updateType"])
 REQUIRED_ORDER_SendLocalListRequest = ["listVersion", "updateType"]
 KEYS_SendLocalListRequest = frozenset(
     ["listVersion", "updateType", "localAuthorizationList"]
 )
-REQUIRED_SendLocalListResponse = frozenset(["status"])
 REQUIRED_ORDER_SendLocalListResponse = ["status"]
 KEYS_SendLocalListResponse = frozenset(["status"])
-REQUIRED_SetChargingProfileRequest = frozenset(["connectorId", "csChargingProfiles"])
 REQUIRED_ORDER_SetChargingProfileRequest = ["connectorId", "csChargingProfiles"]
 KEYS_SetChargingProfileRequest = frozenset(["connectorId", "csChargingProfiles"])
-REQUIRED_SetChargingProfileResponse = frozenset(["status"])
 REQUIRED_ORDER_SetChargingProfileResponse = ["status"]
 KEYS_SetChargingProfileResponse = frozenset(["status"])
-REQUIRED_SignCertificateRequest = frozenset(["csr"])
 REQUIRED_ORDER_SignCertificateRequest = ["csr"]
 KEYS_SignCertificateRequest = frozenset(["csr"])
-REQUIRED_SignCertificateResponse = frozenset(["status"])
 REQUIRED_ORDER_SignCertificateResponse = ["status"]
 KEYS_SignCertificateResponse = frozenset(["status"])
-REQUIRED_SignedFirmwareStatusNotificationRequest = frozenset(["status"])
 REQUIRED_ORDER_SignedFirmwareStatusNotificationRequest = ["status"]
 KEYS_SignedFirmwareStatusNotificationRequest = frozenset(["status", "requestId"])
 KEYS_SignedFirmwareStatusNotificationResponse = frozenset([])
-REQUIRED_SignedUpdateFirmwareRequest = frozenset(["requestId", "firmware"])
 REQUIRED_ORDER_SignedUpdateFirmwareRequest = ["requestId", "firmware"]
 KEYS_SignedUpdateFirmwareRequest = frozenset(
     ["requestId", "firmware", "retries", "retryInterval"]
 )
-REQUIRED_SignedUpdateFirmwareResponse = frozenset(["status"])
 REQUIRED_ORDER_SignedUpdateFirmwareResponse = ["status"]
 KEYS_SignedUpdateFirmwareResponse = frozenset(["status"])
-REQUIRED_StartTransactionRequest = frozenset(
-    ["connectorId", "idTag", "meterStart", "timestamp"]
-)
 REQUIRED_ORDER_StartTransactionRequest = [
     "connectorId",
     "idTag",
@@ -714,10 +630,8 @@ REQUIRED_ORDER_StartTransactionRequest = [
 KEYS_StartTransactionRequest = frozenset(
     ["connectorId", "idTag", "meterStart", "timestamp", "reservationId"]
 )
-REQUIRED_StartTransactionResponse = frozenset(["idTagInfo", "transactionId"])
 REQUIRED_ORDER_StartTransactionResponse = ["idTagInfo", "transactionId"]
 KEYS_StartTransactionResponse = frozenset(["idTagInfo", "transactionId"])
-REQUIRED_StatusNotificationRequest = frozenset(["connectorId", "errorCode", "status"])
 REQUIRED_ORDER_StatusNotificationRequest = ["connectorId", "errorCode", "status"]
 KEYS_StatusNotificationRequest = frozenset(
     [
@@ -731,25 +645,19 @@ KEYS_StatusNotificationRequest = frozenset(
     ]
 )
 KEYS_StatusNotificationResponse = frozenset([])
-REQUIRED_StopTransactionRequest = frozenset(["meterStop", "timestamp", "transactionId"])
 REQUIRED_ORDER_StopTransactionRequest = ["meterStop", "timestamp", "transactionId"]
 KEYS_StopTransactionRequest = frozenset(
     ["meterStop", "timestamp", "transactionId", "idTag", "reason", "transactionData"]
 )
 KEYS_StopTransactionResponse = frozenset(["idTagInfo"])
-REQUIRED_TriggerMessageRequest = frozenset(["requestedMessage"])
 REQUIRED_ORDER_TriggerMessageRequest = ["requestedMessage"]
 KEYS_TriggerMessageRequest = frozenset(["requestedMessage", "connectorId"])
-REQUIRED_TriggerMessageResponse = frozenset(["status"])
 REQUIRED_ORDER_TriggerMessageResponse = ["status"]
 KEYS_TriggerMessageResponse = frozenset(["status"])
-REQUIRED_UnlockConnectorRequest = frozenset(["connectorId"])
 REQUIRED_ORDER_UnlockConnectorRequest = ["connectorId"]
 KEYS_UnlockConnectorRequest = frozenset(["connectorId"])
-REQUIRED_UnlockConnectorResponse = frozenset(["status"])
 REQUIRED_ORDER_UnlockConnectorResponse = ["status"]
 KEYS_UnlockConnectorResponse = frozenset(["status"])
-REQUIRED_UpdateFirmwareRequest = frozenset(["location", "retrieveDate"])
 REQUIRED_ORDER_UpdateFirmwareRequest = ["location", "retrieveDate"]
 KEYS_UpdateFirmwareRequest = frozenset(
     ["location", "retrieveDate", "retries", "retryInterval"]
@@ -760,7 +668,7 @@ KEYS_UpdateFirmwareResponse = frozenset([])
 def validate_AuthorizationData(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_AuthorizationData <= d.keys():
+    if "idTag" not in d:
         raise missing(d, REQUIRED_ORDER_AuthorizationData)
     if not d.keys() <= KEYS_AuthorizationData:
         raise unexpected(d, KEYS_AuthorizationData)
@@ -769,8 +677,8 @@ def validate_AuthorizationData(d):
         raise ValidationError(TYPE, "idTag", "type string")
     if len(v) > 20:
         raise ValidationError(PROPERTY, "idTag", "maxLength 20")
-    v = d.get("idTagInfo", ABSENT)
-    if v is not ABSENT:
+    if "idTagInfo" in d:
+        v = d["idTagInfo"]
         try:
             validate_IdTagInfo(v)
         except ValidationError as error:
@@ -780,7 +688,12 @@ def validate_AuthorizationData(d):
 def validate_CertificateHashData(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_CertificateHashData <= d.keys():
+    if (
+        "hashAlgorithm" not in d
+        or "issuerNameHash" not in d
+        or "issuerKeyHash" not in d
+        or "serialNumber" not in d
+    ):
         raise missing(d, REQUIRED_ORDER_CertificateHashData)
     if not d.keys() <= KEYS_CertificateHashData:
         raise unexpected(d, KEYS_CertificateHashData)
@@ -809,7 +722,13 @@ def validate_CertificateHashData(d):
 def validate_ChargingProfile(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_ChargingProfile <= d.keys():
+    if (
+        "chargingProfileId" not in d
+        or "stackLevel" not in d
+        or "chargingProfilePurpose" not in d
+        or "chargingProfileKind" not in d
+        or "chargingSchedule" not in d
+    ):
         raise missing(d, REQUIRED_ORDER_ChargingProfile)
     if not d.keys() <= KEYS_ChargingProfile:
         raise unexpected(d, KEYS_ChargingProfile)
@@ -834,24 +753,24 @@ def validate_ChargingProfile(d):
         validate_ChargingSchedule(v)
     except ValidationError as error:
         raise error.within("chargingSchedule")
-    v = d.get("transactionId", ABSENT)
-    if v is not ABSENT:
+    if "transactionId" in d:
+        v = d["transactionId"]
         if type(v) is not int:
             raise ValidationError(TYPE, "transactionId", "type integer")
-    v = d.get("recurrencyKind", ABSENT)
-    if v is not ABSENT:
+    if "recurrencyKind" in d:
+        v = d["recurrencyKind"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "recurrencyKind", "type string")
         if v not in ENUM_RecurrencyKindType:
             raise ValidationError(PROPERTY, "recurrencyKind", "enum")
-    v = d.get("validFrom", ABSENT)
-    if v is not ABSENT:
+    if "validFrom" in d:
+        v = d["validFrom"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "validFrom", "type string")
         if not is_date_time(v):
             raise ValidationError(PROPERTY, "validFrom", "format date-time")
-    v = d.get("validTo", ABSENT)
-    if v is not ABSENT:
+    if "validTo" in d:
+        v = d["validTo"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "validTo", "type string")
         if not is_date_time(v):
@@ -861,7 +780,7 @@ def validate_ChargingProfile(d):
 def validate_ChargingSchedule(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_ChargingSchedule <= d.keys():
+    if "chargingRateUnit" not in d or "chargingSchedulePeriod" not in d:
         raise missing(d, REQUIRED_ORDER_ChargingSchedule)
     if not d.keys() <= KEYS_ChargingSchedule:
         raise unexpected(d, KEYS_ChargingSchedule)
@@ -880,18 +799,18 @@ def validate_ChargingSchedule(d):
             i0 += 1
     except ValidationError as error:
         raise error.within("chargingSchedulePeriod" + "[" + str(i0) + "]")
-    v = d.get("duration", ABSENT)
-    if v is not ABSENT:
+    if "duration" in d:
+        v = d["duration"]
         if type(v) is not int:
             raise ValidationError(TYPE, "duration", "type integer")
-    v = d.get("startSchedule", ABSENT)
-    if v is not ABSENT:
+    if "startSchedule" in d:
+        v = d["startSchedule"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "startSchedule", "type string")
         if not is_date_time(v):
             raise ValidationError(PROPERTY, "startSchedule", "format date-time")
-    v = d.get("minChargingRate", ABSENT)
-    if v is not ABSENT:
+    if "minChargingRate" in d:
+        v = d["minChargingRate"]
         if type(v) is not int and type(v) is not float:
             raise ValidationError(TYPE, "minChargingRate", "type number")
         if not is_multiple_of(v, 0.1):
@@ -901,7 +820,7 @@ def validate_ChargingSchedule(d):
 def validate_ChargingSchedulePeriod(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_ChargingSchedulePeriod <= d.keys():
+    if "startPeriod" not in d or "limit" not in d:
         raise missing(d, REQUIRED_ORDER_ChargingSchedulePeriod)
     if not d.keys() <= KEYS_ChargingSchedulePeriod:
         raise unexpected(d, KEYS_ChargingSchedulePeriod)
@@ -913,8 +832,8 @@ def validate_ChargingSchedulePeriod(d):
         raise ValidationError(TYPE, "limit", "type number")
     if not is_multiple_of(v, 0.1):
         raise ValidationError(PROPERTY, "limit", "multipleOf 0.1")
-    v = d.get("numberPhases", ABSENT)
-    if v is not ABSENT:
+    if "numberPhases" in d:
+        v = d["numberPhases"]
         if type(v) is not int:
             raise ValidationError(TYPE, "numberPhases", "type integer")
 
@@ -922,7 +841,12 @@ def validate_ChargingSchedulePeriod(d):
 def validate_Firmware(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_Firmware <= d.keys():
+    if (
+        "location" not in d
+        or "retrieveDateTime" not in d
+        or "signingCertificate" not in d
+        or "signature" not in d
+    ):
         raise missing(d, REQUIRED_ORDER_Firmware)
     if not d.keys() <= KEYS_Firmware:
         raise unexpected(d, KEYS_Firmware)
@@ -946,8 +870,8 @@ def validate_Firmware(d):
         raise ValidationError(TYPE, "signature", "type string")
     if len(v) > 800:
         raise ValidationError(PROPERTY, "signature", "maxLength 800")
-    v = d.get("installDateTime", ABSENT)
-    if v is not ABSENT:
+    if "installDateTime" in d:
+        v = d["installDateTime"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "installDateTime", "type string")
         if not is_date_time(v):
@@ -957,7 +881,7 @@ def validate_Firmware(d):
 def validate_IdTagInfo(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_IdTagInfo <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_IdTagInfo)
     if not d.keys() <= KEYS_IdTagInfo:
         raise unexpected(d, KEYS_IdTagInfo)
@@ -966,14 +890,14 @@ def validate_IdTagInfo(d):
         raise ValidationError(TYPE, "status", "type string")
     if v not in ENUM_AuthorizationStatus:
         raise ValidationError(PROPERTY, "status", "enum")
-    v = d.get("expiryDate", ABSENT)
-    if v is not ABSENT:
+    if "expiryDate" in d:
+        v = d["expiryDate"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "expiryDate", "type string")
         if not is_date_time(v):
             raise ValidationError(PROPERTY, "expiryDate", "format date-time")
-    v = d.get("parentIdTag", ABSENT)
-    if v is not ABSENT:
+    if "parentIdTag" in d:
+        v = d["parentIdTag"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "parentIdTag", "type string")
         if len(v) > 20:
@@ -983,7 +907,7 @@ def validate_IdTagInfo(d):
 def validate_KeyValue(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_KeyValue <= d.keys():
+    if "key" not in d or "readonly" not in d:
         raise missing(d, REQUIRED_ORDER_KeyValue)
     if not d.keys() <= KEYS_KeyValue:
         raise unexpected(d, KEYS_KeyValue)
@@ -995,8 +919,8 @@ def validate_KeyValue(d):
     v = d["readonly"]
     if type(v) is not bool:
         raise ValidationError(TYPE, "readonly", "type boolean")
-    v = d.get("value", ABSENT)
-    if v is not ABSENT:
+    if "value" in d:
+        v = d["value"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "value", "type string")
         if len(v) > 500:
@@ -1006,7 +930,7 @@ def validate_KeyValue(d):
 def validate_LogParameters(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_LogParameters <= d.keys():
+    if "remoteLocation" not in d:
         raise missing(d, REQUIRED_ORDER_LogParameters)
     if not d.keys() <= KEYS_LogParameters:
         raise unexpected(d, KEYS_LogParameters)
@@ -1015,14 +939,14 @@ def validate_LogParameters(d):
         raise ValidationError(TYPE, "remoteLocation", "type string")
     if len(v) > 512:
         raise ValidationError(PROPERTY, "remoteLocation", "maxLength 512")
-    v = d.get("oldestTimestamp", ABSENT)
-    if v is not ABSENT:
+    if "oldestTimestamp" in d:
+        v = d["oldestTimestamp"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "oldestTimestamp", "type string")
         if not is_date_time(v):
             raise ValidationError(PROPERTY, "oldestTimestamp", "format date-time")
-    v = d.get("latestTimestamp", ABSENT)
-    if v is not ABSENT:
+    if "latestTimestamp" in d:
+        v = d["latestTimestamp"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "latestTimestamp", "type string")
         if not is_date_time(v):
@@ -1032,7 +956,7 @@ def validate_LogParameters(d):
 def validate_MeterValue(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_MeterValue <= d.keys():
+    if "timestamp" not in d or "sampledValue" not in d:
         raise missing(d, REQUIRED_ORDER_MeterValue)
     if not d.keys() <= KEYS_MeterValue:
         raise unexpected(d, KEYS_MeterValue)
@@ -1058,45 +982,45 @@ def validate_MeterValue(d):
 def validate_SampledValue(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_SampledValue <= d.keys():
+    if "value" not in d:
         raise missing(d, REQUIRED_ORDER_SampledValue)
     if not d.keys() <= KEYS_SampledValue:
         raise unexpected(d, KEYS_SampledValue)
     v = d["value"]
     if not isinstance(v, str):
         raise ValidationError(TYPE, "value", "type string")
-    v = d.get("context", ABSENT)
-    if v is not ABSENT:
+    if "context" in d:
+        v = d["context"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "context", "type string")
         if v not in ENUM_ReadingContext:
             raise ValidationError(PROPERTY, "context", "enum")
-    v = d.get("format", ABSENT)
-    if v is not ABSENT:
+    if "format" in d:
+        v = d["format"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "format", "type string")
         if v not in ENUM_ValueFormat:
             raise ValidationError(PROPERTY, "format", "enum")
-    v = d.get("measurand", ABSENT)
-    if v is not ABSENT:
+    if "measurand" in d:
+        v = d["measurand"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "measurand", "type string")
         if v not in ENUM_Measurand:
             raise ValidationError(PROPERTY, "measurand", "enum")
-    v = d.get("phase", ABSENT)
-    if v is not ABSENT:
+    if "phase" in d:
+        v = d["phase"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "phase", "type string")
         if v not in ENUM_Phase:
             raise ValidationError(PROPERTY, "phase", "enum")
-    v = d.get("location", ABSENT)
-    if v is not ABSENT:
+    if "location" in d:
+        v = d["location"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "location", "type string")
         if v not in ENUM_Location:
             raise ValidationError(PROPERTY, "location", "enum")
-    v = d.get("unit", ABSENT)
-    if v is not ABSENT:
+    if "unit" in d:
+        v = d["unit"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "unit", "type string")
         if v not in ENUM_UnitOfMeasure:
@@ -1106,7 +1030,7 @@ def validate_SampledValue(d):
 def validate_TransactionData(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_TransactionData <= d.keys():
+    if "timestamp" not in d or "sampledValue" not in d:
         raise missing(d, REQUIRED_ORDER_TransactionData)
     if not d.keys() <= KEYS_TransactionData:
         raise unexpected(d, KEYS_TransactionData)
@@ -1130,7 +1054,7 @@ def validate_TransactionData(d):
 def validate_AuthorizeRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_AuthorizeRequest <= d.keys():
+    if "idTag" not in d:
         raise missing(d, REQUIRED_ORDER_AuthorizeRequest)
     if not d.keys() <= KEYS_AuthorizeRequest:
         raise unexpected(d, KEYS_AuthorizeRequest)
@@ -1144,7 +1068,7 @@ def validate_AuthorizeRequest(d):
 def validate_AuthorizeResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_AuthorizeResponse <= d.keys():
+    if "idTagInfo" not in d:
         raise missing(d, REQUIRED_ORDER_AuthorizeResponse)
     if not d.keys() <= KEYS_AuthorizeResponse:
         raise unexpected(d, KEYS_AuthorizeResponse)
@@ -1158,7 +1082,7 @@ def validate_AuthorizeResponse(d):
 def validate_BootNotificationRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_BootNotificationRequest <= d.keys():
+    if "chargePointVendor" not in d or "chargePointModel" not in d:
         raise missing(d, REQUIRED_ORDER_BootNotificationRequest)
     if not d.keys() <= KEYS_BootNotificationRequest:
         raise unexpected(d, KEYS_BootNotificationRequest)
@@ -1172,44 +1096,44 @@ def validate_BootNotificationRequest(d):
         raise ValidationError(TYPE, "chargePointModel", "type string")
     if len(v) > 20:
         raise ValidationError(PROPERTY, "chargePointModel", "maxLength 20")
-    v = d.get("chargePointSerialNumber", ABSENT)
-    if v is not ABSENT:
+    if "chargePointSerialNumber" in d:
+        v = d["chargePointSerialNumber"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "chargePointSerialNumber", "type string")
         if len(v) > 25:
             raise ValidationError(PROPERTY, "chargePointSerialNumber", "maxLength 25")
-    v = d.get("chargeBoxSerialNumber", ABSENT)
-    if v is not ABSENT:
+    if "chargeBoxSerialNumber" in d:
+        v = d["chargeBoxSerialNumber"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "chargeBoxSerialNumber", "type string")
         if len(v) > 25:
             raise ValidationError(PROPERTY, "chargeBoxSerialNumber", "maxLength 25")
-    v = d.get("firmwareVersion", ABSENT)
-    if v is not ABSENT:
+    if "firmwareVersion" in d:
+        v = d["firmwareVersion"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "firmwareVersion", "type string")
         if len(v) > 50:
             raise ValidationError(PROPERTY, "firmwareVersion", "maxLength 50")
-    v = d.get("iccid", ABSENT)
-    if v is not ABSENT:
+    if "iccid" in d:
+        v = d["iccid"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "iccid", "type string")
         if len(v) > 20:
             raise ValidationError(PROPERTY, "iccid", "maxLength 20")
-    v = d.get("imsi", ABSENT)
-    if v is not ABSENT:
+    if "imsi" in d:
+        v = d["imsi"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "imsi", "type string")
         if len(v) > 20:
             raise ValidationError(PROPERTY, "imsi", "maxLength 20")
-    v = d.get("meterType", ABSENT)
-    if v is not ABSENT:
+    if "meterType" in d:
+        v = d["meterType"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "meterType", "type string")
         if len(v) > 25:
             raise ValidationError(PROPERTY, "meterType", "maxLength 25")
-    v = d.get("meterSerialNumber", ABSENT)
-    if v is not ABSENT:
+    if "meterSerialNumber" in d:
+        v = d["meterSerialNumber"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "meterSerialNumber", "type string")
         if len(v) > 25:
@@ -1219,7 +1143,7 @@ def validate_BootNotificationRequest(d):
 def validate_BootNotificationResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_BootNotificationResponse <= d.keys():
+    if "status" not in d or "currentTime" not in d or "interval" not in d:
         raise missing(d, REQUIRED_ORDER_BootNotificationResponse)
     if not d.keys() <= KEYS_BootNotificationResponse:
         raise unexpected(d, KEYS_BootNotificationResponse)
@@ -1241,7 +1165,7 @@ def validate_BootNotificationResponse(d):
 def validate_CancelReservationRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_CancelReservationRequest <= d.keys():
+    if "reservationId" not in d:
         raise missing(d, REQUIRED_ORDER_CancelReservationRequest)
     if not d.keys() <= KEYS_CancelReservationRequest:
         raise unexpected(d, KEYS_CancelReservationRequest)
@@ -1253,7 +1177,7 @@ def validate_CancelReservationRequest(d):
 def validate_CancelReservationResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_CancelReservationResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_CancelReservationResponse)
     if not d.keys() <= KEYS_CancelReservationResponse:
         raise unexpected(d, KEYS_CancelReservationResponse)
@@ -1267,7 +1191,7 @@ def validate_CancelReservationResponse(d):
 def validate_CertificateSignedRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_CertificateSignedRequest <= d.keys():
+    if "certificateChain" not in d:
         raise missing(d, REQUIRED_ORDER_CertificateSignedRequest)
     if not d.keys() <= KEYS_CertificateSignedRequest:
         raise unexpected(d, KEYS_CertificateSignedRequest)
@@ -1281,7 +1205,7 @@ def validate_CertificateSignedRequest(d):
 def validate_CertificateSignedResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_CertificateSignedResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_CertificateSignedResponse)
     if not d.keys() <= KEYS_CertificateSignedResponse:
         raise unexpected(d, KEYS_CertificateSignedResponse)
@@ -1295,7 +1219,7 @@ def validate_CertificateSignedResponse(d):
 def validate_ChangeAvailabilityRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_ChangeAvailabilityRequest <= d.keys():
+    if "connectorId" not in d or "type" not in d:
         raise missing(d, REQUIRED_ORDER_ChangeAvailabilityRequest)
     if not d.keys() <= KEYS_ChangeAvailabilityRequest:
         raise unexpected(d, KEYS_ChangeAvailabilityRequest)
@@ -1312,7 +1236,7 @@ def validate_ChangeAvailabilityRequest(d):
 def validate_ChangeAvailabilityResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_ChangeAvailabilityResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_ChangeAvailabilityResponse)
     if not d.keys() <= KEYS_ChangeAvailabilityResponse:
         raise unexpected(d, KEYS_ChangeAvailabilityResponse)
@@ -1326,7 +1250,7 @@ def validate_ChangeAvailabilityResponse(d):
 def validate_ChangeConfigurationRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_ChangeConfigurationRequest <= d.keys():
+    if "key" not in d or "value" not in d:
         raise missing(d, REQUIRED_ORDER_ChangeConfigurationRequest)
     if not d.keys() <= KEYS_ChangeConfigurationRequest:
         raise unexpected(d, KEYS_ChangeConfigurationRequest)
@@ -1345,7 +1269,7 @@ def validate_ChangeConfigurationRequest(d):
 def validate_ChangeConfigurationResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_ChangeConfigurationResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_ChangeConfigurationResponse)
     if not d.keys() <= KEYS_ChangeConfigurationResponse:
         raise unexpected(d, KEYS_ChangeConfigurationResponse)
@@ -1366,7 +1290,7 @@ def validate_ClearCacheRequest(d):
 def validate_ClearCacheResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_ClearCacheResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_ClearCacheResponse)
     if not d.keys() <= KEYS_ClearCacheResponse:
         raise unexpected(d, KEYS_ClearCacheResponse)
@@ -1382,22 +1306,22 @@ def validate_ClearChargingProfileRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if not d.keys() <= KEYS_ClearChargingProfileRequest:
         raise unexpected(d, KEYS_ClearChargingProfileRequest)
-    v = d.get("id", ABSENT)
-    if v is not ABSENT:
+    if "id" in d:
+        v = d["id"]
         if type(v) is not int:
             raise ValidationError(TYPE, "id", "type integer")
-    v = d.get("connectorId", ABSENT)
-    if v is not ABSENT:
+    if "connectorId" in d:
+        v = d["connectorId"]
         if type(v) is not int:
             raise ValidationError(TYPE, "connectorId", "type integer")
-    v = d.get("chargingProfilePurpose", ABSENT)
-    if v is not ABSENT:
+    if "chargingProfilePurpose" in d:
+        v = d["chargingProfilePurpose"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "chargingProfilePurpose", "type string")
         if v not in ENUM_ChargingProfilePurposeType:
             raise ValidationError(PROPERTY, "chargingProfilePurpose", "enum")
-    v = d.get("stackLevel", ABSENT)
-    if v is not ABSENT:
+    if "stackLevel" in d:
+        v = d["stackLevel"]
         if type(v) is not int:
             raise ValidationError(TYPE, "stackLevel", "type integer")
 
@@ -1405,7 +1329,7 @@ def validate_ClearChargingProfileRequest(d):
 def validate_ClearChargingProfileResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_ClearChargingProfileResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_ClearChargingProfileResponse)
     if not d.keys() <= KEYS_ClearChargingProfileResponse:
         raise unexpected(d, KEYS_ClearChargingProfileResponse)
@@ -1419,7 +1343,7 @@ def validate_ClearChargingProfileResponse(d):
 def validate_DataTransferRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_DataTransferRequest <= d.keys():
+    if "vendorId" not in d:
         raise missing(d, REQUIRED_ORDER_DataTransferRequest)
     if not d.keys() <= KEYS_DataTransferRequest:
         raise unexpected(d, KEYS_DataTransferRequest)
@@ -1428,14 +1352,14 @@ def validate_DataTransferRequest(d):
         raise ValidationError(TYPE, "vendorId", "type string")
     if len(v) > 255:
         raise ValidationError(PROPERTY, "vendorId", "maxLength 255")
-    v = d.get("messageId", ABSENT)
-    if v is not ABSENT:
+    if "messageId" in d:
+        v = d["messageId"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "messageId", "type string")
         if len(v) > 50:
             raise ValidationError(PROPERTY, "messageId", "maxLength 50")
-    v = d.get("data", ABSENT)
-    if v is not ABSENT:
+    if "data" in d:
+        v = d["data"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "data", "type string")
 
@@ -1443,7 +1367,7 @@ def validate_DataTransferRequest(d):
 def validate_DataTransferResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_DataTransferResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_DataTransferResponse)
     if not d.keys() <= KEYS_DataTransferResponse:
         raise unexpected(d, KEYS_DataTransferResponse)
@@ -1452,8 +1376,8 @@ def validate_DataTransferResponse(d):
         raise ValidationError(TYPE, "status", "type string")
     if v not in ENUM_DataTransferStatus:
         raise ValidationError(PROPERTY, "status", "enum")
-    v = d.get("data", ABSENT)
-    if v is not ABSENT:
+    if "data" in d:
+        v = d["data"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "data", "type string")
 
@@ -1461,7 +1385,7 @@ def validate_DataTransferResponse(d):
 def validate_DeleteCertificateRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_DeleteCertificateRequest <= d.keys():
+    if "certificateHashData" not in d:
         raise missing(d, REQUIRED_ORDER_DeleteCertificateRequest)
     if not d.keys() <= KEYS_DeleteCertificateRequest:
         raise unexpected(d, KEYS_DeleteCertificateRequest)
@@ -1475,7 +1399,7 @@ def validate_DeleteCertificateRequest(d):
 def validate_DeleteCertificateResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_DeleteCertificateResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_DeleteCertificateResponse)
     if not d.keys() <= KEYS_DeleteCertificateResponse:
         raise unexpected(d, KEYS_DeleteCertificateResponse)
@@ -1489,7 +1413,7 @@ def validate_DeleteCertificateResponse(d):
 def validate_DiagnosticsStatusNotificationRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_DiagnosticsStatusNotificationRequest <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_DiagnosticsStatusNotificationRequest)
     if not d.keys() <= KEYS_DiagnosticsStatusNotificationRequest:
         raise unexpected(d, KEYS_DiagnosticsStatusNotificationRequest)
@@ -1510,7 +1434,7 @@ def validate_DiagnosticsStatusNotificationResponse(d):
 def validate_ExtendedTriggerMessageRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_ExtendedTriggerMessageRequest <= d.keys():
+    if "requestedMessage" not in d:
         raise missing(d, REQUIRED_ORDER_ExtendedTriggerMessageRequest)
     if not d.keys() <= KEYS_ExtendedTriggerMessageRequest:
         raise unexpected(d, KEYS_ExtendedTriggerMessageRequest)
@@ -1519,8 +1443,8 @@ def validate_ExtendedTriggerMessageRequest(d):
         raise ValidationError(TYPE, "requestedMessage", "type string")
     if v not in ENUM_ExtendedMessageTrigger:
         raise ValidationError(PROPERTY, "requestedMessage", "enum")
-    v = d.get("connectorId", ABSENT)
-    if v is not ABSENT:
+    if "connectorId" in d:
+        v = d["connectorId"]
         if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise ValidationError(TYPE, "connectorId", "type integer")
 
@@ -1528,7 +1452,7 @@ def validate_ExtendedTriggerMessageRequest(d):
 def validate_ExtendedTriggerMessageResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_ExtendedTriggerMessageResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_ExtendedTriggerMessageResponse)
     if not d.keys() <= KEYS_ExtendedTriggerMessageResponse:
         raise unexpected(d, KEYS_ExtendedTriggerMessageResponse)
@@ -1542,7 +1466,7 @@ def validate_ExtendedTriggerMessageResponse(d):
 def validate_FirmwareStatusNotificationRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_FirmwareStatusNotificationRequest <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_FirmwareStatusNotificationRequest)
     if not d.keys() <= KEYS_FirmwareStatusNotificationRequest:
         raise unexpected(d, KEYS_FirmwareStatusNotificationRequest)
@@ -1563,7 +1487,7 @@ def validate_FirmwareStatusNotificationResponse(d):
 def validate_GetCompositeScheduleRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_GetCompositeScheduleRequest <= d.keys():
+    if "connectorId" not in d or "duration" not in d:
         raise missing(d, REQUIRED_ORDER_GetCompositeScheduleRequest)
     if not d.keys() <= KEYS_GetCompositeScheduleRequest:
         raise unexpected(d, KEYS_GetCompositeScheduleRequest)
@@ -1573,8 +1497,8 @@ def validate_GetCompositeScheduleRequest(d):
     v = d["duration"]
     if type(v) is not int:
         raise ValidationError(TYPE, "duration", "type integer")
-    v = d.get("chargingRateUnit", ABSENT)
-    if v is not ABSENT:
+    if "chargingRateUnit" in d:
+        v = d["chargingRateUnit"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "chargingRateUnit", "type string")
         if v not in ENUM_ChargingRateUnitType:
@@ -1584,7 +1508,7 @@ def validate_GetCompositeScheduleRequest(d):
 def validate_GetCompositeScheduleResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_GetCompositeScheduleResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_GetCompositeScheduleResponse)
     if not d.keys() <= KEYS_GetCompositeScheduleResponse:
         raise unexpected(d, KEYS_GetCompositeScheduleResponse)
@@ -1593,18 +1517,18 @@ def validate_GetCompositeScheduleResponse(d):
         raise ValidationError(TYPE, "status", "type string")
     if v not in ENUM_GenericStatus:
         raise ValidationError(PROPERTY, "status", "enum")
-    v = d.get("connectorId", ABSENT)
-    if v is not ABSENT:
+    if "connectorId" in d:
+        v = d["connectorId"]
         if type(v) is not int:
             raise ValidationError(TYPE, "connectorId", "type integer")
-    v = d.get("scheduleStart", ABSENT)
-    if v is not ABSENT:
+    if "scheduleStart" in d:
+        v = d["scheduleStart"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "scheduleStart", "type string")
         if not is_date_time(v):
             raise ValidationError(PROPERTY, "scheduleStart", "format date-time")
-    v = d.get("chargingSchedule", ABSENT)
-    if v is not ABSENT:
+    if "chargingSchedule" in d:
+        v = d["chargingSchedule"]
         try:
             validate_ChargingSchedule(v)
         except ValidationError as error:
@@ -1616,8 +1540,8 @@ def validate_GetConfigurationRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if not d.keys() <= KEYS_GetConfigurationRequest:
         raise unexpected(d, KEYS_GetConfigurationRequest)
-    v = d.get("key", ABSENT)
-    if v is not ABSENT:
+    if "key" in d:
+        v = d["key"]
         if type(v) is not list:
             raise ValidationError(TYPE, "key", "type array")
         for i0, x0 in enumerate(v):
@@ -1634,8 +1558,8 @@ def validate_GetConfigurationResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if not d.keys() <= KEYS_GetConfigurationResponse:
         raise unexpected(d, KEYS_GetConfigurationResponse)
-    v = d.get("configurationKey", ABSENT)
-    if v is not ABSENT:
+    if "configurationKey" in d:
+        v = d["configurationKey"]
         if type(v) is not list:
             raise ValidationError(TYPE, "configurationKey", "type array")
         i0 = 0
@@ -1645,8 +1569,8 @@ def validate_GetConfigurationResponse(d):
                 i0 += 1
         except ValidationError as error:
             raise error.within("configurationKey" + "[" + str(i0) + "]")
-    v = d.get("unknownKey", ABSENT)
-    if v is not ABSENT:
+    if "unknownKey" in d:
+        v = d["unknownKey"]
         if type(v) is not list:
             raise ValidationError(TYPE, "unknownKey", "type array")
         for i0, x0 in enumerate(v):
@@ -1663,7 +1587,7 @@ def validate_GetConfigurationResponse(d):
 def validate_GetDiagnosticsRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_GetDiagnosticsRequest <= d.keys():
+    if "location" not in d:
         raise missing(d, REQUIRED_ORDER_GetDiagnosticsRequest)
     if not d.keys() <= KEYS_GetDiagnosticsRequest:
         raise unexpected(d, KEYS_GetDiagnosticsRequest)
@@ -1672,22 +1596,22 @@ def validate_GetDiagnosticsRequest(d):
         raise ValidationError(TYPE, "location", "type string")
     if not is_uri(v):
         raise ValidationError(PROPERTY, "location", "format uri")
-    v = d.get("retries", ABSENT)
-    if v is not ABSENT:
+    if "retries" in d:
+        v = d["retries"]
         if type(v) is not int:
             raise ValidationError(TYPE, "retries", "type integer")
-    v = d.get("retryInterval", ABSENT)
-    if v is not ABSENT:
+    if "retryInterval" in d:
+        v = d["retryInterval"]
         if type(v) is not int:
             raise ValidationError(TYPE, "retryInterval", "type integer")
-    v = d.get("startTime", ABSENT)
-    if v is not ABSENT:
+    if "startTime" in d:
+        v = d["startTime"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "startTime", "type string")
         if not is_date_time(v):
             raise ValidationError(PROPERTY, "startTime", "format date-time")
-    v = d.get("stopTime", ABSENT)
-    if v is not ABSENT:
+    if "stopTime" in d:
+        v = d["stopTime"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "stopTime", "type string")
         if not is_date_time(v):
@@ -1699,8 +1623,8 @@ def validate_GetDiagnosticsResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if not d.keys() <= KEYS_GetDiagnosticsResponse:
         raise unexpected(d, KEYS_GetDiagnosticsResponse)
-    v = d.get("fileName", ABSENT)
-    if v is not ABSENT:
+    if "fileName" in d:
+        v = d["fileName"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "fileName", "type string")
         if len(v) > 255:
@@ -1710,7 +1634,7 @@ def validate_GetDiagnosticsResponse(d):
 def validate_GetInstalledCertificateIdsRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_GetInstalledCertificateIdsRequest <= d.keys():
+    if "certificateType" not in d:
         raise missing(d, REQUIRED_ORDER_GetInstalledCertificateIdsRequest)
     if not d.keys() <= KEYS_GetInstalledCertificateIdsRequest:
         raise unexpected(d, KEYS_GetInstalledCertificateIdsRequest)
@@ -1724,7 +1648,7 @@ def validate_GetInstalledCertificateIdsRequest(d):
 def validate_GetInstalledCertificateIdsResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_GetInstalledCertificateIdsResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_GetInstalledCertificateIdsResponse)
     if not d.keys() <= KEYS_GetInstalledCertificateIdsResponse:
         raise unexpected(d, KEYS_GetInstalledCertificateIdsResponse)
@@ -1733,8 +1657,8 @@ def validate_GetInstalledCertificateIdsResponse(d):
         raise ValidationError(TYPE, "status", "type string")
     if v not in ENUM_GetInstalledCertificateStatus:
         raise ValidationError(PROPERTY, "status", "enum")
-    v = d.get("certificateHashData", ABSENT)
-    if v is not ABSENT:
+    if "certificateHashData" in d:
+        v = d["certificateHashData"]
         if type(v) is not list:
             raise ValidationError(TYPE, "certificateHashData", "type array")
         if len(v) < 1:
@@ -1758,7 +1682,7 @@ def validate_GetLocalListVersionRequest(d):
 def validate_GetLocalListVersionResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_GetLocalListVersionResponse <= d.keys():
+    if "listVersion" not in d:
         raise missing(d, REQUIRED_ORDER_GetLocalListVersionResponse)
     if not d.keys() <= KEYS_GetLocalListVersionResponse:
         raise unexpected(d, KEYS_GetLocalListVersionResponse)
@@ -1770,7 +1694,7 @@ def validate_GetLocalListVersionResponse(d):
 def validate_GetLogRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_GetLogRequest <= d.keys():
+    if "log" not in d or "logType" not in d or "requestId" not in d:
         raise missing(d, REQUIRED_ORDER_GetLogRequest)
     if not d.keys() <= KEYS_GetLogRequest:
         raise unexpected(d, KEYS_GetLogRequest)
@@ -1787,12 +1711,12 @@ def validate_GetLogRequest(d):
     v = d["requestId"]
     if type(v) is not int and not (type(v) is float and v % 1 == 0):
         raise ValidationError(TYPE, "requestId", "type integer")
-    v = d.get("retries", ABSENT)
-    if v is not ABSENT:
+    if "retries" in d:
+        v = d["retries"]
         if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise ValidationError(TYPE, "retries", "type integer")
-    v = d.get("retryInterval", ABSENT)
-    if v is not ABSENT:
+    if "retryInterval" in d:
+        v = d["retryInterval"]
         if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise ValidationError(TYPE, "retryInterval", "type integer")
 
@@ -1800,7 +1724,7 @@ def validate_GetLogRequest(d):
 def validate_GetLogResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_GetLogResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_GetLogResponse)
     if not d.keys() <= KEYS_GetLogResponse:
         raise unexpected(d, KEYS_GetLogResponse)
@@ -1809,8 +1733,8 @@ def validate_GetLogResponse(d):
         raise ValidationError(TYPE, "status", "type string")
     if v not in ENUM_LogStatus:
         raise ValidationError(PROPERTY, "status", "enum")
-    v = d.get("filename", ABSENT)
-    if v is not ABSENT:
+    if "filename" in d:
+        v = d["filename"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "filename", "type string")
         if len(v) > 255:
@@ -1827,7 +1751,7 @@ def validate_HeartbeatRequest(d):
 def validate_HeartbeatResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_HeartbeatResponse <= d.keys():
+    if "currentTime" not in d:
         raise missing(d, REQUIRED_ORDER_HeartbeatResponse)
     if not d.keys() <= KEYS_HeartbeatResponse:
         raise unexpected(d, KEYS_HeartbeatResponse)
@@ -1841,7 +1765,7 @@ def validate_HeartbeatResponse(d):
 def validate_InstallCertificateRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_InstallCertificateRequest <= d.keys():
+    if "certificateType" not in d or "certificate" not in d:
         raise missing(d, REQUIRED_ORDER_InstallCertificateRequest)
     if not d.keys() <= KEYS_InstallCertificateRequest:
         raise unexpected(d, KEYS_InstallCertificateRequest)
@@ -1860,7 +1784,7 @@ def validate_InstallCertificateRequest(d):
 def validate_InstallCertificateResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_InstallCertificateResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_InstallCertificateResponse)
     if not d.keys() <= KEYS_InstallCertificateResponse:
         raise unexpected(d, KEYS_InstallCertificateResponse)
@@ -1874,7 +1798,7 @@ def validate_InstallCertificateResponse(d):
 def validate_LogStatusNotificationRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_LogStatusNotificationRequest <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_LogStatusNotificationRequest)
     if not d.keys() <= KEYS_LogStatusNotificationRequest:
         raise unexpected(d, KEYS_LogStatusNotificationRequest)
@@ -1883,8 +1807,8 @@ def validate_LogStatusNotificationRequest(d):
         raise ValidationError(TYPE, "status", "type string")
     if v not in ENUM_UploadLogStatus:
         raise ValidationError(PROPERTY, "status", "enum")
-    v = d.get("requestId", ABSENT)
-    if v is not ABSENT:
+    if "requestId" in d:
+        v = d["requestId"]
         if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise ValidationError(TYPE, "requestId", "type integer")
 
@@ -1899,7 +1823,7 @@ def validate_LogStatusNotificationResponse(d):
 def validate_MeterValuesRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_MeterValuesRequest <= d.keys():
+    if "connectorId" not in d or "meterValue" not in d:
         raise missing(d, REQUIRED_ORDER_MeterValuesRequest)
     if not d.keys() <= KEYS_MeterValuesRequest:
         raise unexpected(d, KEYS_MeterValuesRequest)
@@ -1918,8 +1842,8 @@ def validate_MeterValuesRequest(d):
             i0 += 1
     except ValidationError as error:
         raise error.within("meterValue" + "[" + str(i0) + "]")
-    v = d.get("transactionId", ABSENT)
-    if v is not ABSENT:
+    if "transactionId" in d:
+        v = d["transactionId"]
         if type(v) is not int:
             raise ValidationError(TYPE, "transactionId", "type integer")
 
@@ -1934,7 +1858,7 @@ def validate_MeterValuesResponse(d):
 def validate_RemoteStartTransactionRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_RemoteStartTransactionRequest <= d.keys():
+    if "idTag" not in d:
         raise missing(d, REQUIRED_ORDER_RemoteStartTransactionRequest)
     if not d.keys() <= KEYS_RemoteStartTransactionRequest:
         raise unexpected(d, KEYS_RemoteStartTransactionRequest)
@@ -1943,12 +1867,12 @@ def validate_RemoteStartTransactionRequest(d):
         raise ValidationError(TYPE, "idTag", "type string")
     if len(v) > 20:
         raise ValidationError(PROPERTY, "idTag", "maxLength 20")
-    v = d.get("connectorId", ABSENT)
-    if v is not ABSENT:
+    if "connectorId" in d:
+        v = d["connectorId"]
         if type(v) is not int:
             raise ValidationError(TYPE, "connectorId", "type integer")
-    v = d.get("chargingProfile", ABSENT)
-    if v is not ABSENT:
+    if "chargingProfile" in d:
+        v = d["chargingProfile"]
         try:
             validate_ChargingProfile(v)
         except ValidationError as error:
@@ -1958,7 +1882,7 @@ def validate_RemoteStartTransactionRequest(d):
 def validate_RemoteStartTransactionResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_RemoteStartTransactionResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_RemoteStartTransactionResponse)
     if not d.keys() <= KEYS_RemoteStartTransactionResponse:
         raise unexpected(d, KEYS_RemoteStartTransactionResponse)
@@ -1972,7 +1896,7 @@ def validate_RemoteStartTransactionResponse(d):
 def validate_RemoteStopTransactionRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_RemoteStopTransactionRequest <= d.keys():
+    if "transactionId" not in d:
         raise missing(d, REQUIRED_ORDER_RemoteStopTransactionRequest)
     if not d.keys() <= KEYS_RemoteStopTransactionRequest:
         raise unexpected(d, KEYS_RemoteStopTransactionRequest)
@@ -1984,7 +1908,7 @@ def validate_RemoteStopTransactionRequest(d):
 def validate_RemoteStopTransactionResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_RemoteStopTransactionResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_RemoteStopTransactionResponse)
     if not d.keys() <= KEYS_RemoteStopTransactionResponse:
         raise unexpected(d, KEYS_RemoteStopTransactionResponse)
@@ -1998,7 +1922,12 @@ def validate_RemoteStopTransactionResponse(d):
 def validate_ReserveNowRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_ReserveNowRequest <= d.keys():
+    if (
+        "connectorId" not in d
+        or "expiryDate" not in d
+        or "idTag" not in d
+        or "reservationId" not in d
+    ):
         raise missing(d, REQUIRED_ORDER_ReserveNowRequest)
     if not d.keys() <= KEYS_ReserveNowRequest:
         raise unexpected(d, KEYS_ReserveNowRequest)
@@ -2018,8 +1947,8 @@ def validate_ReserveNowRequest(d):
     v = d["reservationId"]
     if type(v) is not int:
         raise ValidationError(TYPE, "reservationId", "type integer")
-    v = d.get("parentIdTag", ABSENT)
-    if v is not ABSENT:
+    if "parentIdTag" in d:
+        v = d["parentIdTag"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "parentIdTag", "type string")
         if len(v) > 20:
@@ -2029,7 +1958,7 @@ def validate_ReserveNowRequest(d):
 def validate_ReserveNowResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_ReserveNowResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_ReserveNowResponse)
     if not d.keys() <= KEYS_ReserveNowResponse:
         raise unexpected(d, KEYS_ReserveNowResponse)
@@ -2043,7 +1972,7 @@ def validate_ReserveNowResponse(d):
 def validate_ResetRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_ResetRequest <= d.keys():
+    if "type" not in d:
         raise missing(d, REQUIRED_ORDER_ResetRequest)
     if not d.keys() <= KEYS_ResetRequest:
         raise unexpected(d, KEYS_ResetRequest)
@@ -2057,7 +1986,7 @@ def validate_ResetRequest(d):
 def validate_ResetResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_ResetResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_ResetResponse)
     if not d.keys() <= KEYS_ResetResponse:
         raise unexpected(d, KEYS_ResetResponse)
@@ -2071,7 +2000,7 @@ def validate_ResetResponse(d):
 def validate_SecurityEventNotificationRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_SecurityEventNotificationRequest <= d.keys():
+    if "type" not in d or "timestamp" not in d:
         raise missing(d, REQUIRED_ORDER_SecurityEventNotificationRequest)
     if not d.keys() <= KEYS_SecurityEventNotificationRequest:
         raise unexpected(d, KEYS_SecurityEventNotificationRequest)
@@ -2085,8 +2014,8 @@ def validate_SecurityEventNotificationRequest(d):
         raise ValidationError(TYPE, "timestamp", "type string")
     if not is_date_time(v):
         raise ValidationError(PROPERTY, "timestamp", "format date-time")
-    v = d.get("techInfo", ABSENT)
-    if v is not ABSENT:
+    if "techInfo" in d:
+        v = d["techInfo"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "techInfo", "type string")
         if len(v) > 255:
@@ -2103,7 +2032,7 @@ def validate_SecurityEventNotificationResponse(d):
 def validate_SendLocalListRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_SendLocalListRequest <= d.keys():
+    if "listVersion" not in d or "updateType" not in d:
         raise missing(d, REQUIRED_ORDER_SendLocalListRequest)
     if not d.keys() <= KEYS_SendLocalListRequest:
         raise unexpected(d, KEYS_SendLocalListRequest)
@@ -2115,8 +2044,8 @@ def validate_SendLocalListRequest(d):
         raise ValidationError(TYPE, "updateType", "type string")
     if v not in ENUM_UpdateType:
         raise ValidationError(PROPERTY, "updateType", "enum")
-    v = d.get("localAuthorizationList", ABSENT)
-    if v is not ABSENT:
+    if "localAuthorizationList" in d:
+        v = d["localAuthorizationList"]
         if type(v) is not list:
             raise ValidationError(TYPE, "localAuthorizationList", "type array")
         i0 = 0
@@ -2131,7 +2060,7 @@ def validate_SendLocalListRequest(d):
 def validate_SendLocalListResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_SendLocalListResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_SendLocalListResponse)
     if not d.keys() <= KEYS_SendLocalListResponse:
         raise unexpected(d, KEYS_SendLocalListResponse)
@@ -2145,7 +2074,7 @@ def validate_SendLocalListResponse(d):
 def validate_SetChargingProfileRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_SetChargingProfileRequest <= d.keys():
+    if "connectorId" not in d or "csChargingProfiles" not in d:
         raise missing(d, REQUIRED_ORDER_SetChargingProfileRequest)
     if not d.keys() <= KEYS_SetChargingProfileRequest:
         raise unexpected(d, KEYS_SetChargingProfileRequest)
@@ -2162,7 +2091,7 @@ def validate_SetChargingProfileRequest(d):
 def validate_SetChargingProfileResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_SetChargingProfileResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_SetChargingProfileResponse)
     if not d.keys() <= KEYS_SetChargingProfileResponse:
         raise unexpected(d, KEYS_SetChargingProfileResponse)
@@ -2176,7 +2105,7 @@ def validate_SetChargingProfileResponse(d):
 def validate_SignCertificateRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_SignCertificateRequest <= d.keys():
+    if "csr" not in d:
         raise missing(d, REQUIRED_ORDER_SignCertificateRequest)
     if not d.keys() <= KEYS_SignCertificateRequest:
         raise unexpected(d, KEYS_SignCertificateRequest)
@@ -2190,7 +2119,7 @@ def validate_SignCertificateRequest(d):
 def validate_SignCertificateResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_SignCertificateResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_SignCertificateResponse)
     if not d.keys() <= KEYS_SignCertificateResponse:
         raise unexpected(d, KEYS_SignCertificateResponse)
@@ -2204,7 +2133,7 @@ def validate_SignCertificateResponse(d):
 def validate_SignedFirmwareStatusNotificationRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_SignedFirmwareStatusNotificationRequest <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_SignedFirmwareStatusNotificationRequest)
     if not d.keys() <= KEYS_SignedFirmwareStatusNotificationRequest:
         raise unexpected(d, KEYS_SignedFirmwareStatusNotificationRequest)
@@ -2213,8 +2142,8 @@ def validate_SignedFirmwareStatusNotificationRequest(d):
         raise ValidationError(TYPE, "status", "type string")
     if v not in ENUM_SignedFirmwareStatus:
         raise ValidationError(PROPERTY, "status", "enum")
-    v = d.get("requestId", ABSENT)
-    if v is not ABSENT:
+    if "requestId" in d:
+        v = d["requestId"]
         if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise ValidationError(TYPE, "requestId", "type integer")
 
@@ -2229,7 +2158,7 @@ def validate_SignedFirmwareStatusNotificationResponse(d):
 def validate_SignedUpdateFirmwareRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_SignedUpdateFirmwareRequest <= d.keys():
+    if "requestId" not in d or "firmware" not in d:
         raise missing(d, REQUIRED_ORDER_SignedUpdateFirmwareRequest)
     if not d.keys() <= KEYS_SignedUpdateFirmwareRequest:
         raise unexpected(d, KEYS_SignedUpdateFirmwareRequest)
@@ -2241,12 +2170,12 @@ def validate_SignedUpdateFirmwareRequest(d):
         validate_Firmware(v)
     except ValidationError as error:
         raise error.within("firmware")
-    v = d.get("retries", ABSENT)
-    if v is not ABSENT:
+    if "retries" in d:
+        v = d["retries"]
         if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise ValidationError(TYPE, "retries", "type integer")
-    v = d.get("retryInterval", ABSENT)
-    if v is not ABSENT:
+    if "retryInterval" in d:
+        v = d["retryInterval"]
         if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise ValidationError(TYPE, "retryInterval", "type integer")
 
@@ -2254,7 +2183,7 @@ def validate_SignedUpdateFirmwareRequest(d):
 def validate_SignedUpdateFirmwareResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_SignedUpdateFirmwareResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_SignedUpdateFirmwareResponse)
     if not d.keys() <= KEYS_SignedUpdateFirmwareResponse:
         raise unexpected(d, KEYS_SignedUpdateFirmwareResponse)
@@ -2268,7 +2197,12 @@ def validate_SignedUpdateFirmwareResponse(d):
 def validate_StartTransactionRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_StartTransactionRequest <= d.keys():
+    if (
+        "connectorId" not in d
+        or "idTag" not in d
+        or "meterStart" not in d
+        or "timestamp" not in d
+    ):
         raise missing(d, REQUIRED_ORDER_StartTransactionRequest)
     if not d.keys() <= KEYS_StartTransactionRequest:
         raise unexpected(d, KEYS_StartTransactionRequest)
@@ -2288,8 +2222,8 @@ def validate_StartTransactionRequest(d):
         raise ValidationError(TYPE, "timestamp", "type string")
     if not is_date_time(v):
         raise ValidationError(PROPERTY, "timestamp", "format date-time")
-    v = d.get("reservationId", ABSENT)
-    if v is not ABSENT:
+    if "reservationId" in d:
+        v = d["reservationId"]
         if type(v) is not int:
             raise ValidationError(TYPE, "reservationId", "type integer")
 
@@ -2297,7 +2231,7 @@ def validate_StartTransactionRequest(d):
 def validate_StartTransactionResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_StartTransactionResponse <= d.keys():
+    if "idTagInfo" not in d or "transactionId" not in d:
         raise missing(d, REQUIRED_ORDER_StartTransactionResponse)
     if not d.keys() <= KEYS_StartTransactionResponse:
         raise unexpected(d, KEYS_StartTransactionResponse)
@@ -2314,7 +2248,7 @@ def validate_StartTransactionResponse(d):
 def validate_StatusNotificationRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_StatusNotificationRequest <= d.keys():
+    if "connectorId" not in d or "errorCode" not in d or "status" not in d:
         raise missing(d, REQUIRED_ORDER_StatusNotificationRequest)
     if not d.keys() <= KEYS_StatusNotificationRequest:
         raise unexpected(d, KEYS_StatusNotificationRequest)
@@ -2331,26 +2265,26 @@ def validate_StatusNotificationRequest(d):
         raise ValidationError(TYPE, "status", "type string")
     if v not in ENUM_ChargePointStatus:
         raise ValidationError(PROPERTY, "status", "enum")
-    v = d.get("info", ABSENT)
-    if v is not ABSENT:
+    if "info" in d:
+        v = d["info"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "info", "type string")
         if len(v) > 50:
             raise ValidationError(PROPERTY, "info", "maxLength 50")
-    v = d.get("timestamp", ABSENT)
-    if v is not ABSENT:
+    if "timestamp" in d:
+        v = d["timestamp"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "timestamp", "type string")
         if not is_date_time(v):
             raise ValidationError(PROPERTY, "timestamp", "format date-time")
-    v = d.get("vendorId", ABSENT)
-    if v is not ABSENT:
+    if "vendorId" in d:
+        v = d["vendorId"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "vendorId", "type string")
         if len(v) > 255:
             raise ValidationError(PROPERTY, "vendorId", "maxLength 255")
-    v = d.get("vendorErrorCode", ABSENT)
-    if v is not ABSENT:
+    if "vendorErrorCode" in d:
+        v = d["vendorErrorCode"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "vendorErrorCode", "type string")
         if len(v) > 50:
@@ -2367,7 +2301,7 @@ def validate_StatusNotificationResponse(d):
 def validate_StopTransactionRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_StopTransactionRequest <= d.keys():
+    if "meterStop" not in d or "timestamp" not in d or "transactionId" not in d:
         raise missing(d, REQUIRED_ORDER_StopTransactionRequest)
     if not d.keys() <= KEYS_StopTransactionRequest:
         raise unexpected(d, KEYS_StopTransactionRequest)
@@ -2382,20 +2316,20 @@ def validate_StopTransactionRequest(d):
     v = d["transactionId"]
     if type(v) is not int:
         raise ValidationError(TYPE, "transactionId", "type integer")
-    v = d.get("idTag", ABSENT)
-    if v is not ABSENT:
+    if "idTag" in d:
+        v = d["idTag"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "idTag", "type string")
         if len(v) > 20:
             raise ValidationError(PROPERTY, "idTag", "maxLength 20")
-    v = d.get("reason", ABSENT)
-    if v is not ABSENT:
+    if "reason" in d:
+        v = d["reason"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "reason", "type string")
         if v not in ENUM_Reason:
             raise ValidationError(PROPERTY, "reason", "enum")
-    v = d.get("transactionData", ABSENT)
-    if v is not ABSENT:
+    if "transactionData" in d:
+        v = d["transactionData"]
         if type(v) is not list:
             raise ValidationError(TYPE, "transactionData", "type array")
         i0 = 0
@@ -2412,8 +2346,8 @@ def validate_StopTransactionResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if not d.keys() <= KEYS_StopTransactionResponse:
         raise unexpected(d, KEYS_StopTransactionResponse)
-    v = d.get("idTagInfo", ABSENT)
-    if v is not ABSENT:
+    if "idTagInfo" in d:
+        v = d["idTagInfo"]
         try:
             validate_IdTagInfo(v)
         except ValidationError as error:
@@ -2423,7 +2357,7 @@ def validate_StopTransactionResponse(d):
 def validate_TriggerMessageRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_TriggerMessageRequest <= d.keys():
+    if "requestedMessage" not in d:
         raise missing(d, REQUIRED_ORDER_TriggerMessageRequest)
     if not d.keys() <= KEYS_TriggerMessageRequest:
         raise unexpected(d, KEYS_TriggerMessageRequest)
@@ -2432,8 +2366,8 @@ def validate_TriggerMessageRequest(d):
         raise ValidationError(TYPE, "requestedMessage", "type string")
     if v not in ENUM_MessageTrigger:
         raise ValidationError(PROPERTY, "requestedMessage", "enum")
-    v = d.get("connectorId", ABSENT)
-    if v is not ABSENT:
+    if "connectorId" in d:
+        v = d["connectorId"]
         if type(v) is not int:
             raise ValidationError(TYPE, "connectorId", "type integer")
 
@@ -2441,7 +2375,7 @@ def validate_TriggerMessageRequest(d):
 def validate_TriggerMessageResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_TriggerMessageResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_TriggerMessageResponse)
     if not d.keys() <= KEYS_TriggerMessageResponse:
         raise unexpected(d, KEYS_TriggerMessageResponse)
@@ -2455,7 +2389,7 @@ def validate_TriggerMessageResponse(d):
 def validate_UnlockConnectorRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_UnlockConnectorRequest <= d.keys():
+    if "connectorId" not in d:
         raise missing(d, REQUIRED_ORDER_UnlockConnectorRequest)
     if not d.keys() <= KEYS_UnlockConnectorRequest:
         raise unexpected(d, KEYS_UnlockConnectorRequest)
@@ -2467,7 +2401,7 @@ def validate_UnlockConnectorRequest(d):
 def validate_UnlockConnectorResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_UnlockConnectorResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_UnlockConnectorResponse)
     if not d.keys() <= KEYS_UnlockConnectorResponse:
         raise unexpected(d, KEYS_UnlockConnectorResponse)
@@ -2481,7 +2415,7 @@ def validate_UnlockConnectorResponse(d):
 def validate_UpdateFirmwareRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_UpdateFirmwareRequest <= d.keys():
+    if "location" not in d or "retrieveDate" not in d:
         raise missing(d, REQUIRED_ORDER_UpdateFirmwareRequest)
     if not d.keys() <= KEYS_UpdateFirmwareRequest:
         raise unexpected(d, KEYS_UpdateFirmwareRequest)
@@ -2495,12 +2429,12 @@ def validate_UpdateFirmwareRequest(d):
         raise ValidationError(TYPE, "retrieveDate", "type string")
     if not is_date_time(v):
         raise ValidationError(PROPERTY, "retrieveDate", "format date-time")
-    v = d.get("retries", ABSENT)
-    if v is not ABSENT:
+    if "retries" in d:
+        v = d["retries"]
         if type(v) is not int:
             raise ValidationError(TYPE, "retries", "type integer")
-    v = d.get("retryInterval", ABSENT)
-    if v is not ABSENT:
+    if "retryInterval" in d:
+        v = d["retryInterval"]
         if type(v) is not int:
             raise ValidationError(TYPE, "retryInterval", "type integer")
 
@@ -2597,18 +2531,17 @@ RESPONSE_VALIDATORS = {
 }
 
 
-def _validate_payload(table, action, payload):
-    check = table[action]  # KeyError: unknown action
+def validate_request(action, payload):
+    """Checks a CALL payload (wire form) of `action`; raises ValidationError."""
+    check = REQUEST_VALIDATORS[action]  # KeyError: unknown action
     if type(payload) is not dict:
         raise ValidationError(FORMATION, "", "payload must be a JSON object")
     check(payload)
 
 
-def validate_request(action, payload):
-    """Checks a CALL payload (wire form) of `action`; raises ValidationError."""
-    _validate_payload(REQUEST_VALIDATORS, action, payload)
-
-
 def validate_response(action, payload):
     """Checks a CALLRESULT payload (wire form) of `action`; raises ValidationError."""
-    _validate_payload(RESPONSE_VALIDATORS, action, payload)
+    check = RESPONSE_VALIDATORS[action]  # KeyError: unknown action
+    if type(payload) is not dict:
+        raise ValidationError(FORMATION, "", "payload must be a JSON object")
+    check(payload)

@@ -10,6 +10,8 @@ datatype is expected, as mobilityhouse ocpp users are used to.
 
 from . import call, call_result, datatypes, enums
 
+new = object.__new__
+
 # Wire value → enum member; an unknown value stays a plain str, so a
 # peer's extension survives when validation has been relaxed.
 E_GenericStatus = enums.GenericStatus._value2member_map_
@@ -34,10 +36,11 @@ WIRE_NAMES = {
 
 
 def decode_Readings(d):
-    v1 = d.get("phase")
-    return datatypes.Readings(
-        value=d["value"], phase=None if v1 is None else E_Phase.get(v1, v1)
-    )
+    o = new(datatypes.Readings)
+    o.value = d["value"]
+    v = d.get("phase")
+    o.phase = E_Phase.get(v, v)
+    return o
 
 
 def encode_Readings(o):
@@ -51,12 +54,12 @@ def encode_Readings(o):
 
 
 def decode_PingRequest(d):
-    v2 = d.get("readings")
-    return call.Ping(
-        station_id=d["stationId"],
-        sent_at=d.get("sentAt"),
-        readings=None if v2 is None else [decode_Readings(x) for x in v2],
-    )
+    o = new(call.Ping)
+    o.station_id = d["stationId"]
+    o.sent_at = d.get("sentAt")
+    v = d.get("readings")
+    o.readings = None if v is None else [decode_Readings(x) for x in v]
+    return o
 
 
 def encode_PingRequest(o):
@@ -71,10 +74,11 @@ def encode_PingRequest(o):
 
 
 def decode_PingResponse(d):
-    v0 = d["status"]
-    return call_result.Ping(
-        status=E_GenericStatus.get(v0, v0), interval=d.get("interval")
-    )
+    o = new(call_result.Ping)
+    v = d["status"]
+    o.status = E_GenericStatus.get(v, v)
+    o.interval = d.get("interval")
+    return o
 
 
 def encode_PingResponse(o):

@@ -16,8 +16,6 @@ OCCURENCE = "OccurenceConstraintViolation"  # 1.6 wire spelling (OCPP-J errata 5
 PROPERTY = "PropertyConstraintViolation"
 FORMATION = "FormationViolation"  # 1.6 wire spelling (OCPP-J errata 5.2)
 
-ABSENT = object()
-
 
 class ValidationError(ValueError):
     """A payload broke a schema rule.
@@ -177,13 +175,10 @@ def is_date_time(s):  # noqa: F811 - see above
 
 ENUM_GenericStatus = frozenset(["Accepted", "Rejected"])
 ENUM_Phase = frozenset(["L1", "L2", "L3"])
-REQUIRED_Readings = frozenset(["value"])
 REQUIRED_ORDER_Readings = ["value"]
 KEYS_Readings = frozenset(["value", "phase"])
-REQUIRED_PingRequest = frozenset(["stationId"])
 REQUIRED_ORDER_PingRequest = ["stationId"]
 KEYS_PingRequest = frozenset(["stationId", "sentAt", "readings"])
-REQUIRED_PingResponse = frozenset(["status"])
 REQUIRED_ORDER_PingResponse = ["status"]
 KEYS_PingResponse = frozenset(["status", "interval"])
 
@@ -191,7 +186,7 @@ KEYS_PingResponse = frozenset(["status", "interval"])
 def validate_Readings(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_Readings <= d.keys():
+    if "value" not in d:
         raise missing(d, REQUIRED_ORDER_Readings)
     if not d.keys() <= KEYS_Readings:
         raise unexpected(d, KEYS_Readings)
@@ -200,8 +195,8 @@ def validate_Readings(d):
         raise ValidationError(TYPE, "value", "type number")
     if not is_multiple_of(v, 0.1):
         raise ValidationError(PROPERTY, "value", "multipleOf 0.1")
-    v = d.get("phase", ABSENT)
-    if v is not ABSENT:
+    if "phase" in d:
+        v = d["phase"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "phase", "type string")
         if v not in ENUM_Phase:
@@ -211,7 +206,7 @@ def validate_Readings(d):
 def validate_PingRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_PingRequest <= d.keys():
+    if "stationId" not in d:
         raise missing(d, REQUIRED_ORDER_PingRequest)
     if not d.keys() <= KEYS_PingRequest:
         raise unexpected(d, KEYS_PingRequest)
@@ -220,14 +215,14 @@ def validate_PingRequest(d):
         raise ValidationError(TYPE, "stationId", "type string")
     if len(v) > 20:
         raise ValidationError(PROPERTY, "stationId", "maxLength 20")
-    v = d.get("sentAt", ABSENT)
-    if v is not ABSENT:
+    if "sentAt" in d:
+        v = d["sentAt"]
         if not isinstance(v, str):
             raise ValidationError(TYPE, "sentAt", "type string")
         if not is_date_time(v):
             raise ValidationError(PROPERTY, "sentAt", "format date-time")
-    v = d.get("readings", ABSENT)
-    if v is not ABSENT:
+    if "readings" in d:
+        v = d["readings"]
         if type(v) is not list:
             raise ValidationError(TYPE, "readings", "type array")
         if len(v) < 1:
@@ -244,7 +239,7 @@ def validate_PingRequest(d):
 def validate_PingResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not REQUIRED_PingResponse <= d.keys():
+    if "status" not in d:
         raise missing(d, REQUIRED_ORDER_PingResponse)
     if not d.keys() <= KEYS_PingResponse:
         raise unexpected(d, KEYS_PingResponse)
@@ -253,8 +248,8 @@ def validate_PingResponse(d):
         raise ValidationError(TYPE, "status", "type string")
     if v not in ENUM_GenericStatus:
         raise ValidationError(PROPERTY, "status", "enum")
-    v = d.get("interval", ABSENT)
-    if v is not ABSENT:
+    if "interval" in d:
+        v = d["interval"]
         if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise ValidationError(TYPE, "interval", "type integer")
         if v < 0:
@@ -270,18 +265,17 @@ RESPONSE_VALIDATORS = {
 }
 
 
-def _validate_payload(table, action, payload):
-    check = table[action]  # KeyError: unknown action
+def validate_request(action, payload):
+    """Checks a CALL payload (wire form) of `action`; raises ValidationError."""
+    check = REQUEST_VALIDATORS[action]  # KeyError: unknown action
     if type(payload) is not dict:
         raise ValidationError(FORMATION, "", "payload must be a JSON object")
     check(payload)
 
 
-def validate_request(action, payload):
-    """Checks a CALL payload (wire form) of `action`; raises ValidationError."""
-    _validate_payload(REQUEST_VALIDATORS, action, payload)
-
-
 def validate_response(action, payload):
     """Checks a CALLRESULT payload (wire form) of `action`; raises ValidationError."""
-    _validate_payload(RESPONSE_VALIDATORS, action, payload)
+    check = RESPONSE_VALIDATORS[action]  # KeyError: unknown action
+    if type(payload) is not dict:
+        raise ValidationError(FORMATION, "", "payload must be a JSON object")
+    check(payload)
