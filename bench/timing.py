@@ -5,6 +5,10 @@ round), so drift in CPU clock or machine load hits all of them alike;
 the figure kept is the median over rounds. Each sample runs one function
 over a batch of inputs long enough to last `target` seconds, with the
 garbage collector paused as timeit does, and is divided by the batch size.
+
+The clock is the thread's CPU time, not wall time: the work is CPU-bound
+and single-threaded, and on a shared machine wall time also counts the
+moments another process held the core.
 """
 
 import gc
@@ -18,14 +22,16 @@ QUICK = os.environ.get("BENCH_QUICK") == "1"
 ROUNDS = 3 if QUICK else 9
 TARGET_SECONDS = 0.002 if QUICK else 0.025
 
+_clock = time.thread_time
+
 
 def _seconds_per_item(fn, batch):
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        start = time.perf_counter()
+        start = _clock()
         fn(batch)
-        elapsed = time.perf_counter() - start
+        elapsed = _clock() - start
     finally:
         if was_enabled:
             gc.enable()
