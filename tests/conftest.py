@@ -3,7 +3,8 @@
 `ci` (the default) is derandomized: the same examples on every run and
 machine, so a red CI build can be reproduced locally, and no example
 database is written. `long` (HYPOTHESIS_PROFILE=long, see `make test-long`)
-draws thousands of fresh examples per property and is run by hand.
+draws fresh examples, 1000 per property and more where a test asks for a
+multiple, and is run by hand.
 
 Tests that need a different budget scale from the profile's max_examples
 (see tests/generated/budget.py) instead of hard-coding a count, so `long`
@@ -31,7 +32,7 @@ settings.register_profile(
 settings.register_profile(
     "long",
     deadline=None,
-    max_examples=2000,
+    max_examples=1000,
     print_blob=True,
     suppress_health_check=_SLOW_GENERATION,
 )

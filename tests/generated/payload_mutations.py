@@ -3,7 +3,7 @@
 A mutation breaks exactly one rule at one place, so the generated validator
 must report exactly that place (`parts`, formatted like ValidationError.path)
 with the OCPP-J code the kind calls for. Each kind offers a Hypothesis
-strategy for its bad value and one fixed bad value, so the same kinds drive
+strategy for its bad value and a list of fixed bad values, so the same kinds drive
 both the random tests and the exhaustive every-site sweep.
 """
 
@@ -67,7 +67,7 @@ class Kind:
     code: str
     applies: Callable[[Site], bool]
     bad_values: Callable[[Site], Any]  # Site -> strategy of bad values
-    fixed_value: Callable[[Site], Any]  # Site -> one bad value
+    fixed_values: Callable[[Site], Any]  # Site -> a list of bad values
     rule: Callable[[Site, Any], str]
     shape: str = "replace"  # replace | remove | add
 
@@ -167,7 +167,7 @@ KINDS = (
         TYPE,
         lambda site: site.parts != (),
         lambda site: st.sampled_from(_wrong_type_values(site)),
-        lambda site: _wrong_type_values(site)[0],
+        _wrong_type_values,
         lambda site, bad: "type " + _json_type(site),
     ),
     Kind(
@@ -175,7 +175,7 @@ KINDS = (
         TYPE,
         lambda site: site.parts != (),
         lambda site: st.just(None),
-        lambda site: None,
+        lambda site: [None],
         lambda site, bad: "type " + _json_type(site),
     ),
     Kind(
@@ -183,7 +183,7 @@ KINDS = (
         OCCURENCE,
         lambda site: _kind_of(site) == "object" and bool(site.node.get("required")),
         lambda site: st.sampled_from(site.node["required"]),
-        lambda site: site.node["required"][-1],
+        lambda site: list(site.node["required"]),
         lambda site, bad: "required",
         shape="remove",
     ),
@@ -195,7 +195,7 @@ KINDS = (
             st.text(min_size=1, max_size=12).filter(lambda key: key not in site.node.get("properties", {})),
             st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5)),
         ),
-        lambda site: ("vendorExtension", 1),
+        lambda site: [("vendorExtension", 1), ("ñ", None), ("a.b", {})],
         lambda site, bad: "additionalProperties",
         shape="add",
     ),
@@ -208,7 +208,7 @@ KINDS = (
             st.text(max_size=8),
             st.characters(),
         ),
-        lambda site: "é" * (site.node["maxLength"] + 1),
+        lambda site: ["é" * (site.node["maxLength"] + 1), "x" * (site.node["maxLength"] + 1)],
         lambda site, bad: "maxLength %d" % site.node["maxLength"],
     ),
     Kind(
@@ -220,7 +220,7 @@ KINDS = (
             st.sampled_from(site.node["enum"]).map(lambda v: v + " "),
             st.text(max_size=10),
         ).filter(lambda v: v not in site.node["enum"]),
-        lambda site: site.node["enum"][0].lower(),
+        lambda site: [site.node["enum"][0].lower(), site.node["enum"][-1] + " ", ""],
         lambda site, bad: "enum",
     ),
     Kind(
@@ -232,7 +232,7 @@ KINDS = (
             # A valid one cut short: loses its offset, seconds or more.
             date_times().flatmap(lambda good: st.integers(0, 19).map(lambda n: good[:n])),
         ),
-        lambda site: BAD_DATE_TIMES[0],
+        lambda site: list(BAD_DATE_TIMES),
         lambda site, bad: "format date-time",
     ),
     Kind(
@@ -240,7 +240,7 @@ KINDS = (
         PROPERTY,
         _is_format("uri"),
         lambda site: st.sampled_from(BAD_URIS),
-        lambda site: BAD_URIS[1],
+        lambda site: list(BAD_URIS),
         lambda site, bad: "format uri",
     ),
     Kind(
@@ -248,7 +248,7 @@ KINDS = (
         PROPERTY,
         lambda site: _kind_of(site) == "number" and site.node.get("multipleOf") == 0.1,
         lambda site: _not_multiples(),
-        lambda site: 7.15,
+        lambda site: [7.15, 0.01, -0.05, 22000.05],
         lambda site, bad: "multipleOf 0.1",
     ),
     Kind(
@@ -256,7 +256,7 @@ KINDS = (
         PROPERTY,
         lambda site: _kind_of(site) == "array" and site.node.get("minItems", 0) > 0,
         lambda site: st.just(site.value[: site.node["minItems"] - 1]),
-        lambda site: site.value[: site.node["minItems"] - 1],
+        lambda site: [site.value[: site.node["minItems"] - 1]],
         lambda site, bad: "minItems %d" % site.node["minItems"],
     ),
     Kind(
@@ -264,7 +264,7 @@ KINDS = (
         FORMATION,
         lambda site: site.parts == (),
         lambda site: st.sampled_from([[], [site.value], "{}", 0, 1.5, True, None]),
-        lambda site: [site.value],
+        lambda site: [[], [site.value], "{}", 0, 1.5, True, None],
         lambda site, bad: None,  # the wording of this rule is not part of the interface
     ),
 )
@@ -287,10 +287,11 @@ def mutations(draw, root, valid_payloads):
 
 
 def every_fixed_mutation(root, payload):
-    """Each kind at each site where it fits, with its fixed bad value."""
+    """Each kind at each site where it fits, with each of its fixed bad values."""
     return [
-        mutation(kind, site, payload, kind.fixed_value(site))
+        mutation(kind, site, payload, bad)
         for site in sites(root, payload)
         for kind in KINDS
         if kind.applies(site)
+        for bad in kind.fixed_values(site)
     ]
