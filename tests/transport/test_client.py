@@ -540,3 +540,34 @@ def test_meter_values_evicted_from_a_full_queue_fail_their_delivery():
         ]
 
     run(scenario())
+
+
+def test_a_rejection_is_honoured_across_a_reconnect():
+    from ocppj.routing import after
+
+    boot_times = []
+
+    class RejectOnceAndHangUp(
+        recording_central_system(
+            answers={"BootNotification": [boot_answer("Rejected", 1)]}
+        )
+    ):
+        @after("BootNotification")
+        async def hang_up(self, **fields):
+            boot_times.append(asyncio.get_running_loop().time())
+            if len(boot_times) == 1:
+                await self._connection.close(1000, "go away for a while")
+
+    async def scenario():
+        async with CentralSystem(RejectOnceAndHangUp, protocol=protocol) as server:
+            async with make_client(server.url("CP-1")) as client:
+                await wait_for(lambda: client.connections == 2, timeout=3)
+                await wait_for(lambda: server.is_connected("CP-1"))
+                # Reconnected, but still inside the rejection interval.
+                assert client.state == "rejected"
+                assert len(boot_times) == 1
+                await client.wait_accepted(3)
+        assert len(boot_times) == 2
+        assert boot_times[1] - boot_times[0] >= 0.95
+
+    run(scenario())

@@ -44,7 +44,8 @@ allow_pending=True)`` is the way to send what a TriggerMessage asked for,
 ``trigger_boot()`` re-sends the BootNotification at once); after
 ``interval`` seconds (``boot_retry_interval`` when it is 0) the
 BootNotification is sent again. Rejected: the same wait, and CALLs from
-the central system are dropped unanswered. A CALLERROR or no answer also
+the central system are dropped unanswered. The wait holds across a
+reconnect (a central system may hang up on a rejected charge point). A CALLERROR or no answer also
 retries after ``boot_retry_interval``. On a reconnect after having been
 Accepted no new BootNotification is sent unless ``boot_notification``
 changed (OCPP-J 5.4) or ``boot_on_reconnect``.
@@ -300,6 +301,8 @@ class ChargePointClient:
         self._heartbeat_interval = None
         self._accepted_boot = None  # wire BootNotification last Accepted
         self._registered = False  # this connection got a BootNotification answer
+        self._next_boot_at = 0.0  # monotonic time before which no BootNotification
+        self._waiting_state = "booting"  # state while waiting for _next_boot_at
         self._last_request = 0.0
         self._stopping = False
         self._task = None
@@ -581,11 +584,24 @@ class ChargePointClient:
         return self.protocol.encode(self.boot_notification) != self._accepted_boot
 
     async def _boot(self, charge_point):
-        self._set_state("booting")
         while True:
+            # A Pending or Rejected answer, also one from an earlier
+            # connection, sets the least wait before the next
+            # BootNotification (OCPP 1.6 4.2); while Rejected nothing is
+            # sent or answered meanwhile.
+            delay = self._next_boot_at - time.monotonic()
+            if delay > 0:
+                self._set_state(self._waiting_state)
+                try:
+                    await asyncio.wait_for(self._boot_now.wait(), delay)
+                except asyncio.TimeoutError:
+                    pass
             self._boot_now.clear()
+            if self.state != "pending":
+                self._set_state("booting")
             request = self.boot_notification
             wait = self.boot_retry_interval
+            self._waiting_state = "booting"
             try:
                 response = await self._send(charge_point, request, suppress=False)
             except (OCPPError, CallTimeoutError) as failure:
@@ -595,19 +611,16 @@ class ChargePointClient:
                 self.registration = response
                 status = _value(response.status)
                 if status == "Accepted":
+                    self._next_boot_at = 0.0
                     self._accepted_boot = self.protocol.encode(request)
                     self.heartbeat_interval = response.interval
                     self._set_state("accepted")
                     return
-                self._set_state("pending" if status == "Pending" else "rejected")
+                self._waiting_state = "rejected" if status == "Rejected" else "pending"
+                self._set_state(self._waiting_state)
                 if response.interval and response.interval > 0:
                     wait = response.interval
-            try:
-                await asyncio.wait_for(self._boot_now.wait(), wait)
-            except asyncio.TimeoutError:
-                pass
-            if self.state == "rejected":
-                self._set_state("booting")
+            self._next_boot_at = time.monotonic() + wait
 
     async def _send(self, charge_point, payload, suppress):
         self._last_request = time.monotonic()
