@@ -87,7 +87,7 @@ def test_boot_first_then_heartbeats_at_the_interval_given():
                 loop = asyncio.get_running_loop()
                 started = loop.time()
                 await wait_for(
-                    lambda: actions(factory).count("Heartbeat") == 2, timeout=4
+                    lambda: actions(factory).count("Heartbeat") == 2, timeout=6
                 )
                 elapsed = loop.time() - started
             assert actions(factory)[:3] == [
@@ -95,7 +95,7 @@ def test_boot_first_then_heartbeats_at_the_interval_given():
                 "Heartbeat",
                 "Heartbeat",
             ]
-            assert 1.8 <= elapsed < 3.5
+            assert 1.8 <= elapsed < 5
             assert client.state == "closed"
 
     run(scenario())
@@ -140,7 +140,7 @@ def test_pending_answers_the_central_system_but_sends_nothing_until_accepted():
                 "StatusNotification",
                 "BootNotification",
             ]
-            assert 0.8 <= waited < 2.5
+            assert 0.8 <= waited < 4
             assert states[:4] == ["connecting", "booting", "pending", "accepted"]
 
     run(scenario())
@@ -410,7 +410,7 @@ def test_failed_deliveries_are_retried_with_growing_waits():
             assert response.transaction_id == 1
             assert actions(factory).count("StartTransaction") == 3
             # waits of 0.15 * 1 and 0.15 * 2 (OCPP 1.6 3.7.1)
-            assert 0.45 <= elapsed < 1.5
+            assert 0.45 <= elapsed < 3
 
     run(scenario())
 
