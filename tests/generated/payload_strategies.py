@@ -43,7 +43,9 @@ def text_up_to(max_length):
     short = st.text(max_size=min(max_length, _DRAWN_CHARS))
     if max_length <= _DRAWN_CHARS:
         return st.one_of(short, st.text(min_size=max_length, max_size=max_length))
-    return st.one_of(short, _padded(max_length, st.just(max_length)), _padded(max_length, st.integers(0, max_length)))
+    return st.one_of(
+        short, _padded(max_length, st.just(max_length)), _padded(max_length, st.integers(0, max_length))
+    )
 
 
 def _padded(max_length, lengths):
@@ -60,7 +62,9 @@ def date_times(draw):
     """RFC 3339 date-times: any real calendar day, with or without a fraction, Z or ±hh:mm."""
     day = draw(st.dates())
     hour, minute, second = draw(st.integers(0, 23)), draw(st.integers(0, 59)), draw(st.integers(0, 59))
-    fraction = draw(st.one_of(st.just(""), st.text("0123456789", min_size=1, max_size=9).map(lambda f: "." + f)))
+    fraction = draw(
+        st.one_of(st.just(""), st.text("0123456789", min_size=1, max_size=9).map(lambda f: "." + f))
+    )
     zone = draw(
         st.one_of(
             st.sampled_from(["Z", "Z", "Z", "z"]),
@@ -140,7 +144,9 @@ class StrategyBuilder:
         required = set(node.get("required", ()))
         return st.fixed_dictionaries(
             {name: self.for_node(child) for name, child in properties.items() if name in required},
-            optional={name: self.for_node(child) for name, child in properties.items() if name not in required},
+            optional={
+                name: self.for_node(child) for name, child in properties.items() if name not in required
+            },
         )
 
     def _array(self, node):

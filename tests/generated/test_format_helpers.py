@@ -95,7 +95,9 @@ def _edited(text, position, replacement):
 # near misses where a hand-written parser goes wrong.
 near_date_times = st.one_of(
     date_times(),
-    st.builds(_edited, date_times(), st.integers(0, 40), st.sampled_from(list("0123456789TZtz:+-. ") + ["", "00"])),
+    st.builds(
+        _edited, date_times(), st.integers(0, 40), st.sampled_from(list("0123456789TZtz:+-. ") + ["", "00"])
+    ),
     st.text(max_size=30),
 )
 
@@ -110,7 +112,15 @@ def test_is_date_time_agrees_with_rfc3339_validator(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["http://example.com", "https://a.b/c?d=e#f", "urn:isbn:0451450523", "a:", "x+y-z.1:rest", "ftp://[::1]/", "mailto:a@b"],
+    [
+        "http://example.com",
+        "https://a.b/c?d=e#f",
+        "urn:isbn:0451450523",
+        "a:",
+        "x+y-z.1:rest",
+        "ftp://[::1]/",
+        "mailto:a@b",
+    ],
 )
 def test_valid_uris(text):
     assert is_uri(text)
@@ -118,7 +128,21 @@ def test_valid_uris(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["", ":", ":x", "1a:x", "-a:x", "+a:x", "no-colon", "ht_tp://x", "é:x", "http://a b", "http://a\tb", "http://a\x7f", "http://a\n"],
+    [
+        "",
+        ":",
+        ":x",
+        "1a:x",
+        "-a:x",
+        "+a:x",
+        "no-colon",
+        "ht_tp://x",
+        "é:x",
+        "http://a b",
+        "http://a\tb",
+        "http://a\x7f",
+        "http://a\n",
+    ],
 )
 def test_invalid_uris(text):
     assert not is_uri(text)
@@ -126,7 +150,18 @@ def test_invalid_uris(text):
 
 @pytest.mark.parametrize(
     "value, step",
-    [(0.3, 0.1), (7.1, 0.1), (0.1 + 0.2, 0.1), (-2.5, 0.1), (0, 0.1), (16, 0.1), (22000.0, 0.1), (10**20, 0.1), (10, 2), (0, 7)],
+    [
+        (0.3, 0.1),
+        (7.1, 0.1),
+        (0.1 + 0.2, 0.1),
+        (-2.5, 0.1),
+        (0, 0.1),
+        (16, 0.1),
+        (22000.0, 0.1),
+        (10**20, 0.1),
+        (10, 2),
+        (0, 7),
+    ],
 )
 def test_multiples(value, step):
     assert is_multiple_of(value, step)
@@ -134,7 +169,17 @@ def test_multiples(value, step):
 
 @pytest.mark.parametrize(
     "value, step",
-    [(0.35, 0.1), (7.15, 0.1), (0.01, 0.1), (22000.05, 0.1), (-0.05, 0.1), (7, 2), (float("nan"), 0.1), (float("inf"), 0.1), (-math.inf, 0.1)],
+    [
+        (0.35, 0.1),
+        (7.15, 0.1),
+        (0.01, 0.1),
+        (22000.05, 0.1),
+        (-0.05, 0.1),
+        (7, 2),
+        (float("nan"), 0.1),
+        (float("inf"), 0.1),
+        (-math.inf, 0.1),
+    ],
 )
 def test_non_multiples(value, step):
     assert not is_multiple_of(value, step)

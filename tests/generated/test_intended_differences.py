@@ -136,7 +136,9 @@ def test_only_ours_checks_uris(action, location):
 # -- (c) date-time with a trailing newline -------------------------------------
 
 
-@pytest.mark.parametrize("stamp", ["2024-02-29T12:00:00Z", "1999-12-31T23:59:59.999+01:00", "2021-06-01t08:00:00z"])
+@pytest.mark.parametrize(
+    "stamp", ["2024-02-29T12:00:00Z", "1999-12-31T23:59:59.999+01:00", "2021-06-01t08:00:00z"]
+)
 def test_jsonschema_accepts_a_trailing_newline_ours_does_not(stamp):
     good = {"currentTime": stamp}
     assert our_error("Heartbeat", "response", good) is None
@@ -144,11 +146,17 @@ def test_jsonschema_accepts_a_trailing_newline_ours_does_not(stamp):
     bad = {"currentTime": stamp + "\n"}
     assert reference_errors("Heartbeat", "response", bad) == []
     error = our_error("Heartbeat", "response", bad)
-    assert (error.code, error.path, error.rule) == ("PropertyConstraintViolation", "currentTime", "format date-time")
+    assert (error.code, error.path, error.rule) == (
+        "PropertyConstraintViolation",
+        "currentTime",
+        "format date-time",
+    )
     assert explained_ours(error, bad)
 
 
-@pytest.mark.parametrize("stamp", ["2024-02-29T12:00:00Z\n\n", "2023-02-29T12:00:00Z\n", "\n2024-02-29T12:00:00Z"])
+@pytest.mark.parametrize(
+    "stamp", ["2024-02-29T12:00:00Z\n\n", "2023-02-29T12:00:00Z\n", "\n2024-02-29T12:00:00Z"]
+)
 def test_the_newline_excuse_does_not_cover_other_bad_date_times(stamp):
     payload = {"currentTime": stamp}
     assert reference_errors("Heartbeat", "response", payload) != []
@@ -280,8 +288,9 @@ def test_against_the_wheel_schema_ours_differs_exactly_on_hertz():
 def test_meter_values_accepts_hertz_in_the_wheel_schema_too():
     payload = {
         "connectorId": 1,
-        "meterValue": [{"timestamp": "2024-01-01T00:00:00Z", "sampledValue": [{"value": "50.0", "unit": "Hertz"}]}],
+        "meterValue": [
+            {"timestamp": "2024-01-01T00:00:00Z", "sampledValue": [{"value": "50.0", "unit": "Hertz"}]}
+        ],
     }
     assert reference_validator(unpatched_schema("MeterValues.json")).is_valid(payload)
     assert our_error("MeterValues", "request", payload) is None
-

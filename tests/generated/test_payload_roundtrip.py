@@ -54,7 +54,11 @@ def assert_typed(value, wire, root, node, where):
         for wire_name, child in properties.items():
             field_value = getattr(value, python_name(wire_name))
             if wire_name not in wire:
-                assert field_value is None, "%s.%s: absent on the wire but %r" % (where, wire_name, field_value)
+                assert field_value is None, "%s.%s: absent on the wire but %r" % (
+                    where,
+                    wire_name,
+                    field_value,
+                )
             else:
                 assert_typed(field_value, wire[wire_name], root, child, "%s.%s" % (where, wire_name))
     elif node["type"] == "array":
@@ -87,7 +91,9 @@ def test_typed_object_has_generated_types_and_survives_encode_then_decode(action
     assert_typed(obj, payload, root, root, "payload")
     assert protocol.action_of(obj) == action
     assert protocol.is_request(obj) is (direction == "request")
-    expected_class = protocol.request_class(action) if direction == "request" else protocol.response_class(action)
+    expected_class = (
+        protocol.request_class(action) if direction == "request" else protocol.response_class(action)
+    )
     assert type(obj) is expected_class
     assert type(obj).__module__ == (call if direction == "request" else call_result).__name__
     assert decode(action, direction, protocol.encode(obj)) == obj

@@ -40,7 +40,10 @@ def describe(errors):
 def check_mutation(action, direction, mutation):
     """Ours names the place and code; jsonschema agrees that (and where) it is broken."""
     error = our_error(action, direction, mutation.payload)
-    assert error is not None, "ours accepted a %s mutation at %s" % (mutation.kind, format_path(mutation.parts))
+    assert error is not None, "ours accepted a %s mutation at %s" % (
+        mutation.kind,
+        format_path(mutation.parts),
+    )
     assert (error.code, error.path) == (mutation.code, format_path(mutation.parts)), str(error)
     if mutation.rule is not None:
         assert error.rule == mutation.rule
