@@ -197,7 +197,8 @@ def encode_expr(t: m.TypeRef, src: str) -> str:
     return src
 
 
-def annotation(t: m.TypeRef) -> str:
+def annotation(t: m.TypeRef, datatypes: str = "datatypes.") -> str:
+    """The type hint; `datatypes` is the prefix nested types need where they are used."""
     if t.kind == m.STRING:
         return "str"
     if t.kind == m.INTEGER:
@@ -209,12 +210,13 @@ def annotation(t: m.TypeRef) -> str:
     if t.kind == m.ENUM:
         return "enums.%s" % t.enum
     if t.kind == m.OBJECT:
-        return "datatypes.%s" % t.object
-    return "List[%s]" % annotation(t.item)
+        return datatypes + t.object
+    return "List[%s]" % annotation(t.item, datatypes)
 
 
-def field_annotation(f: m.Field) -> str:
-    return annotation(f.type) if f.required else "Optional[%s]" % annotation(f.type)
+def field_annotation(f: m.Field, datatypes: str = "datatypes.") -> str:
+    hint = annotation(f.type, datatypes)
+    return hint if f.required else "Optional[%s]" % hint
 
 
 def constraint_text(f: m.Field) -> str:

@@ -10,7 +10,6 @@ import dataclasses
 import enum
 import inspect
 import re
-import sys
 import typing
 
 import pytest
@@ -30,39 +29,13 @@ def generated_classes():
 
 CLASSES = dict(generated_classes())
 
-# Annotations in datatypes.py say `datatypes.IdTagInfo`, but datatypes.py has no
-# name `datatypes` in its own namespace.
-UNRESOLVABLE = {
-    "datatypes.AuthorizationData",
-    "datatypes.ChargingProfile",
-    "datatypes.ChargingSchedule",
-    "datatypes.MeterValue",
-    "datatypes.TransactionData",
-}
-
-
-def _marked(name):
-    if name not in UNRESOLVABLE:
-        return name
-    return pytest.param(
-        name,
-        marks=pytest.mark.xfail(
-            strict=True,
-            raises=NameError,
-            reason="generator bug: datatypes.py annotates fields as `datatypes.X` inside datatypes.py itself",
-        ),
-    )
-
-
-@pytest.mark.parametrize("name", [_marked(name) for name in sorted(CLASSES)])
+@pytest.mark.parametrize("name", sorted(CLASSES))
 def test_annotations_resolve(name):
     typing.get_type_hints(CLASSES[name])
 
 
 def hints(cls):
-    """get_type_hints, lending datatypes.py the name it lacks (see UNRESOLVABLE)."""
-    namespace = dict(vars(sys.modules[cls.__module__]), datatypes=datatypes)
-    return typing.get_type_hints(cls, globalns=namespace)
+    return typing.get_type_hints(cls)
 
 
 def python_name(wire_name):

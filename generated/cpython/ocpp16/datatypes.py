@@ -19,7 +19,7 @@ class AuthorizationData:
     """
 
     id_tag: str
-    id_tag_info: Optional[datatypes.IdTagInfo] = None
+    id_tag_info: Optional[IdTagInfo] = None
 
 
 @dataclass
@@ -57,7 +57,7 @@ class ChargingProfile:
     stack_level: int
     charging_profile_purpose: enums.ChargingProfilePurposeType
     charging_profile_kind: enums.ChargingProfileKindType
-    charging_schedule: datatypes.ChargingSchedule
+    charging_schedule: ChargingSchedule
     transaction_id: Optional[int] = None
     recurrency_kind: Optional[enums.RecurrencyKindType] = None
     valid_from: Optional[str] = None
@@ -76,7 +76,7 @@ class ChargingSchedule:
     """
 
     charging_rate_unit: enums.ChargingRateUnitType
-    charging_schedule_period: List[datatypes.ChargingSchedulePeriod]
+    charging_schedule_period: List[ChargingSchedulePeriod]
     duration: Optional[int] = None
     start_schedule: Optional[str] = None
     min_charging_rate: Optional[float] = None
@@ -165,7 +165,7 @@ class MeterValue:
     """
 
     timestamp: str
-    sampled_value: List[datatypes.SampledValue]
+    sampled_value: List[SampledValue]
 
 
 @dataclass
@@ -199,4 +199,4 @@ class TransactionData:
     """
 
     timestamp: str
-    sampled_value: List[datatypes.SampledValue]
+    sampled_value: List[SampledValue]
