@@ -56,6 +56,8 @@ def unexpected(d, allowed):
     return ValidationError(PROPERTY, str(extra[0]), "additionalProperties")
 
 
+import math
+
 # Format and number checks, written in the subset MicroPython also runs so
 # both flavours give the same verdicts.
 
@@ -138,13 +140,24 @@ def is_uri(s):
 
 
 def is_multiple_of(value, step):
-    """value is a whole multiple of step, within float rounding (0.3 of 0.1 is)."""
-    if type(value) is int and type(step) is int:
-        return value % step == 0
+    """value is a whole multiple of step, up to float rounding: within 4 ulps of one.
+
+    0.3 is a multiple of 0.1 although 0.3 / 0.1 == 2.9999999999999996 in
+    floats; 7.1000000001 is not. Any integer is a multiple of a step that
+    divides 1, however large (no float conversion that could overflow).
+    """
+    if type(value) is int:
+        if type(step) is int:
+            return value % step == 0
+        inverse = 1 / step
+        if inverse == int(inverse):
+            return True
     quotient = value / step
     if quotient - quotient != 0:  # inf or nan
         return False
-    return abs(quotient - round(quotient)) <= 1e-9 * max(1.0, abs(quotient))
+    nearest = round(quotient) * step
+    exponent = math.frexp(value)[1]
+    return abs(value - nearest) <= 4 * math.ldexp(1.0, exponent - 53)
 
 
 # CPython replaces the portable is_date_time above (the one the MicroPython
