@@ -98,7 +98,14 @@ def value_checks(t: m.TypeRef, var: str, path_code: str, depth: int = 0) -> List
 
 
 def object_validator_body(obj: m.ObjectType) -> List[str]:
-    """The body of validate_<Name>(d): type, required, extra keys, then each field."""
+    """The body of validate_<Name>(d): type, required, extra keys, then each field.
+
+    Errors come in that order. Where every field is required, a length test
+    settles extra keys up front. Otherwise the known keys present are
+    counted while the fields are checked and compared with len(d) at the
+    end, which costs less than a subset test of d.keys(); should a field
+    fail first, the subset test runs then, so an extra key still wins.
+    """
     lines = [
         "if type(d) is not dict:",
         "    " + _raise("TYPE", "''", "type object"),
@@ -108,20 +115,35 @@ def object_validator_body(obj: m.ObjectType) -> List[str]:
         absent = " or ".join("%r not in d" % f.wire_name for f in obj.required_fields)
         lines.append("if %s:" % absent)
         lines.append("    raise missing(d, REQUIRED_ORDER_%s)" % obj.name)
-    if not obj.additional_properties:
-        lines.append("if not d.keys() <= KEYS_%s:" % obj.name)
+    counted = not obj.additional_properties and bool(obj.optional_fields)
+    if not obj.additional_properties and not counted:
+        lines.append("if len(d) != %d:" % len(obj.required_fields))
         lines.append("    raise unexpected(d, KEYS_%s)" % obj.name)
+    checks: List[str] = []
     for f in obj.fields:
         path = repr(f.wire_name)
         if f.required:
-            lines.append("v = d[%r]" % f.wire_name)
-            lines.extend(value_checks(f.type, "v", path))
+            checks.append("v = d[%r]" % f.wire_name)
+            checks.extend(value_checks(f.type, "v", path))
         else:
             # `in` then `[]` beats `.get(key, sentinel)`: no method call, and
             # an absent key costs a single lookup.
-            lines.append("if %r in d:" % f.wire_name)
-            lines.append("    v = d[%r]" % f.wire_name)
-            lines.extend("    " + line for line in value_checks(f.type, "v", path))
+            checks.append("if %r in d:" % f.wire_name)
+            if counted:
+                checks.append("    n += 1")
+            checks.append("    v = d[%r]" % f.wire_name)
+            checks.extend("    " + line for line in value_checks(f.type, "v", path))
+    if not counted:
+        return lines + checks
+    lines.append("n = %d  # known keys seen" % len(obj.required_fields))
+    lines.append("try:")
+    lines.extend("    " + line for line in checks)
+    lines.append("except ValidationError:")
+    lines.append("    if not d.keys() <= KEYS_%s:" % obj.name)
+    lines.append("        raise unexpected(d, KEYS_%s)" % obj.name)
+    lines.append("    raise")
+    lines.append("if n != len(d):")
+    lines.append("    raise unexpected(d, KEYS_%s)" % obj.name)
     return lines
 
 

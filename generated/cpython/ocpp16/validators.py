@@ -683,19 +683,26 @@ def validate_AuthorizationData(d):
         raise ValidationError(TYPE, "", "type object")
     if "idTag" not in d:
         raise missing(d, REQUIRED_ORDER_AuthorizationData)
-    if not d.keys() <= KEYS_AuthorizationData:
+    n = 1  # known keys seen
+    try:
+        v = d["idTag"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "idTag", "type string")
+        if len(v) > 20:
+            raise ValidationError(PROPERTY, "idTag", "maxLength 20")
+        if "idTagInfo" in d:
+            n += 1
+            v = d["idTagInfo"]
+            try:
+                validate_IdTagInfo(v)
+            except ValidationError as error:
+                raise error.within("idTagInfo")
+    except ValidationError:
+        if not d.keys() <= KEYS_AuthorizationData:
+            raise unexpected(d, KEYS_AuthorizationData)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_AuthorizationData)
-    v = d["idTag"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "idTag", "type string")
-    if len(v) > 20:
-        raise ValidationError(PROPERTY, "idTag", "maxLength 20")
-    if "idTagInfo" in d:
-        v = d["idTagInfo"]
-        try:
-            validate_IdTagInfo(v)
-        except ValidationError as error:
-            raise error.within("idTagInfo")
 
 
 def validate_CertificateHashData(d):
@@ -708,7 +715,7 @@ def validate_CertificateHashData(d):
         or "serialNumber" not in d
     ):
         raise missing(d, REQUIRED_ORDER_CertificateHashData)
-    if not d.keys() <= KEYS_CertificateHashData:
+    if len(d) != 4:
         raise unexpected(d, KEYS_CertificateHashData)
     v = d["hashAlgorithm"]
     if not isinstance(v, str):
@@ -743,51 +750,61 @@ def validate_ChargingProfile(d):
         or "chargingSchedule" not in d
     ):
         raise missing(d, REQUIRED_ORDER_ChargingProfile)
-    if not d.keys() <= KEYS_ChargingProfile:
-        raise unexpected(d, KEYS_ChargingProfile)
-    v = d["chargingProfileId"]
-    if type(v) is not int:
-        raise ValidationError(TYPE, "chargingProfileId", "type integer")
-    v = d["stackLevel"]
-    if type(v) is not int:
-        raise ValidationError(TYPE, "stackLevel", "type integer")
-    v = d["chargingProfilePurpose"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "chargingProfilePurpose", "type string")
-    if v not in ENUM_ChargingProfilePurposeType:
-        raise ValidationError(PROPERTY, "chargingProfilePurpose", "enum")
-    v = d["chargingProfileKind"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "chargingProfileKind", "type string")
-    if v not in ENUM_ChargingProfileKindType:
-        raise ValidationError(PROPERTY, "chargingProfileKind", "enum")
-    v = d["chargingSchedule"]
+    n = 5  # known keys seen
     try:
-        validate_ChargingSchedule(v)
-    except ValidationError as error:
-        raise error.within("chargingSchedule")
-    if "transactionId" in d:
-        v = d["transactionId"]
+        v = d["chargingProfileId"]
         if type(v) is not int:
-            raise ValidationError(TYPE, "transactionId", "type integer")
-    if "recurrencyKind" in d:
-        v = d["recurrencyKind"]
+            raise ValidationError(TYPE, "chargingProfileId", "type integer")
+        v = d["stackLevel"]
+        if type(v) is not int:
+            raise ValidationError(TYPE, "stackLevel", "type integer")
+        v = d["chargingProfilePurpose"]
         if not isinstance(v, str):
-            raise ValidationError(TYPE, "recurrencyKind", "type string")
-        if v not in ENUM_RecurrencyKindType:
-            raise ValidationError(PROPERTY, "recurrencyKind", "enum")
-    if "validFrom" in d:
-        v = d["validFrom"]
+            raise ValidationError(TYPE, "chargingProfilePurpose", "type string")
+        if v not in ENUM_ChargingProfilePurposeType:
+            raise ValidationError(PROPERTY, "chargingProfilePurpose", "enum")
+        v = d["chargingProfileKind"]
         if not isinstance(v, str):
-            raise ValidationError(TYPE, "validFrom", "type string")
-        if not is_date_time(v):
-            raise ValidationError(PROPERTY, "validFrom", "format date-time")
-    if "validTo" in d:
-        v = d["validTo"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "validTo", "type string")
-        if not is_date_time(v):
-            raise ValidationError(PROPERTY, "validTo", "format date-time")
+            raise ValidationError(TYPE, "chargingProfileKind", "type string")
+        if v not in ENUM_ChargingProfileKindType:
+            raise ValidationError(PROPERTY, "chargingProfileKind", "enum")
+        v = d["chargingSchedule"]
+        try:
+            validate_ChargingSchedule(v)
+        except ValidationError as error:
+            raise error.within("chargingSchedule")
+        if "transactionId" in d:
+            n += 1
+            v = d["transactionId"]
+            if type(v) is not int:
+                raise ValidationError(TYPE, "transactionId", "type integer")
+        if "recurrencyKind" in d:
+            n += 1
+            v = d["recurrencyKind"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "recurrencyKind", "type string")
+            if v not in ENUM_RecurrencyKindType:
+                raise ValidationError(PROPERTY, "recurrencyKind", "enum")
+        if "validFrom" in d:
+            n += 1
+            v = d["validFrom"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "validFrom", "type string")
+            if not is_date_time(v):
+                raise ValidationError(PROPERTY, "validFrom", "format date-time")
+        if "validTo" in d:
+            n += 1
+            v = d["validTo"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "validTo", "type string")
+            if not is_date_time(v):
+                raise ValidationError(PROPERTY, "validTo", "format date-time")
+    except ValidationError:
+        if not d.keys() <= KEYS_ChargingProfile:
+            raise unexpected(d, KEYS_ChargingProfile)
+        raise
+    if n != len(d):
+        raise unexpected(d, KEYS_ChargingProfile)
 
 
 def validate_ChargingSchedule(d):
@@ -795,39 +812,48 @@ def validate_ChargingSchedule(d):
         raise ValidationError(TYPE, "", "type object")
     if "chargingRateUnit" not in d or "chargingSchedulePeriod" not in d:
         raise missing(d, REQUIRED_ORDER_ChargingSchedule)
-    if not d.keys() <= KEYS_ChargingSchedule:
-        raise unexpected(d, KEYS_ChargingSchedule)
-    v = d["chargingRateUnit"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "chargingRateUnit", "type string")
-    if v not in ENUM_ChargingRateUnitType:
-        raise ValidationError(PROPERTY, "chargingRateUnit", "enum")
-    v = d["chargingSchedulePeriod"]
-    if type(v) is not list:
-        raise ValidationError(TYPE, "chargingSchedulePeriod", "type array")
-    i0 = 0
+    n = 2  # known keys seen
     try:
-        for x0 in v:
-            validate_ChargingSchedulePeriod(x0)
-            i0 += 1
-    except ValidationError as error:
-        raise error.within("chargingSchedulePeriod" + "[" + str(i0) + "]")
-    if "duration" in d:
-        v = d["duration"]
-        if type(v) is not int:
-            raise ValidationError(TYPE, "duration", "type integer")
-    if "startSchedule" in d:
-        v = d["startSchedule"]
+        v = d["chargingRateUnit"]
         if not isinstance(v, str):
-            raise ValidationError(TYPE, "startSchedule", "type string")
-        if not is_date_time(v):
-            raise ValidationError(PROPERTY, "startSchedule", "format date-time")
-    if "minChargingRate" in d:
-        v = d["minChargingRate"]
-        if type(v) is not int and type(v) is not float:
-            raise ValidationError(TYPE, "minChargingRate", "type number")
-        if not is_multiple_of(v, 0.1):
-            raise ValidationError(PROPERTY, "minChargingRate", "multipleOf 0.1")
+            raise ValidationError(TYPE, "chargingRateUnit", "type string")
+        if v not in ENUM_ChargingRateUnitType:
+            raise ValidationError(PROPERTY, "chargingRateUnit", "enum")
+        v = d["chargingSchedulePeriod"]
+        if type(v) is not list:
+            raise ValidationError(TYPE, "chargingSchedulePeriod", "type array")
+        i0 = 0
+        try:
+            for x0 in v:
+                validate_ChargingSchedulePeriod(x0)
+                i0 += 1
+        except ValidationError as error:
+            raise error.within("chargingSchedulePeriod" + "[" + str(i0) + "]")
+        if "duration" in d:
+            n += 1
+            v = d["duration"]
+            if type(v) is not int:
+                raise ValidationError(TYPE, "duration", "type integer")
+        if "startSchedule" in d:
+            n += 1
+            v = d["startSchedule"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "startSchedule", "type string")
+            if not is_date_time(v):
+                raise ValidationError(PROPERTY, "startSchedule", "format date-time")
+        if "minChargingRate" in d:
+            n += 1
+            v = d["minChargingRate"]
+            if type(v) is not int and type(v) is not float:
+                raise ValidationError(TYPE, "minChargingRate", "type number")
+            if not is_multiple_of(v, 0.1):
+                raise ValidationError(PROPERTY, "minChargingRate", "multipleOf 0.1")
+    except ValidationError:
+        if not d.keys() <= KEYS_ChargingSchedule:
+            raise unexpected(d, KEYS_ChargingSchedule)
+        raise
+    if n != len(d):
+        raise unexpected(d, KEYS_ChargingSchedule)
 
 
 def validate_ChargingSchedulePeriod(d):
@@ -835,20 +861,27 @@ def validate_ChargingSchedulePeriod(d):
         raise ValidationError(TYPE, "", "type object")
     if "startPeriod" not in d or "limit" not in d:
         raise missing(d, REQUIRED_ORDER_ChargingSchedulePeriod)
-    if not d.keys() <= KEYS_ChargingSchedulePeriod:
-        raise unexpected(d, KEYS_ChargingSchedulePeriod)
-    v = d["startPeriod"]
-    if type(v) is not int:
-        raise ValidationError(TYPE, "startPeriod", "type integer")
-    v = d["limit"]
-    if type(v) is not int and type(v) is not float:
-        raise ValidationError(TYPE, "limit", "type number")
-    if not is_multiple_of(v, 0.1):
-        raise ValidationError(PROPERTY, "limit", "multipleOf 0.1")
-    if "numberPhases" in d:
-        v = d["numberPhases"]
+    n = 2  # known keys seen
+    try:
+        v = d["startPeriod"]
         if type(v) is not int:
-            raise ValidationError(TYPE, "numberPhases", "type integer")
+            raise ValidationError(TYPE, "startPeriod", "type integer")
+        v = d["limit"]
+        if type(v) is not int and type(v) is not float:
+            raise ValidationError(TYPE, "limit", "type number")
+        if not is_multiple_of(v, 0.1):
+            raise ValidationError(PROPERTY, "limit", "multipleOf 0.1")
+        if "numberPhases" in d:
+            n += 1
+            v = d["numberPhases"]
+            if type(v) is not int:
+                raise ValidationError(TYPE, "numberPhases", "type integer")
+    except ValidationError:
+        if not d.keys() <= KEYS_ChargingSchedulePeriod:
+            raise unexpected(d, KEYS_ChargingSchedulePeriod)
+        raise
+    if n != len(d):
+        raise unexpected(d, KEYS_ChargingSchedulePeriod)
 
 
 def validate_Firmware(d):
@@ -861,34 +894,41 @@ def validate_Firmware(d):
         or "signature" not in d
     ):
         raise missing(d, REQUIRED_ORDER_Firmware)
-    if not d.keys() <= KEYS_Firmware:
-        raise unexpected(d, KEYS_Firmware)
-    v = d["location"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "location", "type string")
-    if len(v) > 512:
-        raise ValidationError(PROPERTY, "location", "maxLength 512")
-    v = d["retrieveDateTime"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "retrieveDateTime", "type string")
-    if not is_date_time(v):
-        raise ValidationError(PROPERTY, "retrieveDateTime", "format date-time")
-    v = d["signingCertificate"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "signingCertificate", "type string")
-    if len(v) > 5500:
-        raise ValidationError(PROPERTY, "signingCertificate", "maxLength 5500")
-    v = d["signature"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "signature", "type string")
-    if len(v) > 800:
-        raise ValidationError(PROPERTY, "signature", "maxLength 800")
-    if "installDateTime" in d:
-        v = d["installDateTime"]
+    n = 4  # known keys seen
+    try:
+        v = d["location"]
         if not isinstance(v, str):
-            raise ValidationError(TYPE, "installDateTime", "type string")
+            raise ValidationError(TYPE, "location", "type string")
+        if len(v) > 512:
+            raise ValidationError(PROPERTY, "location", "maxLength 512")
+        v = d["retrieveDateTime"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "retrieveDateTime", "type string")
         if not is_date_time(v):
-            raise ValidationError(PROPERTY, "installDateTime", "format date-time")
+            raise ValidationError(PROPERTY, "retrieveDateTime", "format date-time")
+        v = d["signingCertificate"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "signingCertificate", "type string")
+        if len(v) > 5500:
+            raise ValidationError(PROPERTY, "signingCertificate", "maxLength 5500")
+        v = d["signature"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "signature", "type string")
+        if len(v) > 800:
+            raise ValidationError(PROPERTY, "signature", "maxLength 800")
+        if "installDateTime" in d:
+            n += 1
+            v = d["installDateTime"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "installDateTime", "type string")
+            if not is_date_time(v):
+                raise ValidationError(PROPERTY, "installDateTime", "format date-time")
+    except ValidationError:
+        if not d.keys() <= KEYS_Firmware:
+            raise unexpected(d, KEYS_Firmware)
+        raise
+    if n != len(d):
+        raise unexpected(d, KEYS_Firmware)
 
 
 def validate_IdTagInfo(d):
@@ -896,25 +936,33 @@ def validate_IdTagInfo(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_IdTagInfo)
-    if not d.keys() <= KEYS_IdTagInfo:
+    n = 1  # known keys seen
+    try:
+        v = d["status"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "status", "type string")
+        if v not in ENUM_AuthorizationStatus:
+            raise ValidationError(PROPERTY, "status", "enum")
+        if "expiryDate" in d:
+            n += 1
+            v = d["expiryDate"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "expiryDate", "type string")
+            if not is_date_time(v):
+                raise ValidationError(PROPERTY, "expiryDate", "format date-time")
+        if "parentIdTag" in d:
+            n += 1
+            v = d["parentIdTag"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "parentIdTag", "type string")
+            if len(v) > 20:
+                raise ValidationError(PROPERTY, "parentIdTag", "maxLength 20")
+    except ValidationError:
+        if not d.keys() <= KEYS_IdTagInfo:
+            raise unexpected(d, KEYS_IdTagInfo)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_IdTagInfo)
-    v = d["status"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "status", "type string")
-    if v not in ENUM_AuthorizationStatus:
-        raise ValidationError(PROPERTY, "status", "enum")
-    if "expiryDate" in d:
-        v = d["expiryDate"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "expiryDate", "type string")
-        if not is_date_time(v):
-            raise ValidationError(PROPERTY, "expiryDate", "format date-time")
-    if "parentIdTag" in d:
-        v = d["parentIdTag"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "parentIdTag", "type string")
-        if len(v) > 20:
-            raise ValidationError(PROPERTY, "parentIdTag", "maxLength 20")
 
 
 def validate_KeyValue(d):
@@ -922,22 +970,29 @@ def validate_KeyValue(d):
         raise ValidationError(TYPE, "", "type object")
     if "key" not in d or "readonly" not in d:
         raise missing(d, REQUIRED_ORDER_KeyValue)
-    if not d.keys() <= KEYS_KeyValue:
-        raise unexpected(d, KEYS_KeyValue)
-    v = d["key"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "key", "type string")
-    if len(v) > 50:
-        raise ValidationError(PROPERTY, "key", "maxLength 50")
-    v = d["readonly"]
-    if type(v) is not bool:
-        raise ValidationError(TYPE, "readonly", "type boolean")
-    if "value" in d:
-        v = d["value"]
+    n = 2  # known keys seen
+    try:
+        v = d["key"]
         if not isinstance(v, str):
-            raise ValidationError(TYPE, "value", "type string")
-        if len(v) > 500:
-            raise ValidationError(PROPERTY, "value", "maxLength 500")
+            raise ValidationError(TYPE, "key", "type string")
+        if len(v) > 50:
+            raise ValidationError(PROPERTY, "key", "maxLength 50")
+        v = d["readonly"]
+        if type(v) is not bool:
+            raise ValidationError(TYPE, "readonly", "type boolean")
+        if "value" in d:
+            n += 1
+            v = d["value"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "value", "type string")
+            if len(v) > 500:
+                raise ValidationError(PROPERTY, "value", "maxLength 500")
+    except ValidationError:
+        if not d.keys() <= KEYS_KeyValue:
+            raise unexpected(d, KEYS_KeyValue)
+        raise
+    if n != len(d):
+        raise unexpected(d, KEYS_KeyValue)
 
 
 def validate_LogParameters(d):
@@ -945,25 +1000,33 @@ def validate_LogParameters(d):
         raise ValidationError(TYPE, "", "type object")
     if "remoteLocation" not in d:
         raise missing(d, REQUIRED_ORDER_LogParameters)
-    if not d.keys() <= KEYS_LogParameters:
+    n = 1  # known keys seen
+    try:
+        v = d["remoteLocation"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "remoteLocation", "type string")
+        if len(v) > 512:
+            raise ValidationError(PROPERTY, "remoteLocation", "maxLength 512")
+        if "oldestTimestamp" in d:
+            n += 1
+            v = d["oldestTimestamp"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "oldestTimestamp", "type string")
+            if not is_date_time(v):
+                raise ValidationError(PROPERTY, "oldestTimestamp", "format date-time")
+        if "latestTimestamp" in d:
+            n += 1
+            v = d["latestTimestamp"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "latestTimestamp", "type string")
+            if not is_date_time(v):
+                raise ValidationError(PROPERTY, "latestTimestamp", "format date-time")
+    except ValidationError:
+        if not d.keys() <= KEYS_LogParameters:
+            raise unexpected(d, KEYS_LogParameters)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_LogParameters)
-    v = d["remoteLocation"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "remoteLocation", "type string")
-    if len(v) > 512:
-        raise ValidationError(PROPERTY, "remoteLocation", "maxLength 512")
-    if "oldestTimestamp" in d:
-        v = d["oldestTimestamp"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "oldestTimestamp", "type string")
-        if not is_date_time(v):
-            raise ValidationError(PROPERTY, "oldestTimestamp", "format date-time")
-    if "latestTimestamp" in d:
-        v = d["latestTimestamp"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "latestTimestamp", "type string")
-        if not is_date_time(v):
-            raise ValidationError(PROPERTY, "latestTimestamp", "format date-time")
 
 
 def validate_MeterValue(d):
@@ -971,7 +1034,7 @@ def validate_MeterValue(d):
         raise ValidationError(TYPE, "", "type object")
     if "timestamp" not in d or "sampledValue" not in d:
         raise missing(d, REQUIRED_ORDER_MeterValue)
-    if not d.keys() <= KEYS_MeterValue:
+    if len(d) != 2:
         raise unexpected(d, KEYS_MeterValue)
     v = d["timestamp"]
     if not isinstance(v, str):
@@ -997,47 +1060,59 @@ def validate_SampledValue(d):
         raise ValidationError(TYPE, "", "type object")
     if "value" not in d:
         raise missing(d, REQUIRED_ORDER_SampledValue)
-    if not d.keys() <= KEYS_SampledValue:
+    n = 1  # known keys seen
+    try:
+        v = d["value"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "value", "type string")
+        if "context" in d:
+            n += 1
+            v = d["context"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "context", "type string")
+            if v not in ENUM_ReadingContext:
+                raise ValidationError(PROPERTY, "context", "enum")
+        if "format" in d:
+            n += 1
+            v = d["format"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "format", "type string")
+            if v not in ENUM_ValueFormat:
+                raise ValidationError(PROPERTY, "format", "enum")
+        if "measurand" in d:
+            n += 1
+            v = d["measurand"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "measurand", "type string")
+            if v not in ENUM_Measurand:
+                raise ValidationError(PROPERTY, "measurand", "enum")
+        if "phase" in d:
+            n += 1
+            v = d["phase"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "phase", "type string")
+            if v not in ENUM_Phase:
+                raise ValidationError(PROPERTY, "phase", "enum")
+        if "location" in d:
+            n += 1
+            v = d["location"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "location", "type string")
+            if v not in ENUM_Location:
+                raise ValidationError(PROPERTY, "location", "enum")
+        if "unit" in d:
+            n += 1
+            v = d["unit"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "unit", "type string")
+            if v not in ENUM_UnitOfMeasure:
+                raise ValidationError(PROPERTY, "unit", "enum")
+    except ValidationError:
+        if not d.keys() <= KEYS_SampledValue:
+            raise unexpected(d, KEYS_SampledValue)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_SampledValue)
-    v = d["value"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "value", "type string")
-    if "context" in d:
-        v = d["context"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "context", "type string")
-        if v not in ENUM_ReadingContext:
-            raise ValidationError(PROPERTY, "context", "enum")
-    if "format" in d:
-        v = d["format"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "format", "type string")
-        if v not in ENUM_ValueFormat:
-            raise ValidationError(PROPERTY, "format", "enum")
-    if "measurand" in d:
-        v = d["measurand"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "measurand", "type string")
-        if v not in ENUM_Measurand:
-            raise ValidationError(PROPERTY, "measurand", "enum")
-    if "phase" in d:
-        v = d["phase"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "phase", "type string")
-        if v not in ENUM_Phase:
-            raise ValidationError(PROPERTY, "phase", "enum")
-    if "location" in d:
-        v = d["location"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "location", "type string")
-        if v not in ENUM_Location:
-            raise ValidationError(PROPERTY, "location", "enum")
-    if "unit" in d:
-        v = d["unit"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "unit", "type string")
-        if v not in ENUM_UnitOfMeasure:
-            raise ValidationError(PROPERTY, "unit", "enum")
 
 
 def validate_TransactionData(d):
@@ -1045,7 +1120,7 @@ def validate_TransactionData(d):
         raise ValidationError(TYPE, "", "type object")
     if "timestamp" not in d or "sampledValue" not in d:
         raise missing(d, REQUIRED_ORDER_TransactionData)
-    if not d.keys() <= KEYS_TransactionData:
+    if len(d) != 2:
         raise unexpected(d, KEYS_TransactionData)
     v = d["timestamp"]
     if not isinstance(v, str):
@@ -1069,7 +1144,7 @@ def validate_AuthorizeRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "idTag" not in d:
         raise missing(d, REQUIRED_ORDER_AuthorizeRequest)
-    if not d.keys() <= KEYS_AuthorizeRequest:
+    if len(d) != 1:
         raise unexpected(d, KEYS_AuthorizeRequest)
     v = d["idTag"]
     if not isinstance(v, str):
@@ -1083,7 +1158,7 @@ def validate_AuthorizeResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "idTagInfo" not in d:
         raise missing(d, REQUIRED_ORDER_AuthorizeResponse)
-    if not d.keys() <= KEYS_AuthorizeResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_AuthorizeResponse)
     v = d["idTagInfo"]
     try:
@@ -1097,60 +1172,75 @@ def validate_BootNotificationRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "chargePointVendor" not in d or "chargePointModel" not in d:
         raise missing(d, REQUIRED_ORDER_BootNotificationRequest)
-    if not d.keys() <= KEYS_BootNotificationRequest:
+    n = 2  # known keys seen
+    try:
+        v = d["chargePointVendor"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "chargePointVendor", "type string")
+        if len(v) > 20:
+            raise ValidationError(PROPERTY, "chargePointVendor", "maxLength 20")
+        v = d["chargePointModel"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "chargePointModel", "type string")
+        if len(v) > 20:
+            raise ValidationError(PROPERTY, "chargePointModel", "maxLength 20")
+        if "chargePointSerialNumber" in d:
+            n += 1
+            v = d["chargePointSerialNumber"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "chargePointSerialNumber", "type string")
+            if len(v) > 25:
+                raise ValidationError(
+                    PROPERTY, "chargePointSerialNumber", "maxLength 25"
+                )
+        if "chargeBoxSerialNumber" in d:
+            n += 1
+            v = d["chargeBoxSerialNumber"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "chargeBoxSerialNumber", "type string")
+            if len(v) > 25:
+                raise ValidationError(PROPERTY, "chargeBoxSerialNumber", "maxLength 25")
+        if "firmwareVersion" in d:
+            n += 1
+            v = d["firmwareVersion"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "firmwareVersion", "type string")
+            if len(v) > 50:
+                raise ValidationError(PROPERTY, "firmwareVersion", "maxLength 50")
+        if "iccid" in d:
+            n += 1
+            v = d["iccid"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "iccid", "type string")
+            if len(v) > 20:
+                raise ValidationError(PROPERTY, "iccid", "maxLength 20")
+        if "imsi" in d:
+            n += 1
+            v = d["imsi"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "imsi", "type string")
+            if len(v) > 20:
+                raise ValidationError(PROPERTY, "imsi", "maxLength 20")
+        if "meterType" in d:
+            n += 1
+            v = d["meterType"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "meterType", "type string")
+            if len(v) > 25:
+                raise ValidationError(PROPERTY, "meterType", "maxLength 25")
+        if "meterSerialNumber" in d:
+            n += 1
+            v = d["meterSerialNumber"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "meterSerialNumber", "type string")
+            if len(v) > 25:
+                raise ValidationError(PROPERTY, "meterSerialNumber", "maxLength 25")
+    except ValidationError:
+        if not d.keys() <= KEYS_BootNotificationRequest:
+            raise unexpected(d, KEYS_BootNotificationRequest)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_BootNotificationRequest)
-    v = d["chargePointVendor"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "chargePointVendor", "type string")
-    if len(v) > 20:
-        raise ValidationError(PROPERTY, "chargePointVendor", "maxLength 20")
-    v = d["chargePointModel"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "chargePointModel", "type string")
-    if len(v) > 20:
-        raise ValidationError(PROPERTY, "chargePointModel", "maxLength 20")
-    if "chargePointSerialNumber" in d:
-        v = d["chargePointSerialNumber"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "chargePointSerialNumber", "type string")
-        if len(v) > 25:
-            raise ValidationError(PROPERTY, "chargePointSerialNumber", "maxLength 25")
-    if "chargeBoxSerialNumber" in d:
-        v = d["chargeBoxSerialNumber"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "chargeBoxSerialNumber", "type string")
-        if len(v) > 25:
-            raise ValidationError(PROPERTY, "chargeBoxSerialNumber", "maxLength 25")
-    if "firmwareVersion" in d:
-        v = d["firmwareVersion"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "firmwareVersion", "type string")
-        if len(v) > 50:
-            raise ValidationError(PROPERTY, "firmwareVersion", "maxLength 50")
-    if "iccid" in d:
-        v = d["iccid"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "iccid", "type string")
-        if len(v) > 20:
-            raise ValidationError(PROPERTY, "iccid", "maxLength 20")
-    if "imsi" in d:
-        v = d["imsi"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "imsi", "type string")
-        if len(v) > 20:
-            raise ValidationError(PROPERTY, "imsi", "maxLength 20")
-    if "meterType" in d:
-        v = d["meterType"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "meterType", "type string")
-        if len(v) > 25:
-            raise ValidationError(PROPERTY, "meterType", "maxLength 25")
-    if "meterSerialNumber" in d:
-        v = d["meterSerialNumber"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "meterSerialNumber", "type string")
-        if len(v) > 25:
-            raise ValidationError(PROPERTY, "meterSerialNumber", "maxLength 25")
 
 
 def validate_BootNotificationResponse(d):
@@ -1158,7 +1248,7 @@ def validate_BootNotificationResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d or "currentTime" not in d or "interval" not in d:
         raise missing(d, REQUIRED_ORDER_BootNotificationResponse)
-    if not d.keys() <= KEYS_BootNotificationResponse:
+    if len(d) != 3:
         raise unexpected(d, KEYS_BootNotificationResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -1180,7 +1270,7 @@ def validate_CancelReservationRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "reservationId" not in d:
         raise missing(d, REQUIRED_ORDER_CancelReservationRequest)
-    if not d.keys() <= KEYS_CancelReservationRequest:
+    if len(d) != 1:
         raise unexpected(d, KEYS_CancelReservationRequest)
     v = d["reservationId"]
     if type(v) is not int:
@@ -1192,7 +1282,7 @@ def validate_CancelReservationResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_CancelReservationResponse)
-    if not d.keys() <= KEYS_CancelReservationResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_CancelReservationResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -1206,7 +1296,7 @@ def validate_CertificateSignedRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "certificateChain" not in d:
         raise missing(d, REQUIRED_ORDER_CertificateSignedRequest)
-    if not d.keys() <= KEYS_CertificateSignedRequest:
+    if len(d) != 1:
         raise unexpected(d, KEYS_CertificateSignedRequest)
     v = d["certificateChain"]
     if not isinstance(v, str):
@@ -1220,7 +1310,7 @@ def validate_CertificateSignedResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_CertificateSignedResponse)
-    if not d.keys() <= KEYS_CertificateSignedResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_CertificateSignedResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -1234,7 +1324,7 @@ def validate_ChangeAvailabilityRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "connectorId" not in d or "type" not in d:
         raise missing(d, REQUIRED_ORDER_ChangeAvailabilityRequest)
-    if not d.keys() <= KEYS_ChangeAvailabilityRequest:
+    if len(d) != 2:
         raise unexpected(d, KEYS_ChangeAvailabilityRequest)
     v = d["connectorId"]
     if type(v) is not int:
@@ -1251,7 +1341,7 @@ def validate_ChangeAvailabilityResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_ChangeAvailabilityResponse)
-    if not d.keys() <= KEYS_ChangeAvailabilityResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_ChangeAvailabilityResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -1265,7 +1355,7 @@ def validate_ChangeConfigurationRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "key" not in d or "value" not in d:
         raise missing(d, REQUIRED_ORDER_ChangeConfigurationRequest)
-    if not d.keys() <= KEYS_ChangeConfigurationRequest:
+    if len(d) != 2:
         raise unexpected(d, KEYS_ChangeConfigurationRequest)
     v = d["key"]
     if not isinstance(v, str):
@@ -1284,7 +1374,7 @@ def validate_ChangeConfigurationResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_ChangeConfigurationResponse)
-    if not d.keys() <= KEYS_ChangeConfigurationResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_ChangeConfigurationResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -1296,7 +1386,7 @@ def validate_ChangeConfigurationResponse(d):
 def validate_ClearCacheRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not d.keys() <= KEYS_ClearCacheRequest:
+    if len(d) != 0:
         raise unexpected(d, KEYS_ClearCacheRequest)
 
 
@@ -1305,7 +1395,7 @@ def validate_ClearCacheResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_ClearCacheResponse)
-    if not d.keys() <= KEYS_ClearCacheResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_ClearCacheResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -1317,26 +1407,36 @@ def validate_ClearCacheResponse(d):
 def validate_ClearChargingProfileRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not d.keys() <= KEYS_ClearChargingProfileRequest:
+    n = 0  # known keys seen
+    try:
+        if "id" in d:
+            n += 1
+            v = d["id"]
+            if type(v) is not int:
+                raise ValidationError(TYPE, "id", "type integer")
+        if "connectorId" in d:
+            n += 1
+            v = d["connectorId"]
+            if type(v) is not int:
+                raise ValidationError(TYPE, "connectorId", "type integer")
+        if "chargingProfilePurpose" in d:
+            n += 1
+            v = d["chargingProfilePurpose"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "chargingProfilePurpose", "type string")
+            if v not in ENUM_ChargingProfilePurposeType:
+                raise ValidationError(PROPERTY, "chargingProfilePurpose", "enum")
+        if "stackLevel" in d:
+            n += 1
+            v = d["stackLevel"]
+            if type(v) is not int:
+                raise ValidationError(TYPE, "stackLevel", "type integer")
+    except ValidationError:
+        if not d.keys() <= KEYS_ClearChargingProfileRequest:
+            raise unexpected(d, KEYS_ClearChargingProfileRequest)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_ClearChargingProfileRequest)
-    if "id" in d:
-        v = d["id"]
-        if type(v) is not int:
-            raise ValidationError(TYPE, "id", "type integer")
-    if "connectorId" in d:
-        v = d["connectorId"]
-        if type(v) is not int:
-            raise ValidationError(TYPE, "connectorId", "type integer")
-    if "chargingProfilePurpose" in d:
-        v = d["chargingProfilePurpose"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "chargingProfilePurpose", "type string")
-        if v not in ENUM_ChargingProfilePurposeType:
-            raise ValidationError(PROPERTY, "chargingProfilePurpose", "enum")
-    if "stackLevel" in d:
-        v = d["stackLevel"]
-        if type(v) is not int:
-            raise ValidationError(TYPE, "stackLevel", "type integer")
 
 
 def validate_ClearChargingProfileResponse(d):
@@ -1344,7 +1444,7 @@ def validate_ClearChargingProfileResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_ClearChargingProfileResponse)
-    if not d.keys() <= KEYS_ClearChargingProfileResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_ClearChargingProfileResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -1358,23 +1458,31 @@ def validate_DataTransferRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "vendorId" not in d:
         raise missing(d, REQUIRED_ORDER_DataTransferRequest)
-    if not d.keys() <= KEYS_DataTransferRequest:
+    n = 1  # known keys seen
+    try:
+        v = d["vendorId"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "vendorId", "type string")
+        if len(v) > 255:
+            raise ValidationError(PROPERTY, "vendorId", "maxLength 255")
+        if "messageId" in d:
+            n += 1
+            v = d["messageId"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "messageId", "type string")
+            if len(v) > 50:
+                raise ValidationError(PROPERTY, "messageId", "maxLength 50")
+        if "data" in d:
+            n += 1
+            v = d["data"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "data", "type string")
+    except ValidationError:
+        if not d.keys() <= KEYS_DataTransferRequest:
+            raise unexpected(d, KEYS_DataTransferRequest)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_DataTransferRequest)
-    v = d["vendorId"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "vendorId", "type string")
-    if len(v) > 255:
-        raise ValidationError(PROPERTY, "vendorId", "maxLength 255")
-    if "messageId" in d:
-        v = d["messageId"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "messageId", "type string")
-        if len(v) > 50:
-            raise ValidationError(PROPERTY, "messageId", "maxLength 50")
-    if "data" in d:
-        v = d["data"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "data", "type string")
 
 
 def validate_DataTransferResponse(d):
@@ -1382,17 +1490,24 @@ def validate_DataTransferResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_DataTransferResponse)
-    if not d.keys() <= KEYS_DataTransferResponse:
-        raise unexpected(d, KEYS_DataTransferResponse)
-    v = d["status"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "status", "type string")
-    if v not in ENUM_DataTransferStatus:
-        raise ValidationError(PROPERTY, "status", "enum")
-    if "data" in d:
-        v = d["data"]
+    n = 1  # known keys seen
+    try:
+        v = d["status"]
         if not isinstance(v, str):
-            raise ValidationError(TYPE, "data", "type string")
+            raise ValidationError(TYPE, "status", "type string")
+        if v not in ENUM_DataTransferStatus:
+            raise ValidationError(PROPERTY, "status", "enum")
+        if "data" in d:
+            n += 1
+            v = d["data"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "data", "type string")
+    except ValidationError:
+        if not d.keys() <= KEYS_DataTransferResponse:
+            raise unexpected(d, KEYS_DataTransferResponse)
+        raise
+    if n != len(d):
+        raise unexpected(d, KEYS_DataTransferResponse)
 
 
 def validate_DeleteCertificateRequest(d):
@@ -1400,7 +1515,7 @@ def validate_DeleteCertificateRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "certificateHashData" not in d:
         raise missing(d, REQUIRED_ORDER_DeleteCertificateRequest)
-    if not d.keys() <= KEYS_DeleteCertificateRequest:
+    if len(d) != 1:
         raise unexpected(d, KEYS_DeleteCertificateRequest)
     v = d["certificateHashData"]
     try:
@@ -1414,7 +1529,7 @@ def validate_DeleteCertificateResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_DeleteCertificateResponse)
-    if not d.keys() <= KEYS_DeleteCertificateResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_DeleteCertificateResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -1428,7 +1543,7 @@ def validate_DiagnosticsStatusNotificationRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_DiagnosticsStatusNotificationRequest)
-    if not d.keys() <= KEYS_DiagnosticsStatusNotificationRequest:
+    if len(d) != 1:
         raise unexpected(d, KEYS_DiagnosticsStatusNotificationRequest)
     v = d["status"]
     if not isinstance(v, str):
@@ -1440,7 +1555,7 @@ def validate_DiagnosticsStatusNotificationRequest(d):
 def validate_DiagnosticsStatusNotificationResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not d.keys() <= KEYS_DiagnosticsStatusNotificationResponse:
+    if len(d) != 0:
         raise unexpected(d, KEYS_DiagnosticsStatusNotificationResponse)
 
 
@@ -1449,17 +1564,24 @@ def validate_ExtendedTriggerMessageRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "requestedMessage" not in d:
         raise missing(d, REQUIRED_ORDER_ExtendedTriggerMessageRequest)
-    if not d.keys() <= KEYS_ExtendedTriggerMessageRequest:
+    n = 1  # known keys seen
+    try:
+        v = d["requestedMessage"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "requestedMessage", "type string")
+        if v not in ENUM_ExtendedMessageTrigger:
+            raise ValidationError(PROPERTY, "requestedMessage", "enum")
+        if "connectorId" in d:
+            n += 1
+            v = d["connectorId"]
+            if type(v) is not int and not (type(v) is float and v % 1 == 0):
+                raise ValidationError(TYPE, "connectorId", "type integer")
+    except ValidationError:
+        if not d.keys() <= KEYS_ExtendedTriggerMessageRequest:
+            raise unexpected(d, KEYS_ExtendedTriggerMessageRequest)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_ExtendedTriggerMessageRequest)
-    v = d["requestedMessage"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "requestedMessage", "type string")
-    if v not in ENUM_ExtendedMessageTrigger:
-        raise ValidationError(PROPERTY, "requestedMessage", "enum")
-    if "connectorId" in d:
-        v = d["connectorId"]
-        if type(v) is not int and not (type(v) is float and v % 1 == 0):
-            raise ValidationError(TYPE, "connectorId", "type integer")
 
 
 def validate_ExtendedTriggerMessageResponse(d):
@@ -1467,7 +1589,7 @@ def validate_ExtendedTriggerMessageResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_ExtendedTriggerMessageResponse)
-    if not d.keys() <= KEYS_ExtendedTriggerMessageResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_ExtendedTriggerMessageResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -1481,7 +1603,7 @@ def validate_FirmwareStatusNotificationRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_FirmwareStatusNotificationRequest)
-    if not d.keys() <= KEYS_FirmwareStatusNotificationRequest:
+    if len(d) != 1:
         raise unexpected(d, KEYS_FirmwareStatusNotificationRequest)
     v = d["status"]
     if not isinstance(v, str):
@@ -1493,7 +1615,7 @@ def validate_FirmwareStatusNotificationRequest(d):
 def validate_FirmwareStatusNotificationResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not d.keys() <= KEYS_FirmwareStatusNotificationResponse:
+    if len(d) != 0:
         raise unexpected(d, KEYS_FirmwareStatusNotificationResponse)
 
 
@@ -1502,20 +1624,27 @@ def validate_GetCompositeScheduleRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "connectorId" not in d or "duration" not in d:
         raise missing(d, REQUIRED_ORDER_GetCompositeScheduleRequest)
-    if not d.keys() <= KEYS_GetCompositeScheduleRequest:
+    n = 2  # known keys seen
+    try:
+        v = d["connectorId"]
+        if type(v) is not int:
+            raise ValidationError(TYPE, "connectorId", "type integer")
+        v = d["duration"]
+        if type(v) is not int:
+            raise ValidationError(TYPE, "duration", "type integer")
+        if "chargingRateUnit" in d:
+            n += 1
+            v = d["chargingRateUnit"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "chargingRateUnit", "type string")
+            if v not in ENUM_ChargingRateUnitType:
+                raise ValidationError(PROPERTY, "chargingRateUnit", "enum")
+    except ValidationError:
+        if not d.keys() <= KEYS_GetCompositeScheduleRequest:
+            raise unexpected(d, KEYS_GetCompositeScheduleRequest)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_GetCompositeScheduleRequest)
-    v = d["connectorId"]
-    if type(v) is not int:
-        raise ValidationError(TYPE, "connectorId", "type integer")
-    v = d["duration"]
-    if type(v) is not int:
-        raise ValidationError(TYPE, "duration", "type integer")
-    if "chargingRateUnit" in d:
-        v = d["chargingRateUnit"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "chargingRateUnit", "type string")
-        if v not in ENUM_ChargingRateUnitType:
-            raise ValidationError(PROPERTY, "chargingRateUnit", "enum")
 
 
 def validate_GetCompositeScheduleResponse(d):
@@ -1523,78 +1652,104 @@ def validate_GetCompositeScheduleResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_GetCompositeScheduleResponse)
-    if not d.keys() <= KEYS_GetCompositeScheduleResponse:
-        raise unexpected(d, KEYS_GetCompositeScheduleResponse)
-    v = d["status"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "status", "type string")
-    if v not in ENUM_GenericStatus:
-        raise ValidationError(PROPERTY, "status", "enum")
-    if "connectorId" in d:
-        v = d["connectorId"]
-        if type(v) is not int:
-            raise ValidationError(TYPE, "connectorId", "type integer")
-    if "scheduleStart" in d:
-        v = d["scheduleStart"]
+    n = 1  # known keys seen
+    try:
+        v = d["status"]
         if not isinstance(v, str):
-            raise ValidationError(TYPE, "scheduleStart", "type string")
-        if not is_date_time(v):
-            raise ValidationError(PROPERTY, "scheduleStart", "format date-time")
-    if "chargingSchedule" in d:
-        v = d["chargingSchedule"]
-        try:
-            validate_ChargingSchedule(v)
-        except ValidationError as error:
-            raise error.within("chargingSchedule")
+            raise ValidationError(TYPE, "status", "type string")
+        if v not in ENUM_GenericStatus:
+            raise ValidationError(PROPERTY, "status", "enum")
+        if "connectorId" in d:
+            n += 1
+            v = d["connectorId"]
+            if type(v) is not int:
+                raise ValidationError(TYPE, "connectorId", "type integer")
+        if "scheduleStart" in d:
+            n += 1
+            v = d["scheduleStart"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "scheduleStart", "type string")
+            if not is_date_time(v):
+                raise ValidationError(PROPERTY, "scheduleStart", "format date-time")
+        if "chargingSchedule" in d:
+            n += 1
+            v = d["chargingSchedule"]
+            try:
+                validate_ChargingSchedule(v)
+            except ValidationError as error:
+                raise error.within("chargingSchedule")
+    except ValidationError:
+        if not d.keys() <= KEYS_GetCompositeScheduleResponse:
+            raise unexpected(d, KEYS_GetCompositeScheduleResponse)
+        raise
+    if n != len(d):
+        raise unexpected(d, KEYS_GetCompositeScheduleResponse)
 
 
 def validate_GetConfigurationRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not d.keys() <= KEYS_GetConfigurationRequest:
+    n = 0  # known keys seen
+    try:
+        if "key" in d:
+            n += 1
+            v = d["key"]
+            if type(v) is not list:
+                raise ValidationError(TYPE, "key", "type array")
+            for i0, x0 in enumerate(v):
+                if not isinstance(x0, str):
+                    raise ValidationError(
+                        TYPE, "key" + "[" + str(i0) + "]", "type string"
+                    )
+                if len(x0) > 50:
+                    raise ValidationError(
+                        PROPERTY, "key" + "[" + str(i0) + "]", "maxLength 50"
+                    )
+    except ValidationError:
+        if not d.keys() <= KEYS_GetConfigurationRequest:
+            raise unexpected(d, KEYS_GetConfigurationRequest)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_GetConfigurationRequest)
-    if "key" in d:
-        v = d["key"]
-        if type(v) is not list:
-            raise ValidationError(TYPE, "key", "type array")
-        for i0, x0 in enumerate(v):
-            if not isinstance(x0, str):
-                raise ValidationError(TYPE, "key" + "[" + str(i0) + "]", "type string")
-            if len(x0) > 50:
-                raise ValidationError(
-                    PROPERTY, "key" + "[" + str(i0) + "]", "maxLength 50"
-                )
 
 
 def validate_GetConfigurationResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not d.keys() <= KEYS_GetConfigurationResponse:
+    n = 0  # known keys seen
+    try:
+        if "configurationKey" in d:
+            n += 1
+            v = d["configurationKey"]
+            if type(v) is not list:
+                raise ValidationError(TYPE, "configurationKey", "type array")
+            i0 = 0
+            try:
+                for x0 in v:
+                    validate_KeyValue(x0)
+                    i0 += 1
+            except ValidationError as error:
+                raise error.within("configurationKey" + "[" + str(i0) + "]")
+        if "unknownKey" in d:
+            n += 1
+            v = d["unknownKey"]
+            if type(v) is not list:
+                raise ValidationError(TYPE, "unknownKey", "type array")
+            for i0, x0 in enumerate(v):
+                if not isinstance(x0, str):
+                    raise ValidationError(
+                        TYPE, "unknownKey" + "[" + str(i0) + "]", "type string"
+                    )
+                if len(x0) > 50:
+                    raise ValidationError(
+                        PROPERTY, "unknownKey" + "[" + str(i0) + "]", "maxLength 50"
+                    )
+    except ValidationError:
+        if not d.keys() <= KEYS_GetConfigurationResponse:
+            raise unexpected(d, KEYS_GetConfigurationResponse)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_GetConfigurationResponse)
-    if "configurationKey" in d:
-        v = d["configurationKey"]
-        if type(v) is not list:
-            raise ValidationError(TYPE, "configurationKey", "type array")
-        i0 = 0
-        try:
-            for x0 in v:
-                validate_KeyValue(x0)
-                i0 += 1
-        except ValidationError as error:
-            raise error.within("configurationKey" + "[" + str(i0) + "]")
-    if "unknownKey" in d:
-        v = d["unknownKey"]
-        if type(v) is not list:
-            raise ValidationError(TYPE, "unknownKey", "type array")
-        for i0, x0 in enumerate(v):
-            if not isinstance(x0, str):
-                raise ValidationError(
-                    TYPE, "unknownKey" + "[" + str(i0) + "]", "type string"
-                )
-            if len(x0) > 50:
-                raise ValidationError(
-                    PROPERTY, "unknownKey" + "[" + str(i0) + "]", "maxLength 50"
-                )
 
 
 def validate_GetDiagnosticsRequest(d):
@@ -1602,46 +1757,63 @@ def validate_GetDiagnosticsRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "location" not in d:
         raise missing(d, REQUIRED_ORDER_GetDiagnosticsRequest)
-    if not d.keys() <= KEYS_GetDiagnosticsRequest:
+    n = 1  # known keys seen
+    try:
+        v = d["location"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "location", "type string")
+        if not is_uri(v):
+            raise ValidationError(PROPERTY, "location", "format uri")
+        if "retries" in d:
+            n += 1
+            v = d["retries"]
+            if type(v) is not int:
+                raise ValidationError(TYPE, "retries", "type integer")
+        if "retryInterval" in d:
+            n += 1
+            v = d["retryInterval"]
+            if type(v) is not int:
+                raise ValidationError(TYPE, "retryInterval", "type integer")
+        if "startTime" in d:
+            n += 1
+            v = d["startTime"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "startTime", "type string")
+            if not is_date_time(v):
+                raise ValidationError(PROPERTY, "startTime", "format date-time")
+        if "stopTime" in d:
+            n += 1
+            v = d["stopTime"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "stopTime", "type string")
+            if not is_date_time(v):
+                raise ValidationError(PROPERTY, "stopTime", "format date-time")
+    except ValidationError:
+        if not d.keys() <= KEYS_GetDiagnosticsRequest:
+            raise unexpected(d, KEYS_GetDiagnosticsRequest)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_GetDiagnosticsRequest)
-    v = d["location"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "location", "type string")
-    if not is_uri(v):
-        raise ValidationError(PROPERTY, "location", "format uri")
-    if "retries" in d:
-        v = d["retries"]
-        if type(v) is not int:
-            raise ValidationError(TYPE, "retries", "type integer")
-    if "retryInterval" in d:
-        v = d["retryInterval"]
-        if type(v) is not int:
-            raise ValidationError(TYPE, "retryInterval", "type integer")
-    if "startTime" in d:
-        v = d["startTime"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "startTime", "type string")
-        if not is_date_time(v):
-            raise ValidationError(PROPERTY, "startTime", "format date-time")
-    if "stopTime" in d:
-        v = d["stopTime"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "stopTime", "type string")
-        if not is_date_time(v):
-            raise ValidationError(PROPERTY, "stopTime", "format date-time")
 
 
 def validate_GetDiagnosticsResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not d.keys() <= KEYS_GetDiagnosticsResponse:
+    n = 0  # known keys seen
+    try:
+        if "fileName" in d:
+            n += 1
+            v = d["fileName"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "fileName", "type string")
+            if len(v) > 255:
+                raise ValidationError(PROPERTY, "fileName", "maxLength 255")
+    except ValidationError:
+        if not d.keys() <= KEYS_GetDiagnosticsResponse:
+            raise unexpected(d, KEYS_GetDiagnosticsResponse)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_GetDiagnosticsResponse)
-    if "fileName" in d:
-        v = d["fileName"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "fileName", "type string")
-        if len(v) > 255:
-            raise ValidationError(PROPERTY, "fileName", "maxLength 255")
 
 
 def validate_GetInstalledCertificateIdsRequest(d):
@@ -1649,7 +1821,7 @@ def validate_GetInstalledCertificateIdsRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "certificateType" not in d:
         raise missing(d, REQUIRED_ORDER_GetInstalledCertificateIdsRequest)
-    if not d.keys() <= KEYS_GetInstalledCertificateIdsRequest:
+    if len(d) != 1:
         raise unexpected(d, KEYS_GetInstalledCertificateIdsRequest)
     v = d["certificateType"]
     if not isinstance(v, str):
@@ -1663,32 +1835,39 @@ def validate_GetInstalledCertificateIdsResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_GetInstalledCertificateIdsResponse)
-    if not d.keys() <= KEYS_GetInstalledCertificateIdsResponse:
+    n = 1  # known keys seen
+    try:
+        v = d["status"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "status", "type string")
+        if v not in ENUM_GetInstalledCertificateStatus:
+            raise ValidationError(PROPERTY, "status", "enum")
+        if "certificateHashData" in d:
+            n += 1
+            v = d["certificateHashData"]
+            if type(v) is not list:
+                raise ValidationError(TYPE, "certificateHashData", "type array")
+            if len(v) < 1:
+                raise ValidationError(PROPERTY, "certificateHashData", "minItems 1")
+            i0 = 0
+            try:
+                for x0 in v:
+                    validate_CertificateHashData(x0)
+                    i0 += 1
+            except ValidationError as error:
+                raise error.within("certificateHashData" + "[" + str(i0) + "]")
+    except ValidationError:
+        if not d.keys() <= KEYS_GetInstalledCertificateIdsResponse:
+            raise unexpected(d, KEYS_GetInstalledCertificateIdsResponse)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_GetInstalledCertificateIdsResponse)
-    v = d["status"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "status", "type string")
-    if v not in ENUM_GetInstalledCertificateStatus:
-        raise ValidationError(PROPERTY, "status", "enum")
-    if "certificateHashData" in d:
-        v = d["certificateHashData"]
-        if type(v) is not list:
-            raise ValidationError(TYPE, "certificateHashData", "type array")
-        if len(v) < 1:
-            raise ValidationError(PROPERTY, "certificateHashData", "minItems 1")
-        i0 = 0
-        try:
-            for x0 in v:
-                validate_CertificateHashData(x0)
-                i0 += 1
-        except ValidationError as error:
-            raise error.within("certificateHashData" + "[" + str(i0) + "]")
 
 
 def validate_GetLocalListVersionRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not d.keys() <= KEYS_GetLocalListVersionRequest:
+    if len(d) != 0:
         raise unexpected(d, KEYS_GetLocalListVersionRequest)
 
 
@@ -1697,7 +1876,7 @@ def validate_GetLocalListVersionResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "listVersion" not in d:
         raise missing(d, REQUIRED_ORDER_GetLocalListVersionResponse)
-    if not d.keys() <= KEYS_GetLocalListVersionResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_GetLocalListVersionResponse)
     v = d["listVersion"]
     if type(v) is not int:
@@ -1709,29 +1888,37 @@ def validate_GetLogRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "log" not in d or "logType" not in d or "requestId" not in d:
         raise missing(d, REQUIRED_ORDER_GetLogRequest)
-    if not d.keys() <= KEYS_GetLogRequest:
-        raise unexpected(d, KEYS_GetLogRequest)
-    v = d["log"]
+    n = 3  # known keys seen
     try:
-        validate_LogParameters(v)
-    except ValidationError as error:
-        raise error.within("log")
-    v = d["logType"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "logType", "type string")
-    if v not in ENUM_Log:
-        raise ValidationError(PROPERTY, "logType", "enum")
-    v = d["requestId"]
-    if type(v) is not int and not (type(v) is float and v % 1 == 0):
-        raise ValidationError(TYPE, "requestId", "type integer")
-    if "retries" in d:
-        v = d["retries"]
+        v = d["log"]
+        try:
+            validate_LogParameters(v)
+        except ValidationError as error:
+            raise error.within("log")
+        v = d["logType"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "logType", "type string")
+        if v not in ENUM_Log:
+            raise ValidationError(PROPERTY, "logType", "enum")
+        v = d["requestId"]
         if type(v) is not int and not (type(v) is float and v % 1 == 0):
-            raise ValidationError(TYPE, "retries", "type integer")
-    if "retryInterval" in d:
-        v = d["retryInterval"]
-        if type(v) is not int and not (type(v) is float and v % 1 == 0):
-            raise ValidationError(TYPE, "retryInterval", "type integer")
+            raise ValidationError(TYPE, "requestId", "type integer")
+        if "retries" in d:
+            n += 1
+            v = d["retries"]
+            if type(v) is not int and not (type(v) is float and v % 1 == 0):
+                raise ValidationError(TYPE, "retries", "type integer")
+        if "retryInterval" in d:
+            n += 1
+            v = d["retryInterval"]
+            if type(v) is not int and not (type(v) is float and v % 1 == 0):
+                raise ValidationError(TYPE, "retryInterval", "type integer")
+    except ValidationError:
+        if not d.keys() <= KEYS_GetLogRequest:
+            raise unexpected(d, KEYS_GetLogRequest)
+        raise
+    if n != len(d):
+        raise unexpected(d, KEYS_GetLogRequest)
 
 
 def validate_GetLogResponse(d):
@@ -1739,25 +1926,32 @@ def validate_GetLogResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_GetLogResponse)
-    if not d.keys() <= KEYS_GetLogResponse:
-        raise unexpected(d, KEYS_GetLogResponse)
-    v = d["status"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "status", "type string")
-    if v not in ENUM_LogStatus:
-        raise ValidationError(PROPERTY, "status", "enum")
-    if "filename" in d:
-        v = d["filename"]
+    n = 1  # known keys seen
+    try:
+        v = d["status"]
         if not isinstance(v, str):
-            raise ValidationError(TYPE, "filename", "type string")
-        if len(v) > 255:
-            raise ValidationError(PROPERTY, "filename", "maxLength 255")
+            raise ValidationError(TYPE, "status", "type string")
+        if v not in ENUM_LogStatus:
+            raise ValidationError(PROPERTY, "status", "enum")
+        if "filename" in d:
+            n += 1
+            v = d["filename"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "filename", "type string")
+            if len(v) > 255:
+                raise ValidationError(PROPERTY, "filename", "maxLength 255")
+    except ValidationError:
+        if not d.keys() <= KEYS_GetLogResponse:
+            raise unexpected(d, KEYS_GetLogResponse)
+        raise
+    if n != len(d):
+        raise unexpected(d, KEYS_GetLogResponse)
 
 
 def validate_HeartbeatRequest(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not d.keys() <= KEYS_HeartbeatRequest:
+    if len(d) != 0:
         raise unexpected(d, KEYS_HeartbeatRequest)
 
 
@@ -1766,7 +1960,7 @@ def validate_HeartbeatResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "currentTime" not in d:
         raise missing(d, REQUIRED_ORDER_HeartbeatResponse)
-    if not d.keys() <= KEYS_HeartbeatResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_HeartbeatResponse)
     v = d["currentTime"]
     if not isinstance(v, str):
@@ -1780,7 +1974,7 @@ def validate_InstallCertificateRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "certificateType" not in d or "certificate" not in d:
         raise missing(d, REQUIRED_ORDER_InstallCertificateRequest)
-    if not d.keys() <= KEYS_InstallCertificateRequest:
+    if len(d) != 2:
         raise unexpected(d, KEYS_InstallCertificateRequest)
     v = d["certificateType"]
     if not isinstance(v, str):
@@ -1799,7 +1993,7 @@ def validate_InstallCertificateResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_InstallCertificateResponse)
-    if not d.keys() <= KEYS_InstallCertificateResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_InstallCertificateResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -1813,23 +2007,30 @@ def validate_LogStatusNotificationRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_LogStatusNotificationRequest)
-    if not d.keys() <= KEYS_LogStatusNotificationRequest:
+    n = 1  # known keys seen
+    try:
+        v = d["status"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "status", "type string")
+        if v not in ENUM_UploadLogStatus:
+            raise ValidationError(PROPERTY, "status", "enum")
+        if "requestId" in d:
+            n += 1
+            v = d["requestId"]
+            if type(v) is not int and not (type(v) is float and v % 1 == 0):
+                raise ValidationError(TYPE, "requestId", "type integer")
+    except ValidationError:
+        if not d.keys() <= KEYS_LogStatusNotificationRequest:
+            raise unexpected(d, KEYS_LogStatusNotificationRequest)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_LogStatusNotificationRequest)
-    v = d["status"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "status", "type string")
-    if v not in ENUM_UploadLogStatus:
-        raise ValidationError(PROPERTY, "status", "enum")
-    if "requestId" in d:
-        v = d["requestId"]
-        if type(v) is not int and not (type(v) is float and v % 1 == 0):
-            raise ValidationError(TYPE, "requestId", "type integer")
 
 
 def validate_LogStatusNotificationResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not d.keys() <= KEYS_LogStatusNotificationResponse:
+    if len(d) != 0:
         raise unexpected(d, KEYS_LogStatusNotificationResponse)
 
 
@@ -1838,33 +2039,40 @@ def validate_MeterValuesRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "connectorId" not in d or "meterValue" not in d:
         raise missing(d, REQUIRED_ORDER_MeterValuesRequest)
-    if not d.keys() <= KEYS_MeterValuesRequest:
-        raise unexpected(d, KEYS_MeterValuesRequest)
-    v = d["connectorId"]
-    if type(v) is not int:
-        raise ValidationError(TYPE, "connectorId", "type integer")
-    v = d["meterValue"]
-    if type(v) is not list:
-        raise ValidationError(TYPE, "meterValue", "type array")
-    if len(v) < 1:
-        raise ValidationError(PROPERTY, "meterValue", "minItems 1")
-    i0 = 0
+    n = 2  # known keys seen
     try:
-        for x0 in v:
-            validate_MeterValue(x0)
-            i0 += 1
-    except ValidationError as error:
-        raise error.within("meterValue" + "[" + str(i0) + "]")
-    if "transactionId" in d:
-        v = d["transactionId"]
+        v = d["connectorId"]
         if type(v) is not int:
-            raise ValidationError(TYPE, "transactionId", "type integer")
+            raise ValidationError(TYPE, "connectorId", "type integer")
+        v = d["meterValue"]
+        if type(v) is not list:
+            raise ValidationError(TYPE, "meterValue", "type array")
+        if len(v) < 1:
+            raise ValidationError(PROPERTY, "meterValue", "minItems 1")
+        i0 = 0
+        try:
+            for x0 in v:
+                validate_MeterValue(x0)
+                i0 += 1
+        except ValidationError as error:
+            raise error.within("meterValue" + "[" + str(i0) + "]")
+        if "transactionId" in d:
+            n += 1
+            v = d["transactionId"]
+            if type(v) is not int:
+                raise ValidationError(TYPE, "transactionId", "type integer")
+    except ValidationError:
+        if not d.keys() <= KEYS_MeterValuesRequest:
+            raise unexpected(d, KEYS_MeterValuesRequest)
+        raise
+    if n != len(d):
+        raise unexpected(d, KEYS_MeterValuesRequest)
 
 
 def validate_MeterValuesResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not d.keys() <= KEYS_MeterValuesResponse:
+    if len(d) != 0:
         raise unexpected(d, KEYS_MeterValuesResponse)
 
 
@@ -1873,23 +2081,31 @@ def validate_RemoteStartTransactionRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "idTag" not in d:
         raise missing(d, REQUIRED_ORDER_RemoteStartTransactionRequest)
-    if not d.keys() <= KEYS_RemoteStartTransactionRequest:
+    n = 1  # known keys seen
+    try:
+        v = d["idTag"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "idTag", "type string")
+        if len(v) > 20:
+            raise ValidationError(PROPERTY, "idTag", "maxLength 20")
+        if "connectorId" in d:
+            n += 1
+            v = d["connectorId"]
+            if type(v) is not int:
+                raise ValidationError(TYPE, "connectorId", "type integer")
+        if "chargingProfile" in d:
+            n += 1
+            v = d["chargingProfile"]
+            try:
+                validate_ChargingProfile(v)
+            except ValidationError as error:
+                raise error.within("chargingProfile")
+    except ValidationError:
+        if not d.keys() <= KEYS_RemoteStartTransactionRequest:
+            raise unexpected(d, KEYS_RemoteStartTransactionRequest)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_RemoteStartTransactionRequest)
-    v = d["idTag"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "idTag", "type string")
-    if len(v) > 20:
-        raise ValidationError(PROPERTY, "idTag", "maxLength 20")
-    if "connectorId" in d:
-        v = d["connectorId"]
-        if type(v) is not int:
-            raise ValidationError(TYPE, "connectorId", "type integer")
-    if "chargingProfile" in d:
-        v = d["chargingProfile"]
-        try:
-            validate_ChargingProfile(v)
-        except ValidationError as error:
-            raise error.within("chargingProfile")
 
 
 def validate_RemoteStartTransactionResponse(d):
@@ -1897,7 +2113,7 @@ def validate_RemoteStartTransactionResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_RemoteStartTransactionResponse)
-    if not d.keys() <= KEYS_RemoteStartTransactionResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_RemoteStartTransactionResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -1911,7 +2127,7 @@ def validate_RemoteStopTransactionRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "transactionId" not in d:
         raise missing(d, REQUIRED_ORDER_RemoteStopTransactionRequest)
-    if not d.keys() <= KEYS_RemoteStopTransactionRequest:
+    if len(d) != 1:
         raise unexpected(d, KEYS_RemoteStopTransactionRequest)
     v = d["transactionId"]
     if type(v) is not int:
@@ -1923,7 +2139,7 @@ def validate_RemoteStopTransactionResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_RemoteStopTransactionResponse)
-    if not d.keys() <= KEYS_RemoteStopTransactionResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_RemoteStopTransactionResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -1942,30 +2158,37 @@ def validate_ReserveNowRequest(d):
         or "reservationId" not in d
     ):
         raise missing(d, REQUIRED_ORDER_ReserveNowRequest)
-    if not d.keys() <= KEYS_ReserveNowRequest:
-        raise unexpected(d, KEYS_ReserveNowRequest)
-    v = d["connectorId"]
-    if type(v) is not int:
-        raise ValidationError(TYPE, "connectorId", "type integer")
-    v = d["expiryDate"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "expiryDate", "type string")
-    if not is_date_time(v):
-        raise ValidationError(PROPERTY, "expiryDate", "format date-time")
-    v = d["idTag"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "idTag", "type string")
-    if len(v) > 20:
-        raise ValidationError(PROPERTY, "idTag", "maxLength 20")
-    v = d["reservationId"]
-    if type(v) is not int:
-        raise ValidationError(TYPE, "reservationId", "type integer")
-    if "parentIdTag" in d:
-        v = d["parentIdTag"]
+    n = 4  # known keys seen
+    try:
+        v = d["connectorId"]
+        if type(v) is not int:
+            raise ValidationError(TYPE, "connectorId", "type integer")
+        v = d["expiryDate"]
         if not isinstance(v, str):
-            raise ValidationError(TYPE, "parentIdTag", "type string")
+            raise ValidationError(TYPE, "expiryDate", "type string")
+        if not is_date_time(v):
+            raise ValidationError(PROPERTY, "expiryDate", "format date-time")
+        v = d["idTag"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "idTag", "type string")
         if len(v) > 20:
-            raise ValidationError(PROPERTY, "parentIdTag", "maxLength 20")
+            raise ValidationError(PROPERTY, "idTag", "maxLength 20")
+        v = d["reservationId"]
+        if type(v) is not int:
+            raise ValidationError(TYPE, "reservationId", "type integer")
+        if "parentIdTag" in d:
+            n += 1
+            v = d["parentIdTag"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "parentIdTag", "type string")
+            if len(v) > 20:
+                raise ValidationError(PROPERTY, "parentIdTag", "maxLength 20")
+    except ValidationError:
+        if not d.keys() <= KEYS_ReserveNowRequest:
+            raise unexpected(d, KEYS_ReserveNowRequest)
+        raise
+    if n != len(d):
+        raise unexpected(d, KEYS_ReserveNowRequest)
 
 
 def validate_ReserveNowResponse(d):
@@ -1973,7 +2196,7 @@ def validate_ReserveNowResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_ReserveNowResponse)
-    if not d.keys() <= KEYS_ReserveNowResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_ReserveNowResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -1987,7 +2210,7 @@ def validate_ResetRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "type" not in d:
         raise missing(d, REQUIRED_ORDER_ResetRequest)
-    if not d.keys() <= KEYS_ResetRequest:
+    if len(d) != 1:
         raise unexpected(d, KEYS_ResetRequest)
     v = d["type"]
     if not isinstance(v, str):
@@ -2001,7 +2224,7 @@ def validate_ResetResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_ResetResponse)
-    if not d.keys() <= KEYS_ResetResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_ResetResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -2015,30 +2238,37 @@ def validate_SecurityEventNotificationRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "type" not in d or "timestamp" not in d:
         raise missing(d, REQUIRED_ORDER_SecurityEventNotificationRequest)
-    if not d.keys() <= KEYS_SecurityEventNotificationRequest:
-        raise unexpected(d, KEYS_SecurityEventNotificationRequest)
-    v = d["type"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "type", "type string")
-    if len(v) > 50:
-        raise ValidationError(PROPERTY, "type", "maxLength 50")
-    v = d["timestamp"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "timestamp", "type string")
-    if not is_date_time(v):
-        raise ValidationError(PROPERTY, "timestamp", "format date-time")
-    if "techInfo" in d:
-        v = d["techInfo"]
+    n = 2  # known keys seen
+    try:
+        v = d["type"]
         if not isinstance(v, str):
-            raise ValidationError(TYPE, "techInfo", "type string")
-        if len(v) > 255:
-            raise ValidationError(PROPERTY, "techInfo", "maxLength 255")
+            raise ValidationError(TYPE, "type", "type string")
+        if len(v) > 50:
+            raise ValidationError(PROPERTY, "type", "maxLength 50")
+        v = d["timestamp"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "timestamp", "type string")
+        if not is_date_time(v):
+            raise ValidationError(PROPERTY, "timestamp", "format date-time")
+        if "techInfo" in d:
+            n += 1
+            v = d["techInfo"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "techInfo", "type string")
+            if len(v) > 255:
+                raise ValidationError(PROPERTY, "techInfo", "maxLength 255")
+    except ValidationError:
+        if not d.keys() <= KEYS_SecurityEventNotificationRequest:
+            raise unexpected(d, KEYS_SecurityEventNotificationRequest)
+        raise
+    if n != len(d):
+        raise unexpected(d, KEYS_SecurityEventNotificationRequest)
 
 
 def validate_SecurityEventNotificationResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not d.keys() <= KEYS_SecurityEventNotificationResponse:
+    if len(d) != 0:
         raise unexpected(d, KEYS_SecurityEventNotificationResponse)
 
 
@@ -2047,27 +2277,34 @@ def validate_SendLocalListRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "listVersion" not in d or "updateType" not in d:
         raise missing(d, REQUIRED_ORDER_SendLocalListRequest)
-    if not d.keys() <= KEYS_SendLocalListRequest:
+    n = 2  # known keys seen
+    try:
+        v = d["listVersion"]
+        if type(v) is not int:
+            raise ValidationError(TYPE, "listVersion", "type integer")
+        v = d["updateType"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "updateType", "type string")
+        if v not in ENUM_UpdateType:
+            raise ValidationError(PROPERTY, "updateType", "enum")
+        if "localAuthorizationList" in d:
+            n += 1
+            v = d["localAuthorizationList"]
+            if type(v) is not list:
+                raise ValidationError(TYPE, "localAuthorizationList", "type array")
+            i0 = 0
+            try:
+                for x0 in v:
+                    validate_AuthorizationData(x0)
+                    i0 += 1
+            except ValidationError as error:
+                raise error.within("localAuthorizationList" + "[" + str(i0) + "]")
+    except ValidationError:
+        if not d.keys() <= KEYS_SendLocalListRequest:
+            raise unexpected(d, KEYS_SendLocalListRequest)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_SendLocalListRequest)
-    v = d["listVersion"]
-    if type(v) is not int:
-        raise ValidationError(TYPE, "listVersion", "type integer")
-    v = d["updateType"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "updateType", "type string")
-    if v not in ENUM_UpdateType:
-        raise ValidationError(PROPERTY, "updateType", "enum")
-    if "localAuthorizationList" in d:
-        v = d["localAuthorizationList"]
-        if type(v) is not list:
-            raise ValidationError(TYPE, "localAuthorizationList", "type array")
-        i0 = 0
-        try:
-            for x0 in v:
-                validate_AuthorizationData(x0)
-                i0 += 1
-        except ValidationError as error:
-            raise error.within("localAuthorizationList" + "[" + str(i0) + "]")
 
 
 def validate_SendLocalListResponse(d):
@@ -2075,7 +2312,7 @@ def validate_SendLocalListResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_SendLocalListResponse)
-    if not d.keys() <= KEYS_SendLocalListResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_SendLocalListResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -2089,7 +2326,7 @@ def validate_SetChargingProfileRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "connectorId" not in d or "csChargingProfiles" not in d:
         raise missing(d, REQUIRED_ORDER_SetChargingProfileRequest)
-    if not d.keys() <= KEYS_SetChargingProfileRequest:
+    if len(d) != 2:
         raise unexpected(d, KEYS_SetChargingProfileRequest)
     v = d["connectorId"]
     if type(v) is not int:
@@ -2106,7 +2343,7 @@ def validate_SetChargingProfileResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_SetChargingProfileResponse)
-    if not d.keys() <= KEYS_SetChargingProfileResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_SetChargingProfileResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -2120,7 +2357,7 @@ def validate_SignCertificateRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "csr" not in d:
         raise missing(d, REQUIRED_ORDER_SignCertificateRequest)
-    if not d.keys() <= KEYS_SignCertificateRequest:
+    if len(d) != 1:
         raise unexpected(d, KEYS_SignCertificateRequest)
     v = d["csr"]
     if not isinstance(v, str):
@@ -2134,7 +2371,7 @@ def validate_SignCertificateResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_SignCertificateResponse)
-    if not d.keys() <= KEYS_SignCertificateResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_SignCertificateResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -2148,23 +2385,30 @@ def validate_SignedFirmwareStatusNotificationRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_SignedFirmwareStatusNotificationRequest)
-    if not d.keys() <= KEYS_SignedFirmwareStatusNotificationRequest:
+    n = 1  # known keys seen
+    try:
+        v = d["status"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "status", "type string")
+        if v not in ENUM_SignedFirmwareStatus:
+            raise ValidationError(PROPERTY, "status", "enum")
+        if "requestId" in d:
+            n += 1
+            v = d["requestId"]
+            if type(v) is not int and not (type(v) is float and v % 1 == 0):
+                raise ValidationError(TYPE, "requestId", "type integer")
+    except ValidationError:
+        if not d.keys() <= KEYS_SignedFirmwareStatusNotificationRequest:
+            raise unexpected(d, KEYS_SignedFirmwareStatusNotificationRequest)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_SignedFirmwareStatusNotificationRequest)
-    v = d["status"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "status", "type string")
-    if v not in ENUM_SignedFirmwareStatus:
-        raise ValidationError(PROPERTY, "status", "enum")
-    if "requestId" in d:
-        v = d["requestId"]
-        if type(v) is not int and not (type(v) is float and v % 1 == 0):
-            raise ValidationError(TYPE, "requestId", "type integer")
 
 
 def validate_SignedFirmwareStatusNotificationResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not d.keys() <= KEYS_SignedFirmwareStatusNotificationResponse:
+    if len(d) != 0:
         raise unexpected(d, KEYS_SignedFirmwareStatusNotificationResponse)
 
 
@@ -2173,24 +2417,32 @@ def validate_SignedUpdateFirmwareRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "requestId" not in d or "firmware" not in d:
         raise missing(d, REQUIRED_ORDER_SignedUpdateFirmwareRequest)
-    if not d.keys() <= KEYS_SignedUpdateFirmwareRequest:
-        raise unexpected(d, KEYS_SignedUpdateFirmwareRequest)
-    v = d["requestId"]
-    if type(v) is not int and not (type(v) is float and v % 1 == 0):
-        raise ValidationError(TYPE, "requestId", "type integer")
-    v = d["firmware"]
+    n = 2  # known keys seen
     try:
-        validate_Firmware(v)
-    except ValidationError as error:
-        raise error.within("firmware")
-    if "retries" in d:
-        v = d["retries"]
+        v = d["requestId"]
         if type(v) is not int and not (type(v) is float and v % 1 == 0):
-            raise ValidationError(TYPE, "retries", "type integer")
-    if "retryInterval" in d:
-        v = d["retryInterval"]
-        if type(v) is not int and not (type(v) is float and v % 1 == 0):
-            raise ValidationError(TYPE, "retryInterval", "type integer")
+            raise ValidationError(TYPE, "requestId", "type integer")
+        v = d["firmware"]
+        try:
+            validate_Firmware(v)
+        except ValidationError as error:
+            raise error.within("firmware")
+        if "retries" in d:
+            n += 1
+            v = d["retries"]
+            if type(v) is not int and not (type(v) is float and v % 1 == 0):
+                raise ValidationError(TYPE, "retries", "type integer")
+        if "retryInterval" in d:
+            n += 1
+            v = d["retryInterval"]
+            if type(v) is not int and not (type(v) is float and v % 1 == 0):
+                raise ValidationError(TYPE, "retryInterval", "type integer")
+    except ValidationError:
+        if not d.keys() <= KEYS_SignedUpdateFirmwareRequest:
+            raise unexpected(d, KEYS_SignedUpdateFirmwareRequest)
+        raise
+    if n != len(d):
+        raise unexpected(d, KEYS_SignedUpdateFirmwareRequest)
 
 
 def validate_SignedUpdateFirmwareResponse(d):
@@ -2198,7 +2450,7 @@ def validate_SignedUpdateFirmwareResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_SignedUpdateFirmwareResponse)
-    if not d.keys() <= KEYS_SignedUpdateFirmwareResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_SignedUpdateFirmwareResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -2217,28 +2469,35 @@ def validate_StartTransactionRequest(d):
         or "timestamp" not in d
     ):
         raise missing(d, REQUIRED_ORDER_StartTransactionRequest)
-    if not d.keys() <= KEYS_StartTransactionRequest:
-        raise unexpected(d, KEYS_StartTransactionRequest)
-    v = d["connectorId"]
-    if type(v) is not int:
-        raise ValidationError(TYPE, "connectorId", "type integer")
-    v = d["idTag"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "idTag", "type string")
-    if len(v) > 20:
-        raise ValidationError(PROPERTY, "idTag", "maxLength 20")
-    v = d["meterStart"]
-    if type(v) is not int:
-        raise ValidationError(TYPE, "meterStart", "type integer")
-    v = d["timestamp"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "timestamp", "type string")
-    if not is_date_time(v):
-        raise ValidationError(PROPERTY, "timestamp", "format date-time")
-    if "reservationId" in d:
-        v = d["reservationId"]
+    n = 4  # known keys seen
+    try:
+        v = d["connectorId"]
         if type(v) is not int:
-            raise ValidationError(TYPE, "reservationId", "type integer")
+            raise ValidationError(TYPE, "connectorId", "type integer")
+        v = d["idTag"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "idTag", "type string")
+        if len(v) > 20:
+            raise ValidationError(PROPERTY, "idTag", "maxLength 20")
+        v = d["meterStart"]
+        if type(v) is not int:
+            raise ValidationError(TYPE, "meterStart", "type integer")
+        v = d["timestamp"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "timestamp", "type string")
+        if not is_date_time(v):
+            raise ValidationError(PROPERTY, "timestamp", "format date-time")
+        if "reservationId" in d:
+            n += 1
+            v = d["reservationId"]
+            if type(v) is not int:
+                raise ValidationError(TYPE, "reservationId", "type integer")
+    except ValidationError:
+        if not d.keys() <= KEYS_StartTransactionRequest:
+            raise unexpected(d, KEYS_StartTransactionRequest)
+        raise
+    if n != len(d):
+        raise unexpected(d, KEYS_StartTransactionRequest)
 
 
 def validate_StartTransactionResponse(d):
@@ -2246,7 +2505,7 @@ def validate_StartTransactionResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "idTagInfo" not in d or "transactionId" not in d:
         raise missing(d, REQUIRED_ORDER_StartTransactionResponse)
-    if not d.keys() <= KEYS_StartTransactionResponse:
+    if len(d) != 2:
         raise unexpected(d, KEYS_StartTransactionResponse)
     v = d["idTagInfo"]
     try:
@@ -2263,51 +2522,61 @@ def validate_StatusNotificationRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "connectorId" not in d or "errorCode" not in d or "status" not in d:
         raise missing(d, REQUIRED_ORDER_StatusNotificationRequest)
-    if not d.keys() <= KEYS_StatusNotificationRequest:
+    n = 3  # known keys seen
+    try:
+        v = d["connectorId"]
+        if type(v) is not int:
+            raise ValidationError(TYPE, "connectorId", "type integer")
+        v = d["errorCode"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "errorCode", "type string")
+        if v not in ENUM_ChargePointErrorCode:
+            raise ValidationError(PROPERTY, "errorCode", "enum")
+        v = d["status"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "status", "type string")
+        if v not in ENUM_ChargePointStatus:
+            raise ValidationError(PROPERTY, "status", "enum")
+        if "info" in d:
+            n += 1
+            v = d["info"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "info", "type string")
+            if len(v) > 50:
+                raise ValidationError(PROPERTY, "info", "maxLength 50")
+        if "timestamp" in d:
+            n += 1
+            v = d["timestamp"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "timestamp", "type string")
+            if not is_date_time(v):
+                raise ValidationError(PROPERTY, "timestamp", "format date-time")
+        if "vendorId" in d:
+            n += 1
+            v = d["vendorId"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "vendorId", "type string")
+            if len(v) > 255:
+                raise ValidationError(PROPERTY, "vendorId", "maxLength 255")
+        if "vendorErrorCode" in d:
+            n += 1
+            v = d["vendorErrorCode"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "vendorErrorCode", "type string")
+            if len(v) > 50:
+                raise ValidationError(PROPERTY, "vendorErrorCode", "maxLength 50")
+    except ValidationError:
+        if not d.keys() <= KEYS_StatusNotificationRequest:
+            raise unexpected(d, KEYS_StatusNotificationRequest)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_StatusNotificationRequest)
-    v = d["connectorId"]
-    if type(v) is not int:
-        raise ValidationError(TYPE, "connectorId", "type integer")
-    v = d["errorCode"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "errorCode", "type string")
-    if v not in ENUM_ChargePointErrorCode:
-        raise ValidationError(PROPERTY, "errorCode", "enum")
-    v = d["status"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "status", "type string")
-    if v not in ENUM_ChargePointStatus:
-        raise ValidationError(PROPERTY, "status", "enum")
-    if "info" in d:
-        v = d["info"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "info", "type string")
-        if len(v) > 50:
-            raise ValidationError(PROPERTY, "info", "maxLength 50")
-    if "timestamp" in d:
-        v = d["timestamp"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "timestamp", "type string")
-        if not is_date_time(v):
-            raise ValidationError(PROPERTY, "timestamp", "format date-time")
-    if "vendorId" in d:
-        v = d["vendorId"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "vendorId", "type string")
-        if len(v) > 255:
-            raise ValidationError(PROPERTY, "vendorId", "maxLength 255")
-    if "vendorErrorCode" in d:
-        v = d["vendorErrorCode"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "vendorErrorCode", "type string")
-        if len(v) > 50:
-            raise ValidationError(PROPERTY, "vendorErrorCode", "maxLength 50")
 
 
 def validate_StatusNotificationResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not d.keys() <= KEYS_StatusNotificationResponse:
+    if len(d) != 0:
         raise unexpected(d, KEYS_StatusNotificationResponse)
 
 
@@ -2316,55 +2585,71 @@ def validate_StopTransactionRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "meterStop" not in d or "timestamp" not in d or "transactionId" not in d:
         raise missing(d, REQUIRED_ORDER_StopTransactionRequest)
-    if not d.keys() <= KEYS_StopTransactionRequest:
+    n = 3  # known keys seen
+    try:
+        v = d["meterStop"]
+        if type(v) is not int:
+            raise ValidationError(TYPE, "meterStop", "type integer")
+        v = d["timestamp"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "timestamp", "type string")
+        if not is_date_time(v):
+            raise ValidationError(PROPERTY, "timestamp", "format date-time")
+        v = d["transactionId"]
+        if type(v) is not int:
+            raise ValidationError(TYPE, "transactionId", "type integer")
+        if "idTag" in d:
+            n += 1
+            v = d["idTag"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "idTag", "type string")
+            if len(v) > 20:
+                raise ValidationError(PROPERTY, "idTag", "maxLength 20")
+        if "reason" in d:
+            n += 1
+            v = d["reason"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "reason", "type string")
+            if v not in ENUM_Reason:
+                raise ValidationError(PROPERTY, "reason", "enum")
+        if "transactionData" in d:
+            n += 1
+            v = d["transactionData"]
+            if type(v) is not list:
+                raise ValidationError(TYPE, "transactionData", "type array")
+            i0 = 0
+            try:
+                for x0 in v:
+                    validate_TransactionData(x0)
+                    i0 += 1
+            except ValidationError as error:
+                raise error.within("transactionData" + "[" + str(i0) + "]")
+    except ValidationError:
+        if not d.keys() <= KEYS_StopTransactionRequest:
+            raise unexpected(d, KEYS_StopTransactionRequest)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_StopTransactionRequest)
-    v = d["meterStop"]
-    if type(v) is not int:
-        raise ValidationError(TYPE, "meterStop", "type integer")
-    v = d["timestamp"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "timestamp", "type string")
-    if not is_date_time(v):
-        raise ValidationError(PROPERTY, "timestamp", "format date-time")
-    v = d["transactionId"]
-    if type(v) is not int:
-        raise ValidationError(TYPE, "transactionId", "type integer")
-    if "idTag" in d:
-        v = d["idTag"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "idTag", "type string")
-        if len(v) > 20:
-            raise ValidationError(PROPERTY, "idTag", "maxLength 20")
-    if "reason" in d:
-        v = d["reason"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "reason", "type string")
-        if v not in ENUM_Reason:
-            raise ValidationError(PROPERTY, "reason", "enum")
-    if "transactionData" in d:
-        v = d["transactionData"]
-        if type(v) is not list:
-            raise ValidationError(TYPE, "transactionData", "type array")
-        i0 = 0
-        try:
-            for x0 in v:
-                validate_TransactionData(x0)
-                i0 += 1
-        except ValidationError as error:
-            raise error.within("transactionData" + "[" + str(i0) + "]")
 
 
 def validate_StopTransactionResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not d.keys() <= KEYS_StopTransactionResponse:
+    n = 0  # known keys seen
+    try:
+        if "idTagInfo" in d:
+            n += 1
+            v = d["idTagInfo"]
+            try:
+                validate_IdTagInfo(v)
+            except ValidationError as error:
+                raise error.within("idTagInfo")
+    except ValidationError:
+        if not d.keys() <= KEYS_StopTransactionResponse:
+            raise unexpected(d, KEYS_StopTransactionResponse)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_StopTransactionResponse)
-    if "idTagInfo" in d:
-        v = d["idTagInfo"]
-        try:
-            validate_IdTagInfo(v)
-        except ValidationError as error:
-            raise error.within("idTagInfo")
 
 
 def validate_TriggerMessageRequest(d):
@@ -2372,17 +2657,24 @@ def validate_TriggerMessageRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "requestedMessage" not in d:
         raise missing(d, REQUIRED_ORDER_TriggerMessageRequest)
-    if not d.keys() <= KEYS_TriggerMessageRequest:
+    n = 1  # known keys seen
+    try:
+        v = d["requestedMessage"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "requestedMessage", "type string")
+        if v not in ENUM_MessageTrigger:
+            raise ValidationError(PROPERTY, "requestedMessage", "enum")
+        if "connectorId" in d:
+            n += 1
+            v = d["connectorId"]
+            if type(v) is not int:
+                raise ValidationError(TYPE, "connectorId", "type integer")
+    except ValidationError:
+        if not d.keys() <= KEYS_TriggerMessageRequest:
+            raise unexpected(d, KEYS_TriggerMessageRequest)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_TriggerMessageRequest)
-    v = d["requestedMessage"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "requestedMessage", "type string")
-    if v not in ENUM_MessageTrigger:
-        raise ValidationError(PROPERTY, "requestedMessage", "enum")
-    if "connectorId" in d:
-        v = d["connectorId"]
-        if type(v) is not int:
-            raise ValidationError(TYPE, "connectorId", "type integer")
 
 
 def validate_TriggerMessageResponse(d):
@@ -2390,7 +2682,7 @@ def validate_TriggerMessageResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_TriggerMessageResponse)
-    if not d.keys() <= KEYS_TriggerMessageResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_TriggerMessageResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -2404,7 +2696,7 @@ def validate_UnlockConnectorRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "connectorId" not in d:
         raise missing(d, REQUIRED_ORDER_UnlockConnectorRequest)
-    if not d.keys() <= KEYS_UnlockConnectorRequest:
+    if len(d) != 1:
         raise unexpected(d, KEYS_UnlockConnectorRequest)
     v = d["connectorId"]
     if type(v) is not int:
@@ -2416,7 +2708,7 @@ def validate_UnlockConnectorResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_UnlockConnectorResponse)
-    if not d.keys() <= KEYS_UnlockConnectorResponse:
+    if len(d) != 1:
         raise unexpected(d, KEYS_UnlockConnectorResponse)
     v = d["status"]
     if not isinstance(v, str):
@@ -2430,32 +2722,40 @@ def validate_UpdateFirmwareRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "location" not in d or "retrieveDate" not in d:
         raise missing(d, REQUIRED_ORDER_UpdateFirmwareRequest)
-    if not d.keys() <= KEYS_UpdateFirmwareRequest:
+    n = 2  # known keys seen
+    try:
+        v = d["location"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "location", "type string")
+        if not is_uri(v):
+            raise ValidationError(PROPERTY, "location", "format uri")
+        v = d["retrieveDate"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "retrieveDate", "type string")
+        if not is_date_time(v):
+            raise ValidationError(PROPERTY, "retrieveDate", "format date-time")
+        if "retries" in d:
+            n += 1
+            v = d["retries"]
+            if type(v) is not int:
+                raise ValidationError(TYPE, "retries", "type integer")
+        if "retryInterval" in d:
+            n += 1
+            v = d["retryInterval"]
+            if type(v) is not int:
+                raise ValidationError(TYPE, "retryInterval", "type integer")
+    except ValidationError:
+        if not d.keys() <= KEYS_UpdateFirmwareRequest:
+            raise unexpected(d, KEYS_UpdateFirmwareRequest)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_UpdateFirmwareRequest)
-    v = d["location"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "location", "type string")
-    if not is_uri(v):
-        raise ValidationError(PROPERTY, "location", "format uri")
-    v = d["retrieveDate"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "retrieveDate", "type string")
-    if not is_date_time(v):
-        raise ValidationError(PROPERTY, "retrieveDate", "format date-time")
-    if "retries" in d:
-        v = d["retries"]
-        if type(v) is not int:
-            raise ValidationError(TYPE, "retries", "type integer")
-    if "retryInterval" in d:
-        v = d["retryInterval"]
-        if type(v) is not int:
-            raise ValidationError(TYPE, "retryInterval", "type integer")
 
 
 def validate_UpdateFirmwareResponse(d):
     if type(d) is not dict:
         raise ValidationError(TYPE, "", "type object")
-    if not d.keys() <= KEYS_UpdateFirmwareResponse:
+    if len(d) != 0:
         raise unexpected(d, KEYS_UpdateFirmwareResponse)
 
 

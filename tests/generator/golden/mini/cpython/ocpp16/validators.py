@@ -201,19 +201,26 @@ def validate_Readings(d):
         raise ValidationError(TYPE, "", "type object")
     if "value" not in d:
         raise missing(d, REQUIRED_ORDER_Readings)
-    if not d.keys() <= KEYS_Readings:
+    n = 1  # known keys seen
+    try:
+        v = d["value"]
+        if type(v) is not int and type(v) is not float:
+            raise ValidationError(TYPE, "value", "type number")
+        if not is_multiple_of(v, 0.1):
+            raise ValidationError(PROPERTY, "value", "multipleOf 0.1")
+        if "phase" in d:
+            n += 1
+            v = d["phase"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "phase", "type string")
+            if v not in ENUM_Phase:
+                raise ValidationError(PROPERTY, "phase", "enum")
+    except ValidationError:
+        if not d.keys() <= KEYS_Readings:
+            raise unexpected(d, KEYS_Readings)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_Readings)
-    v = d["value"]
-    if type(v) is not int and type(v) is not float:
-        raise ValidationError(TYPE, "value", "type number")
-    if not is_multiple_of(v, 0.1):
-        raise ValidationError(PROPERTY, "value", "multipleOf 0.1")
-    if "phase" in d:
-        v = d["phase"]
-        if not isinstance(v, str):
-            raise ValidationError(TYPE, "phase", "type string")
-        if v not in ENUM_Phase:
-            raise ValidationError(PROPERTY, "phase", "enum")
 
 
 def validate_PingRequest(d):
@@ -221,32 +228,40 @@ def validate_PingRequest(d):
         raise ValidationError(TYPE, "", "type object")
     if "stationId" not in d:
         raise missing(d, REQUIRED_ORDER_PingRequest)
-    if not d.keys() <= KEYS_PingRequest:
-        raise unexpected(d, KEYS_PingRequest)
-    v = d["stationId"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "stationId", "type string")
-    if len(v) > 20:
-        raise ValidationError(PROPERTY, "stationId", "maxLength 20")
-    if "sentAt" in d:
-        v = d["sentAt"]
+    n = 1  # known keys seen
+    try:
+        v = d["stationId"]
         if not isinstance(v, str):
-            raise ValidationError(TYPE, "sentAt", "type string")
-        if not is_date_time(v):
-            raise ValidationError(PROPERTY, "sentAt", "format date-time")
-    if "readings" in d:
-        v = d["readings"]
-        if type(v) is not list:
-            raise ValidationError(TYPE, "readings", "type array")
-        if len(v) < 1:
-            raise ValidationError(PROPERTY, "readings", "minItems 1")
-        i0 = 0
-        try:
-            for x0 in v:
-                validate_Readings(x0)
-                i0 += 1
-        except ValidationError as error:
-            raise error.within("readings" + "[" + str(i0) + "]")
+            raise ValidationError(TYPE, "stationId", "type string")
+        if len(v) > 20:
+            raise ValidationError(PROPERTY, "stationId", "maxLength 20")
+        if "sentAt" in d:
+            n += 1
+            v = d["sentAt"]
+            if not isinstance(v, str):
+                raise ValidationError(TYPE, "sentAt", "type string")
+            if not is_date_time(v):
+                raise ValidationError(PROPERTY, "sentAt", "format date-time")
+        if "readings" in d:
+            n += 1
+            v = d["readings"]
+            if type(v) is not list:
+                raise ValidationError(TYPE, "readings", "type array")
+            if len(v) < 1:
+                raise ValidationError(PROPERTY, "readings", "minItems 1")
+            i0 = 0
+            try:
+                for x0 in v:
+                    validate_Readings(x0)
+                    i0 += 1
+            except ValidationError as error:
+                raise error.within("readings" + "[" + str(i0) + "]")
+    except ValidationError:
+        if not d.keys() <= KEYS_PingRequest:
+            raise unexpected(d, KEYS_PingRequest)
+        raise
+    if n != len(d):
+        raise unexpected(d, KEYS_PingRequest)
 
 
 def validate_PingResponse(d):
@@ -254,19 +269,26 @@ def validate_PingResponse(d):
         raise ValidationError(TYPE, "", "type object")
     if "status" not in d:
         raise missing(d, REQUIRED_ORDER_PingResponse)
-    if not d.keys() <= KEYS_PingResponse:
+    n = 1  # known keys seen
+    try:
+        v = d["status"]
+        if not isinstance(v, str):
+            raise ValidationError(TYPE, "status", "type string")
+        if v not in ENUM_GenericStatus:
+            raise ValidationError(PROPERTY, "status", "enum")
+        if "interval" in d:
+            n += 1
+            v = d["interval"]
+            if type(v) is not int and not (type(v) is float and v % 1 == 0):
+                raise ValidationError(TYPE, "interval", "type integer")
+            if v < 0:
+                raise ValidationError(PROPERTY, "interval", "minimum 0")
+    except ValidationError:
+        if not d.keys() <= KEYS_PingResponse:
+            raise unexpected(d, KEYS_PingResponse)
+        raise
+    if n != len(d):
         raise unexpected(d, KEYS_PingResponse)
-    v = d["status"]
-    if not isinstance(v, str):
-        raise ValidationError(TYPE, "status", "type string")
-    if v not in ENUM_GenericStatus:
-        raise ValidationError(PROPERTY, "status", "enum")
-    if "interval" in d:
-        v = d["interval"]
-        if type(v) is not int and not (type(v) is float and v % 1 == 0):
-            raise ValidationError(TYPE, "interval", "type integer")
-        if v < 0:
-            raise ValidationError(PROPERTY, "interval", "minimum 0")
 
 
 REQUEST_VALIDATORS = {
