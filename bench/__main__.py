@@ -14,8 +14,8 @@ import traceback
 
 SECTIONS = [
     "bench.codec",  # validators + codecs vs mobilityhouse ocpp
-    "bench.runtime",  # runtime round trip (to come)
-    "bench.footprint",  # MicroPython footprint (to come)
+    "bench.runtime",  # runtime: CALL in, CALLRESULT out
+    "bench.micropython_footprint",  # MicroPython heap and size of the bundle
 ]
 
 
