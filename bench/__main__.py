@@ -16,6 +16,7 @@ SECTIONS = [
     "bench.codec",  # validators + codecs vs mobilityhouse ocpp
     "bench.runtime",  # runtime: CALL in, CALLRESULT out
     "bench.micropython_footprint",  # MicroPython heap and size of the bundle
+    "bench.load",  # N charge points over WebSockets: ours vs bare websockets vs mobilityhouse
 ]
 
 

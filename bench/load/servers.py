@@ -1,0 +1,223 @@
+"""The three central systems under load, each run in its own process as
+``python -m bench.load.servers KIND [--profile FILE]``; it prints
+``{"port": N}`` once listening on 127.0.0.1 and serves until SIGTERM; on
+SIGHUP it prints what the cyclic garbage collector cost so far.
+
+ours      ``ocppj serve`` without its frame trace: ocppj.aio.server.CentralSystem
+          with the demo answering charge point (ocppj.aio.demo), i.e. frames
+          parsed and checked by the sans-IO core, requests validated and
+          decoded to dataclasses, handlers called with keyword arguments,
+          responses encoded, validated and framed.
+bare      the transport floor: a ``websockets`` server that answers every
+          CALL with a constant empty CALLRESULT carrying the CALL's unique
+          id (cut out of the text, no JSON parsing).
+mobility  mobilityhouse ``ocpp`` 2.1.0: its v16 ChargePoint with ``@on``
+          handlers returning call_result dataclasses, in a ``websockets``
+          server, schema validation on (its default, in a thread executor).
+
+All three run websockets 17 with the same options: subprotocol ocpp1.6,
+no compression, 1 MiB message limit and websockets' keepalive pings
+(20 s), as CentralSystem sets them.
+"""
+
+import argparse
+import asyncio
+import datetime
+import gc
+import json
+import signal
+import sys
+import time
+
+from .generator import raise_open_files
+
+COMMON = dict(
+    subprotocols=["ocpp1.6"],
+    compression=None,
+    max_size=2**20,
+    ping_interval=20,
+    ping_timeout=20,
+)
+
+
+def _utc_now():
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (now.microsecond // 1000)
+
+
+async def serve_ours():
+    from ocpp16 import protocol
+    from ocppj.aio.demo import answering_class
+    from ocppj.aio.server import CentralSystem
+
+    answering = answering_class(protocol, "CentralSystem")
+    server = CentralSystem(
+        answering,
+        protocol=protocol,
+        host="127.0.0.1",
+        port=0,
+        ping_interval=COMMON["ping_interval"],
+        ping_timeout=COMMON["ping_timeout"],
+        max_message_size=COMMON["max_size"],
+        compression=None,
+    )
+    await server.start()
+    return server.port, server.close
+
+
+async def serve_bare():
+    from websockets.asyncio.server import serve
+    from websockets.exceptions import ConnectionClosed
+
+    async def answer(websocket):
+        try:
+            async for message in websocket:
+                end = message.find('"', 4)
+                await websocket.send('[3,"%s",{}]' % message[4:end])
+        except ConnectionClosed:
+            pass
+
+    server = await serve(answer, "127.0.0.1", 0, **COMMON)
+    port = server.sockets[0].getsockname()[1]
+
+    async def close():
+        server.close()
+        await server.wait_closed()
+
+    return port, close
+
+
+async def serve_mobilityhouse():
+    from ocpp.routing import on
+    from ocpp.v16 import ChargePoint, call_result
+    from ocpp.v16.enums import Action, RegistrationStatus
+    from websockets.asyncio.server import serve
+    from websockets.exceptions import ConnectionClosed
+
+    class CentralSystemSide(ChargePoint):
+        @on(Action.boot_notification)
+        def on_boot(self, charge_point_vendor, charge_point_model, **kwargs):
+            return call_result.BootNotification(
+                current_time=_utc_now(),
+                interval=300,
+                status=RegistrationStatus.accepted,
+            )
+
+        @on(Action.heartbeat)
+        def on_heartbeat(self):
+            return call_result.Heartbeat(current_time=_utc_now())
+
+        @on(Action.meter_values)
+        def on_meter_values(self, connector_id, meter_value, **kwargs):
+            return call_result.MeterValues()
+
+    async def handle(websocket):
+        identity = websocket.request.path.rsplit("/", 1)[-1]
+        try:
+            await CentralSystemSide(identity, websocket).start()
+        except ConnectionClosed:
+            pass
+
+    server = await serve(handle, "127.0.0.1", 0, **COMMON)
+    port = server.sockets[0].getsockname()[1]
+
+    async def close():
+        server.close()
+        await server.wait_closed()
+
+    return port, close
+
+
+SERVERS = {"ours": serve_ours, "bare": serve_bare, "mobility": serve_mobilityhouse}
+
+
+class GarbageCollectorClock:
+    """CPU time the cyclic garbage collector takes, per generation, and
+    its longest pause since the last report (gc.callbacks)."""
+
+    def __init__(self):
+        self.started = 0.0
+        self.counts = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self.longest = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase, info):
+        if phase == "start":
+            self.started = time.process_time()
+            return
+        spent = time.process_time() - self.started
+        generation = info["generation"]
+        self.counts[generation] += 1
+        self.seconds[generation] += spent
+        if spent > self.longest:
+            self.longest = spent
+
+    def report(self):
+        record = {
+            "gc_counts": list(self.counts),
+            "gc_seconds": list(self.seconds),
+            "gc_longest_s": self.longest,
+        }
+        self.longest = 0.0
+        return record
+
+
+def _say(record):
+    sys.stdout.write(json.dumps(record) + "\n")
+    sys.stdout.flush()
+
+
+async def main(kind):
+    collector = GarbageCollectorClock()
+    port, close = await SERVERS[kind]()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    # SIGHUP: print the collector's figures (the orchestrator brackets each
+    # measurement window with two of them)
+    loop.add_signal_handler(signal.SIGHUP, lambda: _say(collector.report()))
+    _say({"port": port})
+    await stop.wait()
+    await close()
+
+
+def _profiling(path):
+    """cProfile switched on by SIGUSR1 and off (stats written to ``path``)
+    by SIGUSR2, so the orchestrator profiles one measurement window and
+    not the imports and handshakes around it."""
+    import cProfile
+
+    # CPU time, not wall time: on a busy machine wall time charges the
+    # moments this process waited for a core to whatever it was doing
+    profiler = cProfile.Profile(time.process_time)
+
+    def start(signum, frame):
+        profiler.enable()
+
+    def stop(signum, frame):
+        profiler.disable()
+        profiler.dump_stats(path)
+
+    signal.signal(signal.SIGUSR1, start)
+    signal.signal(signal.SIGUSR2, stop)
+
+
+def _cli(argv):
+    parser = argparse.ArgumentParser(prog="python -m bench.load.servers")
+    parser.add_argument("kind", choices=sorted(SERVERS))
+    parser.add_argument("--max-connections", type=int, default=20000)
+    parser.add_argument(
+        "--profile", help="cProfile between SIGUSR1 and SIGUSR2, stats to this file"
+    )
+    args = parser.parse_args(argv)
+    raise_open_files(args.max_connections + 256)
+    if args.profile:
+        _profiling(args.profile)
+    asyncio.run(main(args.kind))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_cli(sys.argv[1:]))
