@@ -187,7 +187,7 @@ def _parse_message(message):
         return Rejected(_formation("frame is not a JSON array"))
     count = len(message)
     if count == 0:
-        return Rejected(errors.ProtocolError("frame is an empty array"))
+        return Rejected(errors.lookup("ProtocolError")("frame is an empty array"))
     message_type = message[0]
     unique_id = None
     if count > 1 and is_valid_unique_id(message[1]):
@@ -203,7 +203,7 @@ def _parse_message(message):
         )
     name = _TYPE_NAMES[message_type]
     if count < expected:
-        error = errors.ProtocolError(
+        error = errors.lookup("ProtocolError")(
             "%s frame is incomplete: %d of %d elements" % (name, count, expected)
         )
         return Rejected(error, unique_id, message_type)
@@ -274,11 +274,11 @@ def _payload(value):
 
 
 def _formation(description):
-    return errors.FormationViolationError(description)
+    return errors.lookup("FormationViolationError")(description)
 
 
 def _too_large(size, limit, text):
-    error = errors.GenericError(
+    error = errors.lookup("GenericError")(
         "frame of %d exceeds the receiver's limit of %d" % (size, limit)
     )
     message_type, unique_id = peek(text)
@@ -330,11 +330,40 @@ def _skip_blanks(text, i, n):
     return i
 
 
+# CPython's json.dumps makes a new C encoder on every call, which costs more
+# than encoding a small frame does. One encoder with json.dumps's settings,
+# made once, writes the same text. No circular-reference markers: they
+# would be shared between calls (and threads), and a cycle still fails, as
+# RecursionError. Elsewhere (MicroPython, no C encoder): json.dumps.
+try:
+    from json.encoder import JSONEncoder, c_make_encoder, encode_basestring_ascii
+
+    _encoder = c_make_encoder(
+        None,
+        JSONEncoder().default,
+        encode_basestring_ascii,
+        None,
+        ": ",
+        ", ",
+        False,
+        False,
+        True,
+    )
+    _probe = [3, "-1", {"a": [1.5, None, True], "b": "\\"}]
+    if "".join(_encoder(_probe, 0)) != json.dumps(_probe):
+        _encoder = None
+    del _probe
+except (ImportError, TypeError):
+    _encoder = None
+
+
 def _dumps(value):
     try:
+        if _encoder is not None:
+            return "".join(_encoder(value, 0))
         return json.dumps(value)
     except Exception as exc:
-        raise errors.PayloadTypeError("payload is not JSON-serialisable: %s" % exc)
+        raise errors.lookup("PayloadTypeError")("payload is not JSON-serialisable: %s" % exc)
 
 
 def call_text(unique_id, action, payload):
