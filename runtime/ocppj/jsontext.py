@@ -68,20 +68,24 @@ def may_be_too_deep(text, max_depth):
 def too_deep(value, max_depth):
     """Whether the parsed ``value`` nests arrays/objects deeper than
     ``max_depth`` (the outermost container is level 1). Iterative."""
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if type(node) is dict:
-            children = node.values()
-        elif type(node) is list:
-            children = node
-        else:
-            continue
+    # Level by level: one depth count per level, not one per container.
+    level = []
+    if type(value) is dict or type(value) is list:
+        level.append(value)
+    depth = 1
+    while level:
         if depth > max_depth:
             return True
-        for child in children:
-            if type(child) is dict or type(child) is list:
-                stack.append((child, depth + 1))
+        below = []
+        for node in level:
+            if type(node) is dict:
+                node = node.values()
+            for child in node:
+                kind = type(child)
+                if kind is dict or kind is list:
+                    below.append(child)
+        level = below
+        depth += 1
     return False
 
 
