@@ -15,6 +15,45 @@ caller whose CALL got no answer; they are neither of the above.
 Class names are the error code plus ``Error`` (``InternalError`` and friends
 already end in Error). The one exception is ``NotImplementedCallError``: the
 plain name would shadow Python's builtin ``NotImplementedError``.
+
+Only the two bases are defined here. Every other name below is made the
+first time it is asked for (``errors.GenericError``, ``from .errors import
+QueueFullError``, ``except errors.NoSuchCallError``), from the tables in
+error_classes.py, and kept: each name is always the same class, so
+``isinstance`` and ``except`` work as usual, and on a MicroPython device a
+class nobody raises costs no heap. Attribute access goes through the
+module's ``__getattr__`` (PEP 562); firmware built without it
+(MICROPY_MODULE_GETATTR) gets every name from ``lookup(name)``, which is
+also what the runtime itself uses.
+
+The names made on demand:
+
+* CallError codes (table 7): NotImplementedCallError, NotSupportedError,
+  InternalError, ProtocolError, SecurityError, FormationViolationError,
+  PropertyConstraintViolationError, OccurenceConstraintViolationError,
+  TypeConstraintViolationError, GenericError; ``FormatViolationError`` and
+  ``OccurrenceConstraintViolationError`` are aliases with the errata's
+  corrected spellings (the wire code stays the 1.6 spelling).
+* Misuse: PayloadTypeError (the object handed in is not the payload the call
+  needs: not one of the protocol's payloads, a response where a request
+  belongs, or the response of another action), OutgoingValidationError (a
+  payload we were asked to send breaks the schema; ``code``, ``path`` and
+  ``rule`` come from the protocol's ValidationError), WrongDirectionError
+  (a CALL only the other role may initiate), InvalidUniqueIdError (a
+  caller-chosen unique id that is not a string of at most 36 characters or
+  is already in use), QueueFullError (the bounded queue of CALLs waiting for
+  their turn is full), NoSuchCallError (answering a CALL we did not receive
+  or already answered), SessionClosedError (using a connection after
+  ``close()``).
+* CallTimeoutError (no CALLRESULT or CALLERROR within the response
+  timeout) and CallCancelledError (the connection closed while the CALL
+  waited for its answer).
+* ``ERROR_CLASSES`` (1.6 code -> class) and ``RECEIVED_SPELLINGS`` (the
+  errata's corrected codes, accepted when receiving only -> class).
+* ``error_class(code)``: the class of a 1.6 wire code, or None.
+* ``from_call_error(code, description, details)``: the exception for a
+  CALLERROR we received.
+* ``describe_validation(validation_error)``: "path violates rule" text.
 """
 
 
@@ -46,189 +85,44 @@ class OCPPError(Exception):
         return self.code
 
     def __repr__(self):
-        return "<%s %s %r %r>" % (
-            "OCPPError",
-            self.code,
-            self.description,
-            self.details,
-        )
-
-
-class NotImplementedCallError(OCPPError):
-    code = "NotImplemented"
-    default_description = "Requested Action is not known by receiver"
-
-
-class NotSupportedError(OCPPError):
-    code = "NotSupported"
-    default_description = (
-        "Requested Action is recognized but not supported by the receiver"
-    )
-
-
-class InternalError(OCPPError):
-    code = "InternalError"
-    default_description = "An internal error occurred and the receiver was not able to process the requested Action successfully"
-
-
-class ProtocolError(OCPPError):
-    code = "ProtocolError"
-    default_description = "Payload for Action is incomplete"
-
-
-class SecurityError(OCPPError):
-    code = "SecurityError"
-    default_description = "During the processing of Action a security issue occurred preventing receiver from completing the Action successfully"
-
-
-class FormationViolationError(OCPPError):
-    # 1.6 wire spelling; the errata (5.2) keep it on purpose.
-    code = "FormationViolation"
-    default_description = "Payload for Action is syntactically incorrect or not conform the PDU structure for Action"
-
-
-class PropertyConstraintViolationError(OCPPError):
-    code = "PropertyConstraintViolation"
-    default_description = "Payload is syntactically correct but at least one field contains an invalid value"
-
-
-class OccurenceConstraintViolationError(OCPPError):
-    # 1.6 wire spelling; the errata (5.1) keep it on purpose.
-    code = "OccurenceConstraintViolation"
-    default_description = "Payload for Action is syntactically correct but at least one of the fields violates occurence constraints"
-
-
-class TypeConstraintViolationError(OCPPError):
-    code = "TypeConstraintViolation"
-    default_description = "Payload for Action is syntactically correct but at least one of the fields violates data type constraints"
-
-
-class GenericError(OCPPError):
-    code = "GenericError"
-    default_description = "Any other error not covered by the previous ones"
-
-
-# Corrected spellings of the errata (and of OCPP 2.x), as aliases so code
-# written against those names still finds the 1.6 classes. The wire code
-# these classes send stays the 1.6 spelling.
-FormatViolationError = FormationViolationError
-OccurrenceConstraintViolationError = OccurenceConstraintViolationError
-
-ERROR_CLASSES = {
-    "NotImplemented": NotImplementedCallError,
-    "NotSupported": NotSupportedError,
-    "InternalError": InternalError,
-    "ProtocolError": ProtocolError,
-    "SecurityError": SecurityError,
-    "FormationViolation": FormationViolationError,
-    "PropertyConstraintViolation": PropertyConstraintViolationError,
-    "OccurenceConstraintViolation": OccurenceConstraintViolationError,
-    "TypeConstraintViolation": TypeConstraintViolationError,
-    "GenericError": GenericError,
-}
-
-# Accepted when RECEIVING a CALLERROR only: peers that implemented the
-# errata's corrected spellings (OCPP-J 1.6 errata 5.1, 5.2) still mean 1.6.
-RECEIVED_SPELLINGS = {
-    "FormatViolation": FormationViolationError,
-    "OccurrenceConstraintViolation": OccurenceConstraintViolationError,
-}
-
-
-def error_class(code):
-    """The OCPPError subclass for a 1.6 wire code, or None."""
-    return ERROR_CLASSES.get(code)
-
-
-def from_call_error(code, description, details):
-    """Build the exception for a CALLERROR we received.
-
-    Known codes (both spellings) map to their class; an unknown code keeps
-    its string on a plain ``OCPPError`` so nothing the peer said is lost.
-    """
-    cls = ERROR_CLASSES.get(code)
-    if cls is None:
-        cls = RECEIVED_SPELLINGS.get(code)
-    if cls is None:
-        return OCPPError(description, details, code=code)
-    return cls(description, details)
+        return "<OCPPError %s %r %r>" % (self.code, self.description, self.details)
 
 
 class UsageError(Exception):
     """The application called the API in a way it does not allow."""
 
 
-class PayloadTypeError(UsageError):
-    """The object handed in is not the payload the call needs (not one of the
-    protocol's payloads, a response where a request belongs, or the response
-    of another action)."""
+def lookup(name):
+    """``errors.<name>``: a class, table or function of the list above,
+    made on first use; AttributeError for any other name."""
+    value = globals().get(name)
+    if value is None:
+        if name[:1] == "_":  # __path__, __all__, ... that tools ask for
+            raise AttributeError(name)
+        from . import error_classes
+
+        value = error_classes.make(name)
+        globals()[name] = value
+    return value
 
 
-class OutgoingValidationError(UsageError):
-    """A payload we were asked to send breaks the schema. ``code``, ``path``
-    and ``rule`` come from the protocol's ValidationError; the message names
-    the action, the field and the rule."""
-
-    def __init__(self, action, validation_error):
-        self.action = action
-        self.code = getattr(validation_error, "code", "FormationViolation")
-        self.path = getattr(validation_error, "path", "")
-        self.rule = getattr(validation_error, "rule", "")
-        self.validation_error = validation_error
-        super().__init__(
-            "%s payload not sent: %s" % (action, describe_validation(validation_error))
-        )
+def __getattr__(name):
+    if name == "_on_demand":
+        return True
+    return lookup(name)
 
 
-class WrongDirectionError(UsageError):
-    """Sending a CALL that only the other role may initiate."""
+def _module_getattr_works():
+    import sys
+
+    try:
+        return getattr(sys.modules[__name__], "_on_demand", None) is True
+    except Exception:
+        return False
 
 
-class InvalidUniqueIdError(UsageError):
-    """A caller-chosen unique id that is not a string of at most 36
-    characters, or that is already in use on this connection."""
+if not _module_getattr_works():
+    from . import error_classes
 
-
-class QueueFullError(UsageError):
-    """The bounded queue of CALLs waiting for their turn is full."""
-
-
-class NoSuchCallError(UsageError):
-    """Answering a CALL we did not receive or already answered."""
-
-
-class SessionClosedError(UsageError):
-    """Using a connection after ``close()``."""
-
-
-class CallTimeoutError(Exception):
-    """No CALLRESULT or CALLERROR arrived within the response timeout."""
-
-    def __init__(self, unique_id, action, timeout=None):
-        self.unique_id = unique_id
-        self.action = action
-        self.timeout = timeout
-        if timeout is None:
-            message = "%s %s got no response in time" % (action, unique_id)
-        else:
-            message = "%s %s got no response within %ss" % (action, unique_id, timeout)
-        super().__init__(message)
-
-
-class CallCancelledError(Exception):
-    """The connection closed while the CALL waited for its answer."""
-
-    def __init__(self, unique_id, action, reason="connection closed"):
-        self.unique_id = unique_id
-        self.action = action
-        self.reason = reason
-        super().__init__("%s %s cancelled: %s" % (action, unique_id, reason))
-
-
-def describe_validation(validation_error):
-    """'path: rule' text for a ValidationError, '(payload)' for the root."""
-    path = getattr(validation_error, "path", "")
-    rule = getattr(validation_error, "rule", "")
-    if not path:
-        path = "(payload)"
-    return "%s violates %s" % (path, rule)
+    error_classes.make_all()
+del _module_getattr_works

@@ -187,7 +187,7 @@ def _parse_message(message):
         return Rejected(_formation("frame is not a JSON array"))
     count = len(message)
     if count == 0:
-        return Rejected(errors.lookup("ProtocolError")("frame is an empty array"))
+        return Rejected(errors.ProtocolError("frame is an empty array"))
     message_type = message[0]
     unique_id = None
     if count > 1 and is_valid_unique_id(message[1]):
@@ -203,7 +203,7 @@ def _parse_message(message):
         )
     name = _TYPE_NAMES[message_type]
     if count < expected:
-        error = errors.lookup("ProtocolError")(
+        error = errors.ProtocolError(
             "%s frame is incomplete: %d of %d elements" % (name, count, expected)
         )
         return Rejected(error, unique_id, message_type)
@@ -274,11 +274,11 @@ def _payload(value):
 
 
 def _formation(description):
-    return errors.lookup("FormationViolationError")(description)
+    return errors.FormationViolationError(description)
 
 
 def _too_large(size, limit, text):
-    error = errors.lookup("GenericError")(
+    error = errors.GenericError(
         "frame of %d exceeds the receiver's limit of %d" % (size, limit)
     )
     message_type, unique_id = peek(text)
@@ -363,7 +363,7 @@ def _dumps(value):
             return "".join(_encoder(value, 0))
         return json.dumps(value)
     except Exception as exc:
-        raise errors.lookup("PayloadTypeError")("payload is not JSON-serialisable: %s" % exc)
+        raise errors.PayloadTypeError("payload is not JSON-serialisable: %s" % exc)
 
 
 def call_text(unique_id, action, payload):
