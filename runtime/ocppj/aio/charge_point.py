@@ -67,6 +67,7 @@ class ChargePoint(base.ChargePoint):
         self._send_lock = None
         self._wake = None
         self._timer_task = None
+        self._timer_deadline = None  # what the timer task sleeps until
 
     # ------------------------------------------------------------- hooks
 
@@ -201,12 +202,16 @@ class ChargePoint(base.ChargePoint):
 
     def _rearm(self):
         self._ensure_timer()
-        self._wake.set()
+        # Only a moved deadline needs the timer task: waking it for every
+        # CALL we answer would cost a task step per message.
+        if self._session.next_deadline() != self._timer_deadline:
+            self._wake.set()
 
     async def _run_timer(self):
         while not self._session.closed:
             self._wake.clear()
             deadline = self._session.next_deadline()
+            self._timer_deadline = deadline
             if deadline is None:
                 await self._wake.wait()
             else:
