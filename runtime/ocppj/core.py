@@ -336,7 +336,7 @@ class Connection:
         out = self._expire(now)
         frame = framing.parse(text, self.max_frame_size, self.max_depth)
         kind = frame.message_type
-        if isinstance(frame, framing.Rejected):
+        if frame.error is not None:
             self._rejected(frame, out)
         elif kind == framing.CALL:
             self._call_received(frame, out)

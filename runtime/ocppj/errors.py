@@ -121,8 +121,12 @@ def _module_getattr_works():
         return False
 
 
-if not _module_getattr_works():
+# Whether this interpreter calls a module's __getattr__ (PEP 562). Without
+# it (MicroPython built with MICROPY_MODULE_GETATTR off) the names made on
+# demand here and in events.py and framing.py are made at import instead.
+MODULE_GETATTR = _module_getattr_works()
+del _module_getattr_works
+if not MODULE_GETATTR:
     from . import error_classes
 
     error_classes.make_all()
-del _module_getattr_works

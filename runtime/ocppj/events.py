@@ -42,6 +42,8 @@ to None.
   from the frame, or None.
 """
 
+from . import errors
+
 # One line per kind: its name, how many attributes its constructor
 # requires, then the attributes in constructor order. The first three are
 # what repr() shows.
@@ -83,8 +85,6 @@ class Event:
 
 
 def __getattr__(name):
-    if name == "_on_demand":
-        return True
     start = _KINDS.find(name + " ")
     if name[:1] == "_" or start < 0 or (start and _KINDS[start - 1] != "\n"):
         raise AttributeError(name)
@@ -99,18 +99,6 @@ def __getattr__(name):
     return cls
 
 
-def _made_now():
-    # Firmware built without module __getattr__ (MICROPY_MODULE_GETATTR
-    # off) gets every kind made at import.
-    import sys
-
-    try:
-        return getattr(sys.modules[__name__], "_on_demand", None) is True
-    except Exception:
-        return False
-
-
-if not _made_now():
+if not errors.MODULE_GETATTR:
     for _line in _KINDS.split("\n")[:-1]:
         __getattr__(_line[: _line.find(" ")])
-del _made_now

@@ -17,7 +17,8 @@
   default differs per interpreter, see DEFAULT_MAX_FRAME_SIZE.
 
 NotImplemented / NotSupported depend on the protocol and are decided by the
-core, not here.
+core, not here. What a refused frame gets (``Rejected``, its description,
+``peek``) lives in rejection.py, imported the first time a frame fails.
 """
 
 try:
@@ -73,12 +74,9 @@ try:
 except NameError:  # MicroPython ports without it raise RuntimeError
     _RecursionError = RuntimeError
 
-_ELEMENT_COUNT = {CALL: 4, CALLRESULT: 3, CALLERROR: 5}
-_TYPE_NAMES = {CALL: "CALL", CALLRESULT: "CALLRESULT", CALLERROR: "CALLERROR"}
-
-
 class Call:
     message_type = CALL
+    error = None  # a Rejected carries the OCPPError it is refused with
 
     def __init__(self, unique_id, action, payload):
         self.unique_id = unique_id
@@ -88,6 +86,7 @@ class Call:
 
 class CallResult:
     message_type = CALLRESULT
+    error = None
 
     def __init__(self, unique_id, payload):
         self.unique_id = unique_id
@@ -96,29 +95,13 @@ class CallResult:
 
 class CallError:
     message_type = CALLERROR
+    error = None
 
     def __init__(self, unique_id, code, description, details):
         self.unique_id = unique_id
         self.code = code
         self.description = description
         self.details = details
-
-
-class Rejected:
-    """A frame that failed the checks. ``error`` is the OCPPError to answer
-    with; ``unique_id`` the frame's id if it could be read (a string of at
-    most 36 characters), else None; ``message_type`` 2, 3 or 4 when known.
-    ``answerable`` is False for responses: a CALLERROR answers a CALL, never
-    a CALLRESULT or CALLERROR (which would also let two strict peers bounce
-    errors at each other forever)."""
-
-    message_type = None
-
-    def __init__(self, error, unique_id=None, message_type=None):
-        self.error = error
-        self.unique_id = unique_id
-        self.message_type = message_type
-        self.answerable = message_type != CALLRESULT and message_type != CALLERROR
 
 
 def is_valid_unique_id(value):
@@ -131,46 +114,90 @@ def parse(data, max_frame_size=DEFAULT_MAX_FRAME_SIZE, max_depth=DEFAULT_MAX_DEP
     if isinstance(data, str):
         text = data
         if len(text) > max_frame_size:
-            return _too_large(len(text), max_frame_size, text)
+            from . import rejection
+
+            return rejection.too_large(len(text), max_frame_size, text)
     elif isinstance(data, (bytes, bytearray)):
         raw = bytes(data)
         if len(raw) > max_frame_size:
-            return _too_large(len(raw), max_frame_size, None)
+            from . import rejection
+
+            return rejection.too_large(len(raw), max_frame_size, None)
         try:
             text = raw.decode("utf-8")
         except Exception:
-            return Rejected(_formation("frame is not valid UTF-8 (OCPP-J 4.1.2)"))
+            from . import rejection
+
+            return rejection.not_utf8()
     else:
         raise errors.UsageError("frames are str or bytes, not %s" % type(data))
 
     scanned = jsontext.needs_scan(text)
+    reason = None
     if scanned:
         reason = _scan(text, raw, max_depth)
-        if reason is not None:
-            return _broken_json(reason, text)
-    try:
-        message = json.loads(text)
-    except _RecursionError:
-        return _broken_json(_too_deep(max_depth), text)
-    except Exception:
-        # Scan now if not yet, only for its wording: both interpreters then
-        # describe the same broken frame the same way. Capped, so junk
-        # cannot make us spend more than the parser already did.
-        reason = None
-        if not scanned and len(text) <= WORDING_SCAN_LIMIT:
-            reason = _scan(text, raw, max_depth)
-        return _broken_json(reason or "not accepted by the JSON parser", text)
-    if (
-        not scanned
-        and jsontext.may_be_too_deep(text, max_depth)
-        and jsontext.too_deep(message, max_depth)
-    ):
-        return _broken_json(_too_deep(max_depth), text)
-    return _parse_message(message)
+    if reason is None:
+        try:
+            message = json.loads(text)
+            if (
+                scanned
+                or not jsontext.may_be_too_deep(text, max_depth)
+                or not jsontext.too_deep(message, max_depth)
+            ):
+                frame = _frame(message)
+                if frame is not None:
+                    return frame
+                from . import rejection
+
+                return rejection.shape(message)
+        except _RecursionError:
+            pass
+        except Exception:
+            # Scan now if not yet, only for its wording: both interpreters
+            # then describe the same broken frame the same way. Capped, so
+            # junk cannot make us spend more than the parser already did.
+            reason = "not accepted by the JSON parser"
+            if not scanned and len(text) <= WORDING_SCAN_LIMIT:
+                reason = _scan(text, raw, max_depth) or reason
+    # Here the text is not JSON (reason) or nests too deep (reason None).
+    from . import rejection
+
+    return rejection.broken_json(reason, text, max_depth)
 
 
-def _too_deep(max_depth):
-    return "nesting deeper than %d" % max_depth
+def _frame(message):
+    """The Call, CallResult or CallError the parsed JSON ``message`` is, or
+    None when it breaks a rule (rejection.shape then says which).
+
+    OCPP-J 4.2.1/4.2.2 allow ``null`` as a notation for an empty payload
+    (while recommending ``{}``), so null is read as ``{}``.
+    """
+    if type(message) is not list or len(message) < 3:
+        return None
+    kind = message[0]
+    unique_id = message[1]
+    if type(kind) is not int or not is_valid_unique_id(unique_id):
+        return None
+    count = len(message)
+    if kind == CALLERROR:
+        if (
+            count == 5
+            and type(message[2]) is str
+            and type(message[3]) is str
+            and type(message[4]) is dict
+        ):
+            return CallError(unique_id, message[2], message[3], message[4])
+        return None
+    payload = message[count - 1]
+    if payload is None:
+        payload = {}
+    if type(payload) is not dict:
+        return None
+    if kind == CALLRESULT and count == 3:
+        return CallResult(unique_id, payload)
+    if kind == CALL and count == 4 and type(message[2]) is str:
+        return Call(unique_id, message[2], payload)
+    return None
 
 
 def _scan(text, raw, max_depth):
@@ -180,154 +207,6 @@ def _scan(text, raw, max_depth):
         return jsontext.check(raw, max_depth)
     except Exception:
         return "text cannot be encoded as UTF-8"
-
-
-def _parse_message(message):
-    if type(message) is not list:
-        return Rejected(_formation("frame is not a JSON array"))
-    count = len(message)
-    if count == 0:
-        return Rejected(errors.ProtocolError("frame is an empty array"))
-    message_type = message[0]
-    unique_id = None
-    if count > 1 and is_valid_unique_id(message[1]):
-        unique_id = message[1]
-    if type(message_type) is not int:
-        return Rejected(_formation("message type id is not an integer"), unique_id)
-    expected = _ELEMENT_COUNT.get(message_type)
-    if expected is None:
-        # Table 2 lists 2, 3 and 4 only; the payload of anything else is
-        # ignored (4.1.3) and the sender told so.
-        return Rejected(
-            _formation("unknown message type id %d" % message_type), unique_id
-        )
-    name = _TYPE_NAMES[message_type]
-    if count < expected:
-        error = errors.ProtocolError(
-            "%s frame is incomplete: %d of %d elements" % (name, count, expected)
-        )
-        return Rejected(error, unique_id, message_type)
-    if count > expected:
-        error = _formation(
-            "%s frame has %d elements instead of %d" % (name, count, expected)
-        )
-        return Rejected(error, unique_id, message_type)
-    if type(message[1]) is not str:
-        return Rejected(_formation("unique id is not a string"), None, message_type)
-    if unique_id is None:
-        return Rejected(
-            _formation("unique id is longer than 36 characters"), None, message_type
-        )
-    if message_type == CALL:
-        return _parse_call(unique_id, message)
-    if message_type == CALLRESULT:
-        payload = _payload(message[2])
-        if payload is None:
-            return Rejected(
-                _formation("CALLRESULT payload is not a JSON object"),
-                unique_id,
-                CALLRESULT,
-            )
-        return CallResult(unique_id, payload)
-    return _parse_call_error(unique_id, message)
-
-
-def _parse_call(unique_id, message):
-    action = message[2]
-    if type(action) is not str:
-        return Rejected(_formation("action is not a string"), unique_id, CALL)
-    payload = _payload(message[3])
-    if payload is None:
-        return Rejected(
-            _formation("CALL payload is not a JSON object"), unique_id, CALL
-        )
-    return Call(unique_id, action, payload)
-
-
-def _parse_call_error(unique_id, message):
-    code = message[2]
-    description = message[3]
-    details = message[4]
-    problem = None
-    if type(code) is not str:
-        problem = "errorCode is not a string"
-    elif type(description) is not str:
-        problem = "errorDescription is not a string"
-    elif type(details) is not dict:
-        problem = "errorDetails is not a JSON object"
-    if problem is not None:
-        return Rejected(_formation(problem), unique_id, CALLERROR)
-    return CallError(unique_id, code, description, details)
-
-
-def _payload(value):
-    """The payload dict, or None when it is not an object.
-
-    OCPP-J 4.2.1/4.2.2 allow ``null`` as a notation for an empty payload
-    (while recommending ``{}``), so null is read as ``{}``.
-    """
-    if value is None:
-        return {}
-    if type(value) is dict:
-        return value
-    return None
-
-
-def _formation(description):
-    return errors.FormationViolationError(description)
-
-
-def _too_large(size, limit, text):
-    error = errors.GenericError(
-        "frame of %d exceeds the receiver's limit of %d" % (size, limit)
-    )
-    message_type, unique_id = peek(text)
-    return Rejected(error, unique_id, message_type)
-
-
-def _broken_json(reason, text):
-    message_type, unique_id = peek(text)
-    error = _formation("frame is not valid JSON: " + reason)
-    return Rejected(error, unique_id, message_type)
-
-
-def peek(text):
-    """(message type, unique id) read from the start of a frame that could
-    not be parsed whole, so the answer can still carry its id; either part
-    is None when it cannot be read. Only a short prefix is examined."""
-    if text is None:
-        return None, None
-    head = text[:64]
-    n = len(head)
-    i = _skip_blanks(head, 0, n)
-    if i >= n or head[i] != "[":
-        return None, None
-    i = _skip_blanks(head, i + 1, n)
-    start = i
-    while i < n and "0" <= head[i] <= "9":
-        i += 1
-    if i == start or i - start > 3:
-        return None, None
-    message_type = int(head[start:i])
-    i = _skip_blanks(head, i, n)
-    if i >= n or head[i] != ",":
-        return message_type, None
-    i = _skip_blanks(head, i + 1, n)
-    if i >= n or head[i] != '"':
-        return message_type, None
-    end = head.find('"', i + 1)
-    if end < 0:
-        return message_type, None
-    unique_id = head[i + 1 : end]
-    if "\\" in unique_id or not is_valid_unique_id(unique_id):
-        return message_type, None
-    return message_type, unique_id
-
-
-def _skip_blanks(text, i, n):
-    while i < n and text[i] in " \t\r\n":
-        i += 1
-    return i
 
 
 # CPython's json.dumps makes a new C encoder on every call, which costs more
@@ -376,3 +255,18 @@ def result_text(unique_id, payload):
 
 def error_text(unique_id, code, description, details):
     return _dumps([CALLERROR, unique_id, code, description, details])
+
+
+def __getattr__(name):
+    # Rejected and peek are rejection.py's, imported on first use.
+    if name == "Rejected" or name == "peek":
+        from . import rejection
+
+        value = getattr(rejection, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(name)
+
+
+if not errors.MODULE_GETATTR:
+    from .rejection import Rejected, peek

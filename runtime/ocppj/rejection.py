@@ -1,0 +1,195 @@
+"""Why a frame is refused: the ``Rejected`` results of framing.parse.
+
+Imported the first time a frame fails a check, so a session with a well
+behaved peer never loads this module; ``framing.Rejected`` and
+``framing.peek`` are these. The CallError codes (OCPP-J 1.6 table 7) are
+listed in framing.py.
+"""
+
+from . import errors
+from .framing import CALL, CALLERROR, CALLRESULT, CallError, CallResult, Call
+from .framing import is_valid_unique_id
+
+
+class Rejected:
+    """A frame that failed the checks. ``error`` is the OCPPError to answer
+    with; ``unique_id`` the frame's id if it could be read (a string of at
+    most 36 characters), else None; ``message_type`` 2, 3 or 4 when known.
+    ``answerable`` is False for responses: a CALLERROR answers a CALL, never
+    a CALLRESULT or CALLERROR (which would also let two strict peers bounce
+    errors at each other forever)."""
+
+    message_type = None
+
+    def __init__(self, error, unique_id=None, message_type=None):
+        self.error = error
+        self.unique_id = unique_id
+        self.message_type = message_type
+        self.answerable = message_type != CALLRESULT and message_type != CALLERROR
+
+
+def too_large(size, limit, text):
+    """A frame over ``limit``; ``text`` (None for bytes) is peeked for its id."""
+    error = errors.GenericError(
+        "frame of %d exceeds the receiver's limit of %d" % (size, limit)
+    )
+    message_type, unique_id = peek(text)
+    return Rejected(error, unique_id, message_type)
+
+
+def not_utf8():
+    return Rejected(_formation("frame is not valid UTF-8 (OCPP-J 4.1.2)"))
+
+
+def broken_json(reason, text, max_depth):
+    """A frame that is not one JSON value; ``reason`` None for "nested
+    deeper than ``max_depth``"."""
+    if reason is None:
+        reason = "nesting deeper than %d" % max_depth
+    message_type, unique_id = peek(text)
+    error = _formation("frame is not valid JSON: " + reason)
+    return Rejected(error, unique_id, message_type)
+
+
+def shape(message):
+    """The frame the parsed JSON ``message`` is, or the Rejected saying
+    which rule of OCPP-J section 4 it breaks."""
+    return _parse_message(message)
+
+
+_ELEMENT_COUNT = {CALL: 4, CALLRESULT: 3, CALLERROR: 5}
+_TYPE_NAMES = {CALL: "CALL", CALLRESULT: "CALLRESULT", CALLERROR: "CALLERROR"}
+
+
+def _parse_message(message):
+    if type(message) is not list:
+        return Rejected(_formation("frame is not a JSON array"))
+    count = len(message)
+    if count == 0:
+        return Rejected(errors.ProtocolError("frame is an empty array"))
+    message_type = message[0]
+    unique_id = None
+    if count > 1 and is_valid_unique_id(message[1]):
+        unique_id = message[1]
+    if type(message_type) is not int:
+        return Rejected(_formation("message type id is not an integer"), unique_id)
+    expected = _ELEMENT_COUNT.get(message_type)
+    if expected is None:
+        # Table 2 lists 2, 3 and 4 only; the payload of anything else is
+        # ignored (4.1.3) and the sender told so.
+        return Rejected(
+            _formation("unknown message type id %d" % message_type), unique_id
+        )
+    name = _TYPE_NAMES[message_type]
+    if count < expected:
+        error = errors.ProtocolError(
+            "%s frame is incomplete: %d of %d elements" % (name, count, expected)
+        )
+        return Rejected(error, unique_id, message_type)
+    if count > expected:
+        error = _formation(
+            "%s frame has %d elements instead of %d" % (name, count, expected)
+        )
+        return Rejected(error, unique_id, message_type)
+    if type(message[1]) is not str:
+        return Rejected(_formation("unique id is not a string"), None, message_type)
+    if unique_id is None:
+        return Rejected(
+            _formation("unique id is longer than 36 characters"), None, message_type
+        )
+    if message_type == CALL:
+        return _parse_call(unique_id, message)
+    if message_type == CALLRESULT:
+        payload = _payload(message[2])
+        if payload is None:
+            return Rejected(
+                _formation("CALLRESULT payload is not a JSON object"),
+                unique_id,
+                CALLRESULT,
+            )
+        return CallResult(unique_id, payload)
+    return _parse_call_error(unique_id, message)
+
+
+def _parse_call(unique_id, message):
+    action = message[2]
+    if type(action) is not str:
+        return Rejected(_formation("action is not a string"), unique_id, CALL)
+    payload = _payload(message[3])
+    if payload is None:
+        return Rejected(
+            _formation("CALL payload is not a JSON object"), unique_id, CALL
+        )
+    return Call(unique_id, action, payload)
+
+
+def _parse_call_error(unique_id, message):
+    code = message[2]
+    description = message[3]
+    details = message[4]
+    problem = None
+    if type(code) is not str:
+        problem = "errorCode is not a string"
+    elif type(description) is not str:
+        problem = "errorDescription is not a string"
+    elif type(details) is not dict:
+        problem = "errorDetails is not a JSON object"
+    if problem is not None:
+        return Rejected(_formation(problem), unique_id, CALLERROR)
+    return CallError(unique_id, code, description, details)
+
+
+def _payload(value):
+    """The payload dict, or None when it is not an object.
+
+    OCPP-J 4.2.1/4.2.2 allow ``null`` as a notation for an empty payload
+    (while recommending ``{}``), so null is read as ``{}``.
+    """
+    if value is None:
+        return {}
+    if type(value) is dict:
+        return value
+    return None
+
+
+def _formation(description):
+    return errors.FormationViolationError(description)
+
+
+def peek(text):
+    """(message type, unique id) read from the start of a frame that could
+    not be parsed whole, so the answer can still carry its id; either part
+    is None when it cannot be read. Only a short prefix is examined."""
+    if text is None:
+        return None, None
+    head = text[:64]
+    n = len(head)
+    i = _skip_blanks(head, 0, n)
+    if i >= n or head[i] != "[":
+        return None, None
+    i = _skip_blanks(head, i + 1, n)
+    start = i
+    while i < n and "0" <= head[i] <= "9":
+        i += 1
+    if i == start or i - start > 3:
+        return None, None
+    message_type = int(head[start:i])
+    i = _skip_blanks(head, i, n)
+    if i >= n or head[i] != ",":
+        return message_type, None
+    i = _skip_blanks(head, i + 1, n)
+    if i >= n or head[i] != '"':
+        return message_type, None
+    end = head.find('"', i + 1)
+    if end < 0:
+        return message_type, None
+    unique_id = head[i + 1 : end]
+    if "\\" in unique_id or not is_valid_unique_id(unique_id):
+        return message_type, None
+    return message_type, unique_id
+
+
+def _skip_blanks(text, i, n):
+    while i < n and text[i] in " \t\r\n":
+        i += 1
+    return i
