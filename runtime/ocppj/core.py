@@ -70,51 +70,19 @@ OUTBOX_ERROR_LIMIT = 64
 # Ids of recently timed-out CALLs remembered to label late answers.
 LATE_ID_MEMORY = 8
 
-
-class _OutgoingCall:
-    def __init__(self, unique_id, action, frame, deadline, timeout, validate):
-        self.unique_id = unique_id
-        self.validate = validate
-        self.action = action
-        self.frame = frame
-        self.deadline = deadline
-        self.timeout = timeout
-        self.sent = False
-
-
-def _random_prefix():
-    try:
-        import random
-    except ImportError:
-        try:
-            import urandom as random
-        except ImportError:
-            return "0"
-    try:
-        return "%08x%08x" % (random.getrandbits(32), random.getrandbits(32))
-    except Exception:
-        return "0"
-
-
-class CounterIds:
-    """Default CALL ids: a random prefix per connection plus a counter, so
-    ids never repeat on a connection (OCPP-J 4.1.4) and stay far below the
-    36 characters of table 3."""
-
-    def __init__(self, prefix=None):
-        if prefix is None:
-            prefix = _random_prefix()
-        self.prefix = prefix
-        self.count = 0
-
-    def __call__(self):
-        self.count += 1
-        return "%s-%d" % (self.prefix, self.count)
+# Each CALL of ours is a tuple (unique id, action, frame text, deadline,
+# timeout, validate its response): a tuple instead of an object keeps it
+# at one small heap block on MicroPython.
 
 
 class Connection:
     """One OCPP-J connection, seen from ``role`` ("ChargePoint",
-    "CentralSystem", or None to skip direction checks)."""
+    "CentralSystem", or None to skip direction checks).
+
+    ``id_factory`` makes the unique ids of our CALLs; by default a random
+    prefix per connection plus a counter, so ids never repeat on a
+    connection (OCPP-J 4.1.4) and stay far below the 36 characters of
+    table 3."""
 
     def __init__(
         self,
@@ -145,7 +113,20 @@ class Connection:
         self.incoming_limit = incoming_limit
         self.validation = as_validation(validation)
         if id_factory is None:
-            id_factory = CounterIds()
+            self._id_prefix = "0"
+            try:
+                try:
+                    import random
+                except ImportError:
+                    import urandom as random
+                self._id_prefix = "%08x%08x" % (
+                    random.getrandbits(32),
+                    random.getrandbits(32),
+                )
+            except Exception:
+                pass
+            self._id_count = 0
+            id_factory = self._counter_id
         self._next_id = id_factory
         self._outstanding = None
         self._queue = []
@@ -153,6 +134,10 @@ class Connection:
         self._outbox = []
         self._late_ids = []
         self._closed = False
+
+    def _counter_id(self):
+        self._id_count += 1
+        return "%s-%d" % (self._id_prefix, self._id_count)
 
     # ----------------------------------------------------------- state
 
@@ -165,12 +150,12 @@ class Connection:
         """Unique id of our CALL waiting for its answer, or None."""
         if self._outstanding is None:
             return None
-        return self._outstanding.unique_id
+        return self._outstanding[0]
 
     @property
     def queued_calls(self):
         """Unique ids of our CALLs waiting for their turn, oldest first."""
-        return [call.unique_id for call in self._queue]
+        return [call[0] for call in self._queue]
 
     @property
     def unanswered_calls(self):
@@ -189,10 +174,10 @@ class Connection:
         """Earliest time ``handle_timer`` has work, or None."""
         deadline = None
         if self._outstanding is not None:
-            deadline = self._outstanding.deadline
+            deadline = self._outstanding[3]
         for call in self._queue:
-            if deadline is None or call.deadline < deadline:
-                deadline = call.deadline
+            if deadline is None or call[3] < deadline:
+                deadline = call[3]
         return deadline
 
     # ----------------------------------------------------------- our CALLs
@@ -204,82 +189,80 @@ class Connection:
         ``validate=False`` skips the schema checks of this request and of
         its response (on top of the ``validation`` policy)."""
         self._check_open()
-        action, wire = self._outgoing_request(payload, validate)
-        unique_id = self._claim_id(unique_id)
-        if timeout is None:
-            timeout = self.response_timeout
-        frame = framing.call_text(unique_id, action, wire)
-        call = _OutgoingCall(unique_id, action, frame, now + timeout, timeout, validate)
-        if self._outstanding is None and not self._queue:
-            self._transmit(call)
-        elif len(self._queue) >= self.queue_limit:
-            raise errors.QueueFullError(
-                "%d CALLs already wait behind %s (queue_limit)"
-                % (len(self._queue), self._outstanding.unique_id)
-            )
-        else:
-            self._queue.append(call)
-        return unique_id
-
-    def _outgoing_request(self, payload, validate):
         protocol = self.protocol
         action = _action_of(protocol, payload)
         if not protocol.is_request(payload):
             raise errors.PayloadTypeError(
                 "%s is a response payload; a CALL needs a request" % action
             )
-        if not self._may_send(action):
+        if not self._allowed(action, True):
+            peer = CHARGE_POINT
+            if self.role == CHARGE_POINT:
+                peer = CENTRAL_SYSTEM
             raise errors.WrongDirectionError(
-                "only the %s sends %s; this end is the %s"
-                % (_peer_of(self.role), action, self.role)
+                "only the %s sends %s; this end is the %s" % (peer, action, self.role)
             )
-        wire = _encode(protocol, payload, action)
-        if validate and self.validation.checks_outgoing(action):
-            _check_outgoing(protocol.validate_request, protocol, action, wire)
-        return action, wire
+        wire = self._encode(payload, action, protocol.validate_request, validate)
+        unique_id = self._claim_id(unique_id)
+        if timeout is None:
+            timeout = self.response_timeout
+        frame = framing.call_text(unique_id, action, wire)
+        # Invariant: with no CALL outstanding the queue is empty.
+        if self._outstanding is not None and len(self._queue) >= self.queue_limit:
+            raise errors.QueueFullError(
+                "%d CALLs already wait behind %s (queue_limit)"
+                % (len(self._queue), self._outstanding[0])
+            )
+        self._queue.append((unique_id, action, frame, now + timeout, timeout, validate))
+        self._promote()
+        return unique_id
+
+    def _encode(self, payload, action, validate, check):
+        """The wire dict of our ``payload``, checked with ``validate``
+        (validate_request or validate_response) when ``check`` and the
+        policy say so."""
+        protocol = self.protocol
+        try:
+            wire = protocol.encode(payload)
+        except Exception as exc:
+            raise errors.PayloadTypeError(
+                "%s payload cannot be encoded: %s" % (action, exc)
+            )
+        if check and self.validation.checks_outgoing(action):
+            try:
+                validate(action, wire)
+            except protocol.ValidationError as exc:
+                raise errors.OutgoingValidationError(action, exc)
+        return wire
 
     def _claim_id(self, unique_id):
-        if unique_id is None:
-            unique_id = self._next_id()
-            while self._id_in_use(unique_id):
-                unique_id = self._next_id()
-            return unique_id
-        if not framing.is_valid_unique_id(unique_id):
+        chosen = unique_id is not None
+        if chosen and not framing.is_valid_unique_id(unique_id):
             raise errors.InvalidUniqueIdError(
                 "unique id must be a string of at most 36 characters (OCPP-J table 3)"
             )
-        if self._id_in_use(unique_id):
-            raise errors.InvalidUniqueIdError(
-                "unique id %s is already used by a pending CALL" % unique_id
+        while True:
+            if not chosen:
+                unique_id = self._next_id()
+            in_use = (
+                self._outstanding is not None and self._outstanding[0] == unique_id
             )
-        return unique_id
+            for call in self._queue:
+                if call[0] == unique_id:
+                    in_use = True
+            if not in_use:
+                return unique_id
+            if chosen:
+                raise errors.InvalidUniqueIdError(
+                    "unique id %s is already used by a pending CALL" % unique_id
+                )
 
-    def _id_in_use(self, unique_id):
-        if self._outstanding is not None and self._outstanding.unique_id == unique_id:
-            return True
-        for call in self._queue:
-            if call.unique_id == unique_id:
-                return True
-        return False
-
-    def _transmit(self, call):
-        call.sent = True
-        self._outstanding = call
-        self._outbox.append(call.frame)
-
-    def _may_send(self, action):
+    def _allowed(self, action, sending):
+        """Whether this end may send (or receive) a CALL of ``action``."""
         initiator = self.protocol.ACTIONS[action][0]
         return (
             self.role is None
-            or initiator == self.role
-            or is_bidirectional(self.protocol, action)
-        )
-
-    def _may_receive(self, action):
-        initiator = self.protocol.ACTIONS[action][0]
-        return (
-            self.role is None
-            or initiator != self.role
+            or (initiator == self.role) == sending
             or is_bidirectional(self.protocol, action)
         )
 
@@ -293,19 +276,14 @@ class Connection:
         protocol = self.protocol
         payload_action = _action_of(protocol, payload)
         if protocol.is_request(payload) or payload_action != action:
+            kind = "response"
+            if protocol.is_request(payload):
+                kind = "request"
             raise errors.PayloadTypeError(
                 "CALL %s is %s; answer it with a %s response, not a %s %s"
-                % (
-                    call_id,
-                    action,
-                    action,
-                    payload_action,
-                    "request" if protocol.is_request(payload) else "response",
-                )
+                % (call_id, action, action, payload_action, kind)
             )
-        wire = _encode(protocol, payload, action)
-        if self.validation.checks_outgoing(action):
-            _check_outgoing(protocol.validate_response, protocol, action, wire)
+        wire = self._encode(payload, action, protocol.validate_response, True)
         frame = framing.result_text(call_id, wire)
         del self._incoming[call_id]
         self._outbox.append(frame)
@@ -335,13 +313,41 @@ class Connection:
         self._check_open()
         out = self._expire(now)
         frame = framing.parse(text, self.max_frame_size, self.max_depth)
-        kind = frame.message_type
+        call = self._outstanding
+        unique_id = frame.unique_id
         if frame.error is not None:
-            self._rejected(frame, out)
-        elif kind == framing.CALL:
+            if not frame.answerable and call is not None and unique_id == call[0]:
+                # The peer did answer our CALL (4.1.1: "responded to"), badly.
+                self._outstanding = None
+                out.append(events.ResultRejected(call[0], call[1], frame.error))
+            else:
+                self._refuse(unique_id, frame.error, frame.answerable, out, None)
+        elif frame.message_type == framing.CALL:
             self._call_received(frame, out)
+        elif call is None or unique_id != call[0]:
+            reason = "unknown"
+            if unique_id in self._late_ids:
+                reason = "late"
+            out.append(
+                events.UnmatchedResponse(unique_id, frame.message_type, reason, frame)
+            )
         else:
-            self._response_received(frame, out)
+            self._outstanding = None
+            action = call[1]
+            if frame.message_type == framing.CALLERROR:
+                error = errors.from_call_error(
+                    frame.code, frame.description, frame.details
+                )
+                out.append(events.CallErrorReceived(unique_id, action, error))
+            else:
+                payload = frame.payload
+                error, response = self._read(action, payload, call[5], False)
+                if error is None:
+                    out.append(
+                        events.ResultReceived(unique_id, action, response, payload)
+                    )
+                else:
+                    out.append(events.ResultRejected(unique_id, action, error, payload))
         self._promote()
         return out
 
@@ -354,21 +360,18 @@ class Connection:
     def _expire(self, now):
         out = []
         call = self._outstanding
-        if call is not None and now >= call.deadline:
+        if call is not None and now >= call[3]:
             self._outstanding = None
-            self._remember_late(call.unique_id)
-            out.append(
-                events.CallTimedOut(call.unique_id, call.action, True, call.timeout)
-            )
+            late = self._late_ids
+            late.append(call[0])
+            if len(late) > LATE_ID_MEMORY:
+                late.pop(0)
+            out.append(events.CallTimedOut(call[0], call[1], True, call[4]))
         if self._queue:
             waiting = []
             for call in self._queue:
-                if now >= call.deadline:
-                    out.append(
-                        events.CallTimedOut(
-                            call.unique_id, call.action, False, call.timeout
-                        )
-                    )
+                if now >= call[3]:
+                    out.append(events.CallTimedOut(call[0], call[1], False, call[4]))
                 else:
                     waiting.append(call)
             self._queue = waiting
@@ -377,25 +380,9 @@ class Connection:
 
     def _promote(self):
         if self._outstanding is None and self._queue:
-            self._transmit(self._queue.pop(0))
-
-    def _remember_late(self, unique_id):
-        self._late_ids.append(unique_id)
-        if len(self._late_ids) > LATE_ID_MEMORY:
-            self._late_ids.pop(0)
-
-    def _rejected(self, frame, out):
-        call = self._outstanding
-        if (
-            not frame.answerable
-            and call is not None
-            and frame.unique_id == call.unique_id
-        ):
-            # The peer did answer our CALL (4.1.1: "responded to"), badly.
-            self._outstanding = None
-            out.append(events.ResultRejected(call.unique_id, call.action, frame.error))
-            return
-        self._refuse(frame.unique_id, frame.error, frame.answerable, out, None)
+            call = self._queue.pop(0)
+            self._outstanding = call
+            self._outbox.append(call[2])
 
     def _refuse(self, unique_id, error, answerable, out, action):
         answer_id = None
@@ -413,88 +400,73 @@ class Connection:
     def _call_received(self, frame, out):
         unique_id = frame.unique_id
         action = frame.action
-        protocol = self.protocol
-        error = None
-        if unique_id in self._incoming:
+        incoming = self._incoming
+        if unique_id in incoming:
             error = errors.GenericError(
                 "unique id %s belongs to a CALL still being handled (OCPP-J 4.1.4)"
                 % unique_id
             )
-        elif action not in protocol.ACTIONS:
-            error = errors.NotImplementedCallError("unknown action %s" % _clip(action))
-        elif not self._may_receive(action):
+        elif action not in self.protocol.ACTIONS:
+            # Descriptions echo peer strings; keep them short.
+            shown = action
+            if len(shown) > 40:
+                shown = shown[:40] + "..."
+            error = errors.NotImplementedCallError("unknown action %s" % shown)
+        elif not self._allowed(action, False):
             error = errors.NotSupportedError(
                 "%s is sent by the %s, not to it" % (action, self.role)
             )
-        elif len(self._incoming) >= self.incoming_limit:
+        elif len(incoming) >= self.incoming_limit:
             error = errors.GenericError(
                 "%d CALLs are still unanswered (OCPP-J 4.1.1 allows one)"
-                % len(self._incoming)
+                % len(incoming)
             )
         else:
-            error, request = self._checked_request(action, frame.payload)
+            error, request = self._read(action, frame.payload, True, True)
         if error is not None:
             self._refuse(unique_id, error, True, out, action)
             return
-        self._incoming[unique_id] = action
+        incoming[unique_id] = action
         out.append(events.CallReceived(unique_id, action, request, frame.payload))
 
-    def _checked_request(self, action, payload):
+    def _read(self, action, payload, check, request):
+        """(None, typed payload) for a peer's CALL (``request``) or
+        CALLRESULT payload, else (the OCPPError to report, None)."""
         protocol = self.protocol
-        if self.validation.checks_incoming(action):
-            error = _validation_error(
-                protocol, protocol.validate_request, action, payload
-            )
-            if error is not None:
+        validate = protocol.validate_response
+        decode = protocol.decode_response
+        if request:
+            validate = protocol.validate_request
+            decode = protocol.decode_request
+        if check and self.validation.checks_incoming(action):
+            try:
+                validate(action, payload)
+            except protocol.ValidationError as exc:
+                cls = errors.error_class(getattr(exc, "code", None))
+                if cls is None:
+                    cls = errors.FormationViolationError
+                path = getattr(exc, "path", "")
+                rule = getattr(exc, "rule", "")
+                error = cls(
+                    "%s payload: %s" % (action, errors.describe_validation(exc)),
+                    {"path": path, "rule": rule},
+                )
                 return error, None
+            except Exception:
+                # A validator crashing on odd input is our bug, not the peer's.
+                return errors.InternalError(), None
         try:
-            return None, protocol.decode_request(action, payload)
+            return None, decode(action, payload)
         except Exception:
+            kind = "response"
+            if request:
+                kind = "request"
             return (
                 errors.FormationViolationError(
-                    "%s request payload cannot be decoded" % action
+                    "%s %s payload cannot be decoded" % (action, kind)
                 ),
                 None,
             )
-
-    def _response_received(self, frame, out):
-        call = self._outstanding
-        if call is None or frame.unique_id != call.unique_id:
-            reason = "unknown"
-            if frame.unique_id in self._late_ids:
-                reason = "late"
-            out.append(
-                events.UnmatchedResponse(
-                    frame.unique_id, frame.message_type, reason, frame
-                )
-            )
-            return
-        self._outstanding = None
-        if frame.message_type == framing.CALLERROR:
-            error = errors.from_call_error(frame.code, frame.description, frame.details)
-            out.append(events.CallErrorReceived(call.unique_id, call.action, error))
-            return
-        protocol = self.protocol
-        action = call.action
-        payload = frame.payload
-        if call.validate and self.validation.checks_incoming(action):
-            error = _validation_error(
-                protocol, protocol.validate_response, action, payload
-            )
-            if error is not None:
-                out.append(
-                    events.ResultRejected(call.unique_id, action, error, payload)
-                )
-                return
-        try:
-            response = protocol.decode_response(action, payload)
-        except Exception:
-            error = errors.FormationViolationError(
-                "%s response payload cannot be decoded" % action
-            )
-            out.append(events.ResultRejected(call.unique_id, action, error, payload))
-            return
-        out.append(events.ResultReceived(call.unique_id, action, response, payload))
 
     # ----------------------------------------------------------- closing
 
@@ -508,10 +480,10 @@ class Connection:
         out = []
         if self._outstanding is not None:
             call = self._outstanding
-            out.append(events.CallCancelled(call.unique_id, call.action, True))
+            out.append(events.CallCancelled(call[0], call[1], True))
             self._outstanding = None
         for call in self._queue:
-            out.append(events.CallCancelled(call.unique_id, call.action, False))
+            out.append(events.CallCancelled(call[0], call[1], False))
         self._queue = []
         self._incoming = {}
         return out
@@ -525,19 +497,6 @@ def is_bidirectional(protocol, action):
     return action in BIDIRECTIONAL_ACTIONS or protocol.ACTIONS[action][0] == BOTH
 
 
-def _peer_of(role):
-    if role == CHARGE_POINT:
-        return CENTRAL_SYSTEM
-    return CHARGE_POINT
-
-
-def _clip(text, limit=40):
-    # Descriptions echo peer strings; keep them short.
-    if len(text) > limit:
-        return text[:limit] + "..."
-    return text
-
-
 def _action_of(protocol, payload):
     try:
         action = protocol.action_of(payload)
@@ -548,42 +507,6 @@ def _action_of(protocol, payload):
             "%r is not a payload object of this protocol" % (type(payload),)
         )
     return action
-
-
-def _encode(protocol, payload, action):
-    try:
-        return protocol.encode(payload)
-    except Exception as exc:
-        raise errors.PayloadTypeError(
-            "%s payload cannot be encoded: %s" % (action, exc)
-        )
-
-
-def _check_outgoing(validate, protocol, action, wire):
-    try:
-        validate(action, wire)
-    except protocol.ValidationError as exc:
-        raise errors.OutgoingValidationError(action, exc)
-
-
-def _validation_error(protocol, validate, action, payload):
-    """None if the payload passes, else the OCPPError to report."""
-    try:
-        validate(action, payload)
-    except protocol.ValidationError as exc:
-        cls = errors.error_class(getattr(exc, "code", None))
-        if cls is None:
-            cls = errors.FormationViolationError
-        path = getattr(exc, "path", "")
-        rule = getattr(exc, "rule", "")
-        return cls(
-            "%s payload: %s" % (action, errors.describe_validation(exc)),
-            {"path": path, "rule": rule},
-        )
-    except Exception:
-        # A validator crashing on odd input is our bug, not the peer's.
-        return errors.InternalError()
-    return None
 
 
 def _error_frame(unique_id, error):
