@@ -28,6 +28,7 @@ produced them, under one lock.
 import asyncio
 import inspect
 import logging
+import sys
 import time
 
 from .. import charge_point as base
@@ -38,6 +39,19 @@ _LOG = logging.getLogger("ocppj")
 # @after hooks still running at once; beyond, a hook is skipped and
 # reported rather than piling up tasks without bound.
 AFTER_TASK_LIMIT = 64
+
+# Python 3.12+ starts a task eagerly on request: its first step runs at once,
+# inside the caller, as the task (current_task, its own context). A handler
+# that answers without waiting on anything then costs no loop turn; one that
+# awaits goes on as an ordinary task. Earlier Pythons schedule every task.
+EAGER_TASKS = sys.version_info >= (3, 12)
+
+
+def _handler_task(coro):
+    loop = asyncio.get_running_loop()
+    if EAGER_TASKS and loop.get_task_factory() is None:
+        return asyncio.Task(coro, loop=loop, eager_start=True)
+    return loop.create_task(coro)
 
 
 class CallTimeoutError(errors.CallTimeoutError, asyncio.TimeoutError):
@@ -113,11 +127,11 @@ class ChargePoint(base.ChargePoint):
         for event in events:
             if event.kind == "CallReceived":
                 if spawn:
-                    # the task leaves _handler_tasks itself when it ends
-                    task = asyncio.get_running_loop().create_task(
-                        self._serve_async(event)
-                    )
-                    self._handler_tasks.add(task)
+                    # the task leaves _handler_tasks itself when it ends,
+                    # possibly already here (eager start)
+                    task = _handler_task(self._serve_async(event))
+                    if not task.done():
+                        self._handler_tasks.add(task)
                 else:
                     served.append(event)
             else:
