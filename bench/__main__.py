@@ -15,6 +15,7 @@ import traceback
 SECTIONS = [
     "bench.codec",  # validators + codecs vs mobilityhouse ocpp
     "bench.runtime",  # runtime: CALL in, CALLRESULT out
+    "bench.hotpath",  # server hot path: start()/recv()/send() per connection
     "bench.micropython_footprint",  # MicroPython heap and size of the bundle
     "bench.load",  # N charge points over WebSockets: ours vs bare websockets vs mobilityhouse
 ]
