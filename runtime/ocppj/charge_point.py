@@ -29,13 +29,6 @@ from .core import CENTRAL_SYSTEM, CHARGE_POINT, Connection, is_bidirectional
 from .routing import Router
 from .validation import Validation, as_validation
 
-try:
-    import logging
-
-    _LOG = logging.getLogger("ocppj")
-except ImportError:
-    _LOG = None
-
 # Finished outcomes kept for ``take_outcome`` by a blocking pump; each is
 # one of our CALLs, so queue_limit + 1 bounds them in practice.
 OUTCOME_LIMIT = 32
@@ -82,13 +75,6 @@ def is_awaitable(value):
     )
 
 
-def _monotonic():
-    clock = getattr(time, "monotonic", None)
-    if clock is None:
-        clock = time.time
-    return clock()
-
-
 class ChargePoint:
     protocol = None
     role = None
@@ -107,9 +93,9 @@ class ChargePoint:
         if protocol is None:
             protocol = type(self).protocol
         if protocol is None:
-            raise errors.UsageError(
-                "no protocol: pass protocol= or set the class attribute 'protocol'"
-            )
+            from . import misuse
+
+            raise misuse.no_protocol()
         self.id = id
         self.protocol = protocol
         self._connection = connection
@@ -121,7 +107,12 @@ class ChargePoint:
             role = type(self).role
         if role is None:
             role = infer_role(protocol, self._router.declared_actions())
-        policy = _copy_validation(as_validation(validation))
+        # A copy: the handlers' skips must not leak into a policy the
+        # application shares between connections.
+        given = as_validation(validation)
+        policy = Validation(given.incoming, given.outgoing)
+        policy._skip_incoming = dict(given._skip_incoming)
+        policy._skip_outgoing = dict(given._skip_outgoing)
         for action in self._router.skipped_actions():
             policy.skip(action)
         self._session = Connection(
@@ -138,20 +129,25 @@ class ChargePoint:
     # ------------------------------------------------------------- hooks
 
     def _now(self):
-        return _monotonic()
+        clock = getattr(time, "monotonic", None)
+        if clock is None:
+            clock = time.time
+        return clock()
 
     def _send(self, text):
         self._connection.send(text)
 
     def _report(self, message, problem=None):
-        """Unusual things the peer or a handler did. Logged, never raised:
-        the connection goes on."""
+        """Unusual things the peer or a handler did. Logged (print without
+        a logging module), never raised: the connection goes on."""
         if problem is not None:
             message = "%s: %r" % (message, problem)
-        if _LOG is not None:
-            _LOG.warning("%s: %s", self.id, message)
-        else:
+        try:
+            import logging
+        except ImportError:
             print("ocppj", self.id, message)
+            return
+        logging.getLogger("ocppj").warning("%s: %s", self.id, message)
 
     # ------------------------------------------------------------- input
 
@@ -184,7 +180,9 @@ class ChargePoint:
         if failure is None and is_awaitable(result):
             if hasattr(result, "close"):
                 result.close()
-            failure = errors.UsageError("async handler used by a sync pump")
+            from . import misuse
+
+            failure = misuse.async_handler()
             result = None
         done = self._router.complete(event, result=result, exc=failure)
         if done.problem is not None:
@@ -260,16 +258,11 @@ class ChargePoint:
             raise errors.CallTimeoutError(event.unique_id, event.action, event.timeout)
         if kind == "CallCancelled":
             raise errors.CallCancelledError(event.unique_id, event.action)
-        raise errors.UsageError("%r does not finish a CALL" % (event,))
+        from . import misuse
+
+        raise misuse.not_finishing(event)
 
     def close(self):
         """Close the session; CALLs still pending end as CallCancelled."""
         for event in self._session.close():
             self._on_event(event)
-
-
-def _copy_validation(policy):
-    copy = Validation(policy.incoming, policy.outgoing)
-    copy._skip_incoming = dict(policy._skip_incoming)
-    copy._skip_outgoing = dict(policy._skip_outgoing)
-    return copy

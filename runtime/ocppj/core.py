@@ -96,14 +96,15 @@ class Connection:
         incoming_limit=DEFAULT_INCOMING_LIMIT,
         id_factory=None,
     ):
-        if role is not None and role not in ROLES:
-            raise errors.UsageError(
-                "role must be 'ChargePoint', 'CentralSystem' or None, not %r" % (role,)
-            )
-        if queue_limit < 0 or incoming_limit < 1:
-            raise errors.UsageError("queue_limit >= 0 and incoming_limit >= 1")
-        if response_timeout <= 0:
-            raise errors.UsageError("response_timeout must be positive")
+        if (
+            (role is not None and role not in ROLES)
+            or queue_limit < 0
+            or incoming_limit < 1
+            or response_timeout <= 0
+        ):
+            from . import misuse
+
+            raise misuse.settings(role, queue_limit, incoming_limit, response_timeout)
         self.protocol = protocol
         self.role = role
         self.response_timeout = response_timeout
@@ -192,16 +193,13 @@ class Connection:
         protocol = self.protocol
         action = _action_of(protocol, payload)
         if not protocol.is_request(payload):
-            raise errors.PayloadTypeError(
-                "%s is a response payload; a CALL needs a request" % action
-            )
+            from . import misuse
+
+            raise misuse.not_a_request(action)
         if not self._allowed(action, True):
-            peer = CHARGE_POINT
-            if self.role == CHARGE_POINT:
-                peer = CENTRAL_SYSTEM
-            raise errors.WrongDirectionError(
-                "only the %s sends %s; this end is the %s" % (peer, action, self.role)
-            )
+            from . import misuse
+
+            raise misuse.wrong_direction(action, self.role)
         wire = self._encode(payload, action, protocol.validate_request, validate)
         unique_id = self._claim_id(unique_id)
         if timeout is None:
@@ -209,10 +207,9 @@ class Connection:
         frame = framing.call_text(unique_id, action, wire)
         # Invariant: with no CALL outstanding the queue is empty.
         if self._outstanding is not None and len(self._queue) >= self.queue_limit:
-            raise errors.QueueFullError(
-                "%d CALLs already wait behind %s (queue_limit)"
-                % (len(self._queue), self._outstanding[0])
-            )
+            from . import misuse
+
+            raise misuse.queue_full(len(self._queue), self._outstanding[0])
         self._queue.append((unique_id, action, frame, now + timeout, timeout, validate))
         self._promote()
         return unique_id
@@ -225,9 +222,9 @@ class Connection:
         try:
             wire = protocol.encode(payload)
         except Exception as exc:
-            raise errors.PayloadTypeError(
-                "%s payload cannot be encoded: %s" % (action, exc)
-            )
+            from . import misuse
+
+            raise misuse.not_encodable(action, exc)
         if check and self.validation.checks_outgoing(action):
             try:
                 validate(action, wire)
@@ -238,9 +235,9 @@ class Connection:
     def _claim_id(self, unique_id):
         chosen = unique_id is not None
         if chosen and not framing.is_valid_unique_id(unique_id):
-            raise errors.InvalidUniqueIdError(
-                "unique id must be a string of at most 36 characters (OCPP-J table 3)"
-            )
+            from . import misuse
+
+            raise misuse.bad_unique_id(unique_id)
         while True:
             if not chosen:
                 unique_id = self._next_id()
@@ -253,9 +250,9 @@ class Connection:
             if not in_use:
                 return unique_id
             if chosen:
-                raise errors.InvalidUniqueIdError(
-                    "unique id %s is already used by a pending CALL" % unique_id
-                )
+                from . import misuse
+
+                raise misuse.unique_id_in_use(unique_id)
 
     def _allowed(self, action, sending):
         """Whether this end may send (or receive) a CALL of ``action``."""
@@ -276,12 +273,10 @@ class Connection:
         protocol = self.protocol
         payload_action = _action_of(protocol, payload)
         if protocol.is_request(payload) or payload_action != action:
-            kind = "response"
-            if protocol.is_request(payload):
-                kind = "request"
-            raise errors.PayloadTypeError(
-                "CALL %s is %s; answer it with a %s response, not a %s %s"
-                % (call_id, action, action, payload_action, kind)
+            from . import misuse
+
+            raise misuse.wrong_answer(
+                call_id, action, payload_action, protocol.is_request(payload)
             )
         wire = self._encode(payload, action, protocol.validate_response, True)
         frame = framing.result_text(call_id, wire)
@@ -299,9 +294,9 @@ class Connection:
     def _owed(self, call_id):
         action = self._incoming.get(call_id)
         if action is None:
-            raise errors.NoSuchCallError(
-                "no unanswered CALL with unique id %r" % (call_id,)
-            )
+            from . import misuse
+
+            raise misuse.no_such_call(call_id)
         return action
 
     # ----------------------------------------------------------- input
@@ -402,25 +397,21 @@ class Connection:
         action = frame.action
         incoming = self._incoming
         if unique_id in incoming:
-            error = errors.GenericError(
-                "unique id %s belongs to a CALL still being handled (OCPP-J 4.1.4)"
-                % unique_id
-            )
+            from . import rejection
+
+            error = rejection.duplicate_call(unique_id)
         elif action not in self.protocol.ACTIONS:
-            # Descriptions echo peer strings; keep them short.
-            shown = action
-            if len(shown) > 40:
-                shown = shown[:40] + "..."
-            error = errors.NotImplementedCallError("unknown action %s" % shown)
+            from . import rejection
+
+            error = rejection.unknown_action(action)
         elif not self._allowed(action, False):
-            error = errors.NotSupportedError(
-                "%s is sent by the %s, not to it" % (action, self.role)
-            )
+            from . import rejection
+
+            error = rejection.not_for_us(action, self.role)
         elif len(incoming) >= self.incoming_limit:
-            error = errors.GenericError(
-                "%d CALLs are still unanswered (OCPP-J 4.1.1 allows one)"
-                % len(incoming)
-            )
+            from . import rejection
+
+            error = rejection.too_many_calls(len(incoming))
         else:
             error, request = self._read(action, frame.payload, True, True)
         if error is not None:
@@ -438,35 +429,19 @@ class Connection:
         if request:
             validate = protocol.validate_request
             decode = protocol.decode_request
-        if check and self.validation.checks_incoming(action):
-            try:
+        try:
+            if check and self.validation.checks_incoming(action):
                 validate(action, payload)
-            except protocol.ValidationError as exc:
-                cls = errors.error_class(getattr(exc, "code", None))
-                if cls is None:
-                    cls = errors.FormationViolationError
-                path = getattr(exc, "path", "")
-                rule = getattr(exc, "rule", "")
-                error = cls(
-                    "%s payload: %s" % (action, errors.describe_validation(exc)),
-                    {"path": path, "rule": rule},
-                )
-                return error, None
-            except Exception:
-                # A validator crashing on odd input is our bug, not the peer's.
-                return errors.InternalError(), None
+        except Exception as exc:
+            from . import rejection
+
+            return rejection.invalid_payload(protocol, action, exc), None
         try:
             return None, decode(action, payload)
         except Exception:
-            kind = "response"
-            if request:
-                kind = "request"
-            return (
-                errors.FormationViolationError(
-                    "%s %s payload cannot be decoded" % (action, kind)
-                ),
-                None,
-            )
+            from . import rejection
+
+            return rejection.undecodable(action, request), None
 
     # ----------------------------------------------------------- closing
 
@@ -490,7 +465,9 @@ class Connection:
 
     def _check_open(self):
         if self._closed:
-            raise errors.SessionClosedError("the connection is closed")
+            from . import misuse
+
+            raise misuse.closed()
 
 
 def is_bidirectional(protocol, action):
@@ -503,23 +480,20 @@ def _action_of(protocol, payload):
     except Exception:
         action = None
     if action is None:
-        raise errors.PayloadTypeError(
-            "%r is not a payload object of this protocol" % (type(payload),)
-        )
+        from . import misuse
+
+        raise misuse.not_a_payload(payload)
     return action
 
 
 def _error_frame(unique_id, error):
-    if not isinstance(error, errors.OCPPError):
-        raise errors.UsageError(
-            "send_error needs an OCPPError, not %r" % (type(error),)
-        )
-    if errors.error_class(error.code) is None:
-        raise errors.UsageError(
-            "%r is not a 1.6 CallError code (OCPP-J table 7)" % (error.code,)
-        )
-    description = error.description
-    details = error.details
-    if type(description) is not str or type(details) is not dict:
-        raise errors.UsageError("CallError description must be str and details dict")
-    return framing.error_text(unique_id, error.code, description, details)
+    if (
+        not isinstance(error, errors.OCPPError)
+        or errors.error_class(error.code) is None
+        or type(error.description) is not str
+        or type(error.details) is not dict
+    ):
+        from . import misuse
+
+        raise misuse.bad_call_error(error)
+    return framing.error_text(unique_id, error.code, error.description, error.details)

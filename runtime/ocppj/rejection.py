@@ -193,3 +193,65 @@ def _skip_blanks(text, i, n):
     while i < n and text[i] in " \t\r\n":
         i += 1
     return i
+
+
+# -- CALLs refused by the core and the router --------------------------------
+
+
+def duplicate_call(unique_id):
+    # 4.2.3 names "an existing call with the same unique identifier is being
+    # handled already" as a CallError situation, table 7 has no code for it.
+    return errors.GenericError(
+        "unique id %s belongs to a CALL still being handled (OCPP-J 4.1.4)"
+        % unique_id
+    )
+
+
+def unknown_action(action):
+    # Descriptions echo peer strings; keep them short.
+    if len(action) > 40:
+        action = action[:40] + "..."
+    return errors.NotImplementedCallError("unknown action %s" % action)
+
+
+def not_for_us(action, role):
+    return errors.NotSupportedError("%s is sent by the %s, not to it" % (action, role))
+
+
+def too_many_calls(count):
+    return errors.GenericError(
+        "%d CALLs are still unanswered (OCPP-J 4.1.1 allows one)" % count
+    )
+
+
+def invalid_payload(protocol, action, exc):
+    """The OCPPError for a payload whose validation raised ``exc``."""
+    if not isinstance(exc, protocol.ValidationError):
+        # A validator crashing on odd input is our bug, not the peer's.
+        return errors.InternalError()
+    cls = errors.error_class(getattr(exc, "code", None))
+    if cls is None:
+        cls = errors.FormationViolationError
+    path = getattr(exc, "path", "")
+    rule = getattr(exc, "rule", "")
+    return cls(
+        "%s payload: %s" % (action, errors.describe_validation(exc)),
+        {"path": path, "rule": rule},
+    )
+
+
+def undecodable(action, request):
+    kind = "response"
+    if request:
+        kind = "request"
+    return errors.FormationViolationError(
+        "%s %s payload cannot be decoded" % (action, kind)
+    )
+
+
+def no_handler(action):
+    return errors.NotSupportedError("no handler for %s" % action)
+
+
+def unreadable_fields(action):
+    return errors.FormationViolationError("%s request fields cannot be read" % action)

@@ -28,33 +28,30 @@ calls to run next.
 
 from . import errors
 
-_MARKS = {}  # function -> list of _Mark
+# function -> list of marks, each a tuple ("on" or "after", action,
+# skip_schema_validation, call_unique_id_required)
+_MARKS = {}
 
 
-class _Mark:
-    def __init__(self, kind, action, skip_schema_validation, call_unique_id_required):
-        self.kind = kind
-        self.action = action
-        self.skip_schema_validation = skip_schema_validation
-        self.call_unique_id_required = call_unique_id_required
-
-
-def _action_name(action):
+def _marker(kind, action, skip_schema_validation, call_unique_id_required):
     # str-based Enum members (mobilityhouse's Action.boot_notification) hash
     # by member name, so use their value as the key.
-    value = getattr(action, "value", action)
-    if type(value) is not str:
-        raise errors.UsageError("an action is a string, not %r" % (action,))
-    return value
+    name = getattr(action, "value", action)
+    if type(name) is not str:
+        from . import misuse
 
+        raise misuse.not_an_action(action)
+    mark = (kind, name, skip_schema_validation, call_unique_id_required)
 
-def _mark(function, mark):
-    marks = _MARKS.get(function)
-    if marks is None:
-        marks = []
-        _MARKS[function] = marks
-    marks.append(mark)
-    return function
+    def decorate(function):
+        marks = _MARKS.get(function)
+        if marks is None:
+            marks = []
+            _MARKS[function] = marks
+        marks.append(mark)
+        return function
+
+    return decorate
 
 
 def on(action, skip_schema_validation=False, call_unique_id_required=False):
@@ -68,15 +65,7 @@ def on(action, skip_schema_validation=False, call_unique_id_required=False):
     requests and outgoing responses (see validation.py for what that lets
     through).
     """
-    name = _action_name(action)
-
-    def decorate(function):
-        return _mark(
-            function,
-            _Mark("on", name, skip_schema_validation, call_unique_id_required),
-        )
-
-    return decorate
+    return _marker("on", action, skip_schema_validation, call_unique_id_required)
 
 
 def after(action, call_unique_id_required=False):
@@ -84,12 +73,7 @@ def after(action, call_unique_id_required=False):
     CALLRESULT and that answer was handed to the transport. Same keyword
     arguments as the ``on`` handler; its return value is ignored (awaited
     in a separate task by the asyncio pump, so it may send CALLs)."""
-    name = _action_name(action)
-
-    def decorate(function):
-        return _mark(function, _Mark("after", name, False, call_unique_id_required))
-
-    return decorate
+    return _marker("after", action, False, call_unique_id_required)
 
 
 class Completion:
@@ -112,15 +96,6 @@ def _raiser(error):
     return refuse
 
 
-def _names(cls):
-    names = []
-    for name in dir(cls):
-        if not name.startswith("__"):
-            names.append(name)
-    names.sort()  # MicroPython's dir() order differs from CPython's
-    return names
-
-
 class Router:
     def __init__(self, handler, protocol, connection=None):
         self.handler = handler
@@ -128,10 +103,13 @@ class Router:
         self.connection = connection
         self._on = {}  # action -> (function, bound method, mark or None)
         self._after = {}  # action -> list of (bound method, mark)
-        self._collect(type(handler))
-
-    def _collect(self, cls):
-        for name in _names(cls):
+        cls = type(handler)
+        names = []
+        for name in dir(cls):
+            if name[:2] != "__":
+                names.append(name)
+        names.sort()  # MicroPython's dir() order differs from CPython's
+        for name in names:
             try:
                 function = getattr(cls, name)
                 marks = _MARKS.get(function)
@@ -140,12 +118,12 @@ class Router:
                 continue
             if not marks:
                 continue
-            bound = getattr(self.handler, name)
+            bound = getattr(handler, name)
             for mark in marks:
-                if mark.kind == "on":
-                    self._add_on(mark.action, function, bound, mark)
+                if mark[0] == "on":
+                    self._add_on(mark[1], function, bound, mark)
                 else:
-                    self._after.setdefault(mark.action, []).append((bound, mark))
+                    self._after.setdefault(mark[1], []).append((bound, mark))
         table = getattr(cls, "OCPP_HANDLERS", None)
         self._table_actions = []
         if table:
@@ -155,7 +133,7 @@ class Router:
                 function = getattr(cls, name, None)
                 if function is None or getattr(function, "ocpp_stub", False):
                     continue
-                self._add_on(action, function, getattr(self.handler, name), None)
+                self._add_on(action, function, getattr(handler, name), None)
 
     def _add_on(self, action, function, bound, mark):
         known = self._on.get(action)
@@ -164,7 +142,9 @@ class Router:
                 if known[2] is None:
                     self._on[action] = (function, bound, mark)
                 return
-            raise errors.UsageError("two handlers for %s" % action)
+            from . import misuse
+
+            raise misuse.two_handlers(action)
         self._on[action] = (function, bound, mark)
 
     def actions(self):
@@ -186,7 +166,7 @@ class Router:
         skipped = []
         for action in sorted(self._on):
             mark = self._on[action][2]
-            if mark is not None and mark.skip_schema_validation:
+            if mark is not None and mark[2]:
                 skipped.append(action)
         return skipped
 
@@ -199,24 +179,23 @@ class Router:
         every CALL the same way."""
         entry = self._on.get(event.action)
         if entry is None:
-            error = errors.NotSupportedError("no handler for %s" % event.action)
-            return _raiser(error), {}
-        bound = entry[1]
+            from . import rejection
+
+            return _raiser(rejection.no_handler(event.action)), {}
         try:
             kwargs = self._kwargs(event, entry[2])
         except Exception:
-            error = errors.FormationViolationError(
-                "%s request fields cannot be read" % event.action
-            )
-            return _raiser(error), {}
-        return bound, kwargs
+            from . import rejection
+
+            return _raiser(rejection.unreadable_fields(event.action)), {}
+        return entry[1], kwargs
 
     def _kwargs(self, event, mark):
         kwargs = {}
         fields = self.protocol.request_kwargs(event.request)
         for name in fields:
             kwargs[name] = fields[name]
-        if mark is not None and mark.call_unique_id_required:
+        if mark is not None and mark[3]:
             kwargs["call_unique_id"] = event.unique_id
         return kwargs
 
@@ -227,14 +206,15 @@ class Router:
         action's response object → CALLRESULT (InternalError if it is not,
         or if it fails outgoing validation)."""
         connection = self.connection
+        unique_id = event.unique_id
         problem = None
         answer = None
         if exc is None:
             try:
-                connection.send_result(event.unique_id, result)
+                connection.send_result(unique_id, result)
                 answer = "result"
-            except errors.UsageError as misuse:
-                problem = misuse
+            except errors.UsageError as refused:
+                problem = refused
                 error = errors.InternalError()
         elif isinstance(exc, errors.OCPPError):
             error = exc
@@ -242,7 +222,22 @@ class Router:
             problem = exc
             error = errors.InternalError()
         if answer is None:
-            answer, failure = _send_error(connection, event.unique_id, error)
+            # If the application built an unsendable error (unknown code,
+            # details not a dict), fall back to InternalError.
+            failure = None
+            try:
+                connection.send_error(unique_id, error)
+                answer = "error"
+            except errors.UsageError as refused:
+                failure = refused
+                if not isinstance(
+                    refused, (errors.SessionClosedError, errors.NoSuchCallError)
+                ):
+                    try:
+                        connection.send_error(unique_id, errors.InternalError())
+                        answer = "error"
+                    except errors.UsageError:
+                        pass
             if failure is not None and problem is None:
                 problem = failure
         afters = []
@@ -253,21 +248,3 @@ class Router:
                 except Exception as failure:
                     problem = failure
         return Completion(answer, afters, problem)
-
-
-def _send_error(connection, unique_id, error):
-    """Send ``error``; if the application built an unsendable one (unknown
-    code, details not a dict), fall back to InternalError."""
-    try:
-        connection.send_error(unique_id, error)
-        return "error", None
-    except errors.SessionClosedError as closed:
-        return None, closed
-    except errors.NoSuchCallError as gone:
-        return None, gone
-    except errors.UsageError as misuse:
-        try:
-            connection.send_error(unique_id, errors.InternalError())
-            return "error", misuse
-        except errors.UsageError:
-            return None, misuse

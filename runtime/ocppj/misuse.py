@@ -1,0 +1,121 @@
+"""The wording of the UsageErrors the runtime raises when the application
+misuses the API.
+
+Imported the first time one is raised: the texts are many and long, and a
+correct application never needs them (on MicroPython each str constant is
+an object of its own on the heap). Each function returns the exception;
+the caller raises it, so the traceback points at the misuse.
+"""
+
+from . import errors
+
+
+def settings(role, queue_limit, incoming_limit, response_timeout):
+    """Connection arguments out of range."""
+    if role is not None and role != "ChargePoint" and role != "CentralSystem":
+        return errors.UsageError(
+            "role must be 'ChargePoint', 'CentralSystem' or None, not %r" % (role,)
+        )
+    if response_timeout <= 0:
+        return errors.UsageError("response_timeout must be positive")
+    return errors.UsageError("queue_limit >= 0 and incoming_limit >= 1")
+
+
+def closed():
+    return errors.SessionClosedError("the connection is closed")
+
+
+def not_a_payload(payload):
+    return errors.PayloadTypeError(
+        "%r is not a payload object of this protocol" % (type(payload),)
+    )
+
+
+def not_a_request(action):
+    return errors.PayloadTypeError(
+        "%s is a response payload; a CALL needs a request" % action
+    )
+
+
+def wrong_answer(call_id, action, payload_action, is_request):
+    kind = "response"
+    if is_request:
+        kind = "request"
+    return errors.PayloadTypeError(
+        "CALL %s is %s; answer it with a %s response, not a %s %s"
+        % (call_id, action, action, payload_action, kind)
+    )
+
+
+def not_encodable(action, exc):
+    return errors.PayloadTypeError("%s payload cannot be encoded: %s" % (action, exc))
+
+
+def not_serialisable(exc):
+    return errors.PayloadTypeError("payload is not JSON-serialisable: %s" % exc)
+
+
+def wrong_direction(action, role):
+    peer = "ChargePoint"
+    if role == "ChargePoint":
+        peer = "CentralSystem"
+    return errors.WrongDirectionError(
+        "only the %s sends %s; this end is the %s" % (peer, action, role)
+    )
+
+
+def bad_unique_id(unique_id):
+    return errors.InvalidUniqueIdError(
+        "unique id must be a string of at most 36 characters (OCPP-J table 3)"
+    )
+
+
+def unique_id_in_use(unique_id):
+    return errors.InvalidUniqueIdError(
+        "unique id %s is already used by a pending CALL" % unique_id
+    )
+
+
+def queue_full(waiting, outstanding_id):
+    return errors.QueueFullError(
+        "%d CALLs already wait behind %s (queue_limit)" % (waiting, outstanding_id)
+    )
+
+
+def no_such_call(call_id):
+    return errors.NoSuchCallError("no unanswered CALL with unique id %r" % (call_id,))
+
+
+def bad_call_error(error):
+    """Why ``send_error`` cannot send ``error``."""
+    if not isinstance(error, errors.OCPPError):
+        return errors.UsageError(
+            "send_error needs an OCPPError, not %r" % (type(error),)
+        )
+    if errors.error_class(error.code) is None:
+        return errors.UsageError(
+            "%r is not a 1.6 CallError code (OCPP-J table 7)" % (error.code,)
+        )
+    return errors.UsageError("CallError description must be str and details dict")
+
+
+def not_an_action(action):
+    return errors.UsageError("an action is a string, not %r" % (action,))
+
+
+def two_handlers(action):
+    return errors.UsageError("two handlers for %s" % action)
+
+
+def no_protocol():
+    return errors.UsageError(
+        "no protocol: pass protocol= or set the class attribute 'protocol'"
+    )
+
+
+def async_handler():
+    return errors.UsageError("async handler used by a sync pump")
+
+
+def not_finishing(event):
+    return errors.UsageError("%r does not finish a CALL" % (event,))
