@@ -36,7 +36,6 @@ makes ``make bench`` run the sweep.
 import json
 import os
 import selectors
-import signal
 import subprocess
 import sys
 import time
@@ -114,15 +113,21 @@ class Child:
         self.process.stdin.write(json.dumps(record) + "\n")
         self.process.stdin.flush()
 
-    def stop(self, terminate=True):
-        if self.process.poll() is None:
-            if terminate:
-                self.process.terminate()
+    def stop(self):
+        """Close stdin (both children stop at its end), then escalate."""
+        if self.process.stdin is not None and not self.process.stdin.closed:
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
+        for escalate in (None, self.process.terminate, self.process.kill):
+            if escalate is not None:
+                escalate()
             try:
                 self.process.wait(10)
+                break
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                continue
         self._selector.close()
 
 
@@ -148,15 +153,20 @@ _TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _collector(server):
-    os.kill(server.pid, signal.SIGHUP)
-    return server.read(10)
+    server.send({"cmd": "gc"})
+    return server.read(30)
+
+
+def _profile(server, on):
+    server.send({"cmd": "profile", "on": on})
+    server.read(60)
 
 
 def _step(generator, server, command, settings, profile=False):
     generator.send(command)
     time.sleep(0.05 + settings.warmup)
     if profile:
-        os.kill(server.pid, signal.SIGUSR1)
+        _profile(server, True)
     gc_before = _collector(server)
     before = cpu_ticks(server.pid)
     started = time.monotonic()
@@ -165,7 +175,7 @@ def _step(generator, server, command, settings, profile=False):
     server_cpu = (cpu_ticks(server.pid) - before) / _TICK / elapsed
     gc_after = _collector(server)
     if profile:
-        os.kill(server.pid, signal.SIGUSR2)
+        _profile(server, False)
     report = generator.read(settings.warmup + settings.measure + 30)
     gc_seconds = sum(gc_after["gc_seconds"]) - sum(gc_before["gc_seconds"])
     report["server_gc_pct"] = 100.0 * gc_seconds / elapsed
@@ -207,7 +217,7 @@ def measure(kind, connections, settings, profile=None, say=print):
     ]
     if profile:
         server_args += ["--profile", profile]
-    server = Child(server_args)
+    server = Child(server_args, stdin=True)
     generator = None
     try:
         port = server.read(30)["port"]
@@ -308,8 +318,6 @@ def measure(kind, connections, settings, profile=None, say=print):
             rate = (low + high) / 2
         figures["steps"] = steps
         figures["sustained"] = best
-        generator.send({"cmd": "quit"})
-        generator.stop(terminate=False)
         return figures
     finally:
         if generator is not None:

@@ -1,7 +1,9 @@
 """The three central systems under load, each run in its own process as
 ``python -m bench.load.servers KIND [--profile FILE]``; it prints
-``{"port": N}`` once listening on 127.0.0.1 and serves until SIGTERM; on
-SIGHUP it prints what the cyclic garbage collector cost so far.
+``{"port": N}`` once listening on 127.0.0.1 and serves until stdin closes
+(or SIGTERM). Commands on stdin, one JSON object a line: ``{"cmd": "gc"}``
+prints what the cyclic garbage collector cost so far, ``{"cmd":
+"profile", "on": true|false}`` switches cProfile (with ``--profile``).
 
 ours      ``ocppj serve`` without its frame trace: ocppj.aio.server.CentralSystem
           with the demo answering charge point (ocppj.aio.demo), i.e. frames
@@ -27,6 +29,7 @@ import gc
 import json
 import signal
 import sys
+import threading
 import time
 
 from .generator import raise_open_files
@@ -168,40 +171,54 @@ def _say(record):
     sys.stdout.flush()
 
 
-async def main(kind):
+def _read_commands(loop, handle):
+    """Feed stdin lines to ``handle`` on the loop (a thread: call_soon_threadsafe
+    queues the callback even when the loop's self-pipe is full, which a
+    signal's wake-up byte is not; mobilityhouse's executor can fill it)."""
+
+    def reader():
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(handle, json.loads(line))
+        loop.call_soon_threadsafe(handle, {"cmd": "quit"})
+
+    threading.Thread(target=reader, daemon=True).start()
+
+
+async def main(kind, profile_path=None):
     collector = GarbageCollectorClock()
+    profiler = _profiler() if profile_path else None
     port, close = await SERVERS[kind]()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    # SIGHUP: print the collector's figures (the orchestrator brackets each
-    # measurement window with two of them)
-    loop.add_signal_handler(signal.SIGHUP, lambda: _say(collector.report()))
+
+    def handle(command):
+        name = command["cmd"]
+        if name == "quit":
+            stop.set()
+        elif name == "gc":
+            _say(collector.report())
+        elif name == "profile" and profiler is not None:
+            if command["on"]:
+                profiler.enable()
+            else:
+                profiler.disable()
+                profiler.dump_stats(profile_path)
+            _say({"profile": command["on"]})
+
+    _read_commands(loop, handle)
     _say({"port": port})
     await stop.wait()
     await close()
 
 
-def _profiling(path):
-    """cProfile switched on by SIGUSR1 and off (stats written to ``path``)
-    by SIGUSR2, so the orchestrator profiles one measurement window and
-    not the imports and handshakes around it."""
+def _profiler():
     import cProfile
 
     # CPU time, not wall time: on a busy machine wall time charges the
     # moments this process waited for a core to whatever it was doing
-    profiler = cProfile.Profile(time.process_time)
-
-    def start(signum, frame):
-        profiler.enable()
-
-    def stop(signum, frame):
-        profiler.disable()
-        profiler.dump_stats(path)
-
-    signal.signal(signal.SIGUSR1, start)
-    signal.signal(signal.SIGUSR2, stop)
+    return cProfile.Profile(time.process_time)
 
 
 def _cli(argv):
@@ -209,13 +226,11 @@ def _cli(argv):
     parser.add_argument("kind", choices=sorted(SERVERS))
     parser.add_argument("--max-connections", type=int, default=20000)
     parser.add_argument(
-        "--profile", help="cProfile between SIGUSR1 and SIGUSR2, stats to this file"
+        "--profile", help='cProfile between {"cmd": "profile"} commands, stats here'
     )
     args = parser.parse_args(argv)
     raise_open_files(args.max_connections + 256)
-    if args.profile:
-        _profiling(args.profile)
-    asyncio.run(main(args.kind))
+    asyncio.run(main(args.kind, args.profile))
     return 0
 
 
