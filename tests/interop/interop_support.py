@@ -276,8 +276,13 @@ class NodePeer:
         return [event for event in self.events if event["event"] == name]
 
 
-def write_table(directory):
+def write_table(directory, **overrides):
+    """The payload table as JSON for a node peer; ``overrides`` replace
+    top-level keys (e.g. ``chargePointActions=[]`` for a peer that only
+    answers)."""
+    table = json.loads(payloads.as_json())
+    table.update(overrides)
     path = os.path.join(str(directory), "interop_table.json")
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write(payloads.as_json())
+        json.dump(table, handle)
     return path
