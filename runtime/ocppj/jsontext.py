@@ -23,6 +23,24 @@ try:
 except ImportError:
     import json
 
+try:
+    const
+except NameError:  # CPython; MicroPython's compiler folds const() itself
+    const = int
+
+# Bytes of the JSON grammar. const() with a leading underscore: MicroPython
+# inlines them and keeps no global or name for them.
+_QUOTE = const(34)
+_BACKSLASH = const(92)
+_COMMA = const(44)
+_COLON = const(58)
+_OPEN_ARRAY = const(91)
+_OPEN_OBJECT = const(123)
+_MINUS = const(45)
+_ZERO = const(48)
+_NINE = const(57)
+_NO_KEY = "object key is not a string followed by ':'"
+
 
 def _parser_is_lenient():
     try:
@@ -34,22 +52,7 @@ def _parser_is_lenient():
 
 # True on MicroPython: every frame then goes through the full scan.
 PARSER_IS_LENIENT = _parser_is_lenient()
-
-_QUOTE = 34
-_BACKSLASH = 92
-_COMMA = 44
-_COLON = 58
-_OPEN_ARRAY = 91
-_CLOSE_ARRAY = 93
-_OPEN_OBJECT = 123
-_CLOSE_OBJECT = 125
-_MINUS = 45
-_PLUS = 43
-_DOT = 46
-_ZERO = 48
-_NINE = 57
-_SIMPLE_ESCAPES = b'"\\/bfnrt'
-_HEX_DIGITS = b"0123456789abcdefABCDEF"
+del _parser_is_lenient
 
 
 def needs_scan(text):
@@ -94,8 +97,19 @@ def check(data, max_depth):
     nesting at most ``max_depth`` arrays/objects deep, else a short reason."""
     n = len(data)
     stack = []
+    key = False  # whether an object member (key, colon) starts at i
     i = _skip_space(data, 0, n)
     while True:
+        if key:
+            key = False
+            if i >= n or data[i] != _QUOTE:
+                return _NO_KEY
+            i = _string_end(data, i, n)
+            if i >= 0:
+                i = _skip_space(data, i, n)
+            if i < 0 or i >= n or data[i] != _COLON:
+                return _NO_KEY
+            i = _skip_space(data, i + 1, n)
         # Here a value must start at i.
         if i >= n:
             return "unexpected end of text"
@@ -109,12 +123,8 @@ def check(data, max_depth):
                 # "[]" / "{}": the closing byte is the opening one plus 2.
                 stack.pop()
                 i += 1
-            elif c == _OPEN_OBJECT:
-                i = _member_key(data, i, n)
-                if i < 0:
-                    return "object key is not a string followed by ':'"
-                continue
             else:
+                key = c == _OPEN_OBJECT
                 continue
         elif c == _QUOTE:
             i = _string_end(data, i, n)
@@ -140,15 +150,11 @@ def check(data, max_depth):
             if i >= n:
                 return "unexpected end of text"
             c = data[i]
-            top = stack[-1]
             if c == _COMMA:
                 i = _skip_space(data, i + 1, n)
-                if top == _OPEN_OBJECT:
-                    i = _member_key(data, i, n)
-                    if i < 0:
-                        return "object key is not a string followed by ':'"
+                key = stack[-1] == _OPEN_OBJECT
                 break
-            if c == top + 2:
+            if c == stack[-1] + 2:
                 stack.pop()
                 i += 1
                 continue
@@ -162,19 +168,6 @@ def _skip_space(data, i, n):
             return i
         i += 1
     return i
-
-
-def _member_key(data, i, n):
-    """Index of the member's value after ``"key" :``, or -1."""
-    if i >= n or data[i] != _QUOTE:
-        return -1
-    i = _string_end(data, i, n)
-    if i < 0:
-        return -1
-    i = _skip_space(data, i, n)
-    if i >= n or data[i] != _COLON:
-        return -1
-    return _skip_space(data, i + 1, n)
 
 
 def _string_end(data, i, n):
@@ -192,10 +185,10 @@ def _string_end(data, i, n):
                 if i + 6 > n:
                     return -1
                 for k in range(i + 2, i + 6):
-                    if _HEX_DIGITS.find(bytes((data[k],))) < 0:
+                    if data[k] not in b"0123456789abcdefABCDEF":
                         return -1
                 i += 6
-            elif _SIMPLE_ESCAPES.find(bytes((e,))) >= 0:
+            elif e in b'"\\/bfnrt':
                 i += 2
             else:
                 return -1
@@ -206,34 +199,32 @@ def _string_end(data, i, n):
     return -1
 
 
-def _digits_end(data, i, n):
-    start = i
-    while i < n and _ZERO <= data[i] <= _NINE:
-        i += 1
-    if i == start:
-        return -1
-    return i
-
-
 def _number_end(data, i, n):
     """Index after the number starting at ``data[i]``, or -1."""
     if data[i] == _MINUS:
         i += 1
-    if i >= n:
-        return -1
-    if data[i] == _ZERO:
+    if i < n and data[i] == _ZERO:
         i += 1
     else:
-        i = _digits_end(data, i, n)
-        if i < 0:
+        start = i
+        while i < n and _ZERO <= data[i] <= _NINE:
+            i += 1
+        if i == start:
             return -1
-    if i < n and data[i] == _DOT:
-        i = _digits_end(data, i + 1, n)
-        if i < 0:
+    if i < n and data[i] == 46:  # "."
+        i += 1
+        start = i
+        while i < n and _ZERO <= data[i] <= _NINE:
+            i += 1
+        if i == start:
             return -1
     if i < n and (data[i] == 101 or data[i] == 69):  # "e" / "E"
         i += 1
-        if i < n and (data[i] == _PLUS or data[i] == _MINUS):
+        if i < n and (data[i] == 43 or data[i] == _MINUS):  # "+" / "-"
             i += 1
-        i = _digits_end(data, i, n)
+        start = i
+        while i < n and _ZERO <= data[i] <= _NINE:
+            i += 1
+        if i == start:
+            return -1
     return i
