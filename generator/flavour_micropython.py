@@ -18,7 +18,9 @@ number of required fields times REQUIRED_UNIT (the IR puts required fields
 first). A field's type is one slot:
 
     int          a scalar: kind code, plus (maxLength + 1) * LENGTH_UNIT for strings
-    (str, ...)   an enumeration's wire values (an object spec has an int second)
+    " A B C "    an enumeration's wire values, space-separated with a space at
+                 each end (one str object instead of a qstr per value; the
+                 engine finds a value in place, never building a string)
     (name, flags, ...)  a nested object's spec
     (ARRAY, minItems, maxItems, item type)
     (INTEGER | INTEGRAL | NUMBER, minimum, maximum, multipleOf)
@@ -101,9 +103,9 @@ def name_ref(text: str, odd: List[str]) -> str:
     stays referenced by the module for good); an attribute name is a
     qstr, stored once however often it is used. So tables spell names as
     `N.connectorId` (protocol.NAMES returns the attribute name it is asked
-    for) and the few texts that are not identifiers, such as
-    "Energy.Active.Import.Register", as `_ODD[i]`, interned from one
-    space-separated literal per module.
+    for) and texts that are not identifiers as `_ODD[i]`, interned from one
+    space-separated literal per module (OCPP 1.6 has none among its field
+    and type names; enumeration values are stored apart, see enum_values).
     """
     if is_plain_name(text):
         return "N.%s" % text
@@ -310,8 +312,17 @@ class MicroPythonFlavour:
         prefix = "" if home is profile else home.module + "."
         return "%s_T[%d]" % (prefix, index)
 
-    def enum_values(self, enum: m.EnumType, profile: Profile) -> str:
-        return "(%s,)" % ", ".join(name_ref(v, profile.odd) for v in enum.values)
+    @staticmethod
+    def enum_values(enum: m.EnumType, profile: Profile) -> str:
+        """The enumeration's wire values as one literal, " A B C "."""
+        for value in enum.values:
+            if not value or " " in value or not value.isascii():
+                raise ValueError("enum %s: cannot store %r" % (enum.name, value))
+        return _literal(" %s " % " ".join(enum.values))
+
+    def has_odd_names(self) -> bool:
+        """Whether any table module interns non-identifier texts."""
+        return any(self.odd_names(profile) for profile in self.profiles)
 
     def odd_names(self, profile: Profile) -> str:
         """The space-separated literal of a module's non-identifier texts.
@@ -320,8 +331,6 @@ class MicroPythonFlavour:
         match the order the template uses.
         """
         profile.odd = []
-        for enum in profile.enums:
-            self.enum_values(enum, profile)
         for obj in profile.datatypes:
             self.spec(obj, profile)
         for action in profile.actions:

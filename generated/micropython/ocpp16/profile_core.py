@@ -2,44 +2,40 @@
 # Edit the templates in generator/templates or the generator instead.
 """Tables of the Core profile, read by the engine in `protocol`.
 
-_E: the wire values of this profile's enumerations; _T: its nested types;
+_E: the wire values of this profile's enumerations, each one " A B C "
+string; _T: its nested types;
 <Action>: (request spec, response spec). The format is described in
 generator/flavour_micropython.py. Names are spelled N.name so that each
 is one interned string however often it occurs.
 """
 
 from .protocol import NAMES as N
-from .protocol import intern_all
-
-_ODD = intern_all(
-    "Energy.Active.Export.Register Energy.Active.Import.Register Energy.Reactive.Export.Register Energy.Reactive.Import.Register Energy.Active.Export.Interval Energy.Active.Import.Interval Energy.Reactive.Export.Interval Energy.Reactive.Import.Interval Power.Active.Export Power.Active.Import Power.Offered Power.Reactive.Export Power.Reactive.Import Power.Factor Current.Import Current.Export Current.Offered L1-N L2-N L3-N L1-L2 L2-L3 L3-L1 Interruption.Begin Interruption.End Sample.Clock Sample.Periodic Transaction.Begin Transaction.End"
-)
 
 # Kept as written: one field per line, wire name then type.
 # fmt: off
 _E = (
-    (N.Accepted, N.Blocked, N.Expired, N.Invalid, N.ConcurrentTx,),  # 0: AuthorizationStatus
-    (N.Accepted, N.Rejected, N.Scheduled,),  # 1: AvailabilityStatus
-    (N.Inoperative, N.Operative,),  # 2: AvailabilityType
-    (N.ConnectorLockFailure, N.EVCommunicationError, N.GroundFailure, N.HighTemperature, N.InternalError, N.LocalListConflict, N.NoError, N.OtherError, N.OverCurrentFailure, N.PowerMeterFailure, N.PowerSwitchFailure, N.ReaderFailure, N.ResetFailure, N.UnderVoltage, N.OverVoltage, N.WeakSignal,),  # 3: ChargePointErrorCode
-    (N.Available, N.Preparing, N.Charging, N.SuspendedEVSE, N.SuspendedEV, N.Finishing, N.Reserved, N.Unavailable, N.Faulted,),  # 4: ChargePointStatus
-    (N.Absolute, N.Recurring, N.Relative,),  # 5: ChargingProfileKindType
-    (N.ChargePointMaxProfile, N.TxDefaultProfile, N.TxProfile,),  # 6: ChargingProfilePurposeType
-    (N.A, N.W,),  # 7: ChargingRateUnitType
-    (N.Accepted, N.Rejected, N.RebootRequired, N.NotSupported,),  # 8: ConfigurationStatus
-    (N.Accepted, N.Rejected, N.UnknownMessageId, N.UnknownVendorId,),  # 9: DataTransferStatus
-    (N.Accepted, N.Rejected,),  # 10: GenericStatus
-    (N.Cable, N.EV, N.Inlet, N.Outlet, N.Body,),  # 11: Location
-    (_ODD[0], _ODD[1], _ODD[2], _ODD[3], _ODD[4], _ODD[5], _ODD[6], _ODD[7], _ODD[8], _ODD[9], _ODD[10], _ODD[11], _ODD[12], _ODD[13], _ODD[14], _ODD[15], _ODD[16], N.Voltage, N.Frequency, N.Temperature, N.SoC, N.RPM,),  # 12: Measurand
-    (N.L1, N.L2, N.L3, N.N, _ODD[17], _ODD[18], _ODD[19], _ODD[20], _ODD[21], _ODD[22],),  # 13: Phase
-    (_ODD[23], _ODD[24], _ODD[25], _ODD[26], _ODD[27], _ODD[28], N.Trigger, N.Other,),  # 14: ReadingContext
-    (N.EmergencyStop, N.EVDisconnected, N.HardReset, N.Local, N.Other, N.PowerLoss, N.Reboot, N.Remote, N.SoftReset, N.UnlockCommand, N.DeAuthorized,),  # 15: Reason
-    (N.Daily, N.Weekly,),  # 16: RecurrencyKindType
-    (N.Accepted, N.Pending, N.Rejected,),  # 17: RegistrationStatus
-    (N.Hard, N.Soft,),  # 18: ResetType
-    (N.Wh, N.kWh, N.varh, N.kvarh, N.W, N.kW, N.VA, N.kVA, N.var, N.kvar, N.A, N.V, N.K, N.Celcius, N.Celsius, N.Fahrenheit, N.Percent, N.Hertz,),  # 19: UnitOfMeasure
-    (N.Unlocked, N.UnlockFailed, N.NotSupported,),  # 20: UnlockStatus
-    (N.Raw, N.SignedData,),  # 21: ValueFormat
+    " Accepted Blocked Expired Invalid ConcurrentTx ",  # 0: AuthorizationStatus
+    " Accepted Rejected Scheduled ",  # 1: AvailabilityStatus
+    " Inoperative Operative ",  # 2: AvailabilityType
+    " ConnectorLockFailure EVCommunicationError GroundFailure HighTemperature InternalError LocalListConflict NoError OtherError OverCurrentFailure PowerMeterFailure PowerSwitchFailure ReaderFailure ResetFailure UnderVoltage OverVoltage WeakSignal ",  # 3: ChargePointErrorCode
+    " Available Preparing Charging SuspendedEVSE SuspendedEV Finishing Reserved Unavailable Faulted ",  # 4: ChargePointStatus
+    " Absolute Recurring Relative ",  # 5: ChargingProfileKindType
+    " ChargePointMaxProfile TxDefaultProfile TxProfile ",  # 6: ChargingProfilePurposeType
+    " A W ",  # 7: ChargingRateUnitType
+    " Accepted Rejected RebootRequired NotSupported ",  # 8: ConfigurationStatus
+    " Accepted Rejected UnknownMessageId UnknownVendorId ",  # 9: DataTransferStatus
+    " Accepted Rejected ",  # 10: GenericStatus
+    " Cable EV Inlet Outlet Body ",  # 11: Location
+    " Energy.Active.Export.Register Energy.Active.Import.Register Energy.Reactive.Export.Register Energy.Reactive.Import.Register Energy.Active.Export.Interval Energy.Active.Import.Interval Energy.Reactive.Export.Interval Energy.Reactive.Import.Interval Power.Active.Export Power.Active.Import Power.Offered Power.Reactive.Export Power.Reactive.Import Power.Factor Current.Import Current.Export Current.Offered Voltage Frequency Temperature SoC RPM ",  # 12: Measurand
+    " L1 L2 L3 N L1-N L2-N L3-N L1-L2 L2-L3 L3-L1 ",  # 13: Phase
+    " Interruption.Begin Interruption.End Sample.Clock Sample.Periodic Transaction.Begin Transaction.End Trigger Other ",  # 14: ReadingContext
+    " EmergencyStop EVDisconnected HardReset Local Other PowerLoss Reboot Remote SoftReset UnlockCommand DeAuthorized ",  # 15: Reason
+    " Daily Weekly ",  # 16: RecurrencyKindType
+    " Accepted Pending Rejected ",  # 17: RegistrationStatus
+    " Hard Soft ",  # 18: ResetType
+    " Wh kWh varh kvarh W kW VA kVA var kvar A V K Celcius Celsius Fahrenheit Percent Hertz ",  # 19: UnitOfMeasure
+    " Unlocked UnlockFailed NotSupported ",  # 20: UnlockStatus
+    " Raw SignedData ",  # 21: ValueFormat
 )
 
 _T = []
@@ -319,5 +315,3 @@ UnlockConnector = (
 ),
 )
 # fmt: on
-
-del _ODD

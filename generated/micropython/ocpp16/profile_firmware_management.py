@@ -2,7 +2,8 @@
 # Edit the templates in generator/templates or the generator instead.
 """Tables of the FirmwareManagement profile, read by the engine in `protocol`.
 
-_E: the wire values of this profile's enumerations; _T: its nested types;
+_E: the wire values of this profile's enumerations, each one " A B C "
+string; _T: its nested types;
 <Action>: (request spec, response spec). The format is described in
 generator/flavour_micropython.py. Names are spelled N.name so that each
 is one interned string however often it occurs.
@@ -13,8 +14,8 @@ from .protocol import NAMES as N
 # Kept as written: one field per line, wire name then type.
 # fmt: off
 _E = (
-    (N.Idle, N.Uploaded, N.UploadFailed, N.Uploading,),  # 0: DiagnosticsStatus
-    (N.Downloaded, N.DownloadFailed, N.Downloading, N.Idle, N.InstallationFailed, N.Installing, N.Installed,),  # 1: FirmwareStatus
+    " Idle Uploaded UploadFailed Uploading ",  # 0: DiagnosticsStatus
+    " Downloaded DownloadFailed Downloading Idle InstallationFailed Installing Installed ",  # 1: FirmwareStatus
 )
 
 _T = []

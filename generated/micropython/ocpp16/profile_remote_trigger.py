@@ -2,7 +2,8 @@
 # Edit the templates in generator/templates or the generator instead.
 """Tables of the RemoteTrigger profile, read by the engine in `protocol`.
 
-_E: the wire values of this profile's enumerations; _T: its nested types;
+_E: the wire values of this profile's enumerations, each one " A B C "
+string; _T: its nested types;
 <Action>: (request spec, response spec). The format is described in
 generator/flavour_micropython.py. Names are spelled N.name so that each
 is one interned string however often it occurs.
@@ -13,8 +14,8 @@ from .protocol import NAMES as N
 # Kept as written: one field per line, wire name then type.
 # fmt: off
 _E = (
-    (N.BootNotification, N.DiagnosticsStatusNotification, N.FirmwareStatusNotification, N.Heartbeat, N.MeterValues, N.StatusNotification,),  # 0: MessageTrigger
-    (N.Accepted, N.Rejected, N.NotImplemented,),  # 1: TriggerMessageStatus
+    " BootNotification DiagnosticsStatusNotification FirmwareStatusNotification Heartbeat MeterValues StatusNotification ",  # 0: MessageTrigger
+    " Accepted Rejected NotImplemented ",  # 1: TriggerMessageStatus
 )
 
 _T = []

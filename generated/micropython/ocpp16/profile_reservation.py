@@ -2,7 +2,8 @@
 # Edit the templates in generator/templates or the generator instead.
 """Tables of the Reservation profile, read by the engine in `protocol`.
 
-_E: the wire values of this profile's enumerations; _T: its nested types;
+_E: the wire values of this profile's enumerations, each one " A B C "
+string; _T: its nested types;
 <Action>: (request spec, response spec). The format is described in
 generator/flavour_micropython.py. Names are spelled N.name so that each
 is one interned string however often it occurs.
@@ -14,7 +15,7 @@ from . import profile_core
 # Kept as written: one field per line, wire name then type.
 # fmt: off
 _E = (
-    (N.Accepted, N.Faulted, N.Occupied, N.Rejected, N.Unavailable,),  # 0: ReservationStatus
+    " Accepted Faulted Occupied Rejected Unavailable ",  # 0: ReservationStatus
 )
 
 _T = []

@@ -2,7 +2,8 @@
 # Edit the templates in generator/templates or the generator instead.
 """Tables of the Security profile, read by the engine in `protocol`.
 
-_E: the wire values of this profile's enumerations; _T: its nested types;
+_E: the wire values of this profile's enumerations, each one " A B C "
+string; _T: its nested types;
 <Action>: (request spec, response spec). The format is described in
 generator/flavour_micropython.py. Names are spelled N.name so that each
 is one interned string however often it occurs.
@@ -15,17 +16,17 @@ from . import profile_remote_trigger
 # Kept as written: one field per line, wire name then type.
 # fmt: off
 _E = (
-    (N.CentralSystemRootCertificate, N.ManufacturerRootCertificate,),  # 0: CertificateUse
-    (N.Accepted, N.Failed, N.NotFound,),  # 1: DeleteCertificateStatus
-    (N.BootNotification, N.LogStatusNotification, N.FirmwareStatusNotification, N.Heartbeat, N.MeterValues, N.SignChargePointCertificate, N.StatusNotification,),  # 2: ExtendedMessageTrigger
-    (N.Accepted, N.NotFound,),  # 3: GetInstalledCertificateStatus
-    (N.SHA256, N.SHA384, N.SHA512,),  # 4: HashAlgorithm
-    (N.Accepted, N.Failed, N.Rejected,),  # 5: InstallCertificateStatus
-    (N.DiagnosticsLog, N.SecurityLog,),  # 6: Log
-    (N.Accepted, N.Rejected, N.AcceptedCanceled,),  # 7: LogStatus
-    (N.Downloaded, N.DownloadFailed, N.Downloading, N.DownloadScheduled, N.DownloadPaused, N.Idle, N.InstallationFailed, N.Installing, N.Installed, N.InstallRebooting, N.InstallScheduled, N.InstallVerificationFailed, N.InvalidSignature, N.SignatureVerified,),  # 8: SignedFirmwareStatus
-    (N.Accepted, N.Rejected, N.AcceptedCanceled, N.InvalidCertificate, N.RevokedCertificate,),  # 9: UpdateFirmwareStatus
-    (N.BadMessage, N.Idle, N.NotSupportedOperation, N.PermissionDenied, N.Uploaded, N.UploadFailure, N.Uploading,),  # 10: UploadLogStatus
+    " CentralSystemRootCertificate ManufacturerRootCertificate ",  # 0: CertificateUse
+    " Accepted Failed NotFound ",  # 1: DeleteCertificateStatus
+    " BootNotification LogStatusNotification FirmwareStatusNotification Heartbeat MeterValues SignChargePointCertificate StatusNotification ",  # 2: ExtendedMessageTrigger
+    " Accepted NotFound ",  # 3: GetInstalledCertificateStatus
+    " SHA256 SHA384 SHA512 ",  # 4: HashAlgorithm
+    " Accepted Failed Rejected ",  # 5: InstallCertificateStatus
+    " DiagnosticsLog SecurityLog ",  # 6: Log
+    " Accepted Rejected AcceptedCanceled ",  # 7: LogStatus
+    " Downloaded DownloadFailed Downloading DownloadScheduled DownloadPaused Idle InstallationFailed Installing Installed InstallRebooting InstallScheduled InstallVerificationFailed InvalidSignature SignatureVerified ",  # 8: SignedFirmwareStatus
+    " Accepted Rejected AcceptedCanceled InvalidCertificate RevokedCertificate ",  # 9: UpdateFirmwareStatus
+    " BadMessage Idle NotSupportedOperation PermissionDenied Uploaded UploadFailure Uploading ",  # 10: UploadLogStatus
 )
 
 _T = []

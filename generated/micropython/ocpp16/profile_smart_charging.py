@@ -2,7 +2,8 @@
 # Edit the templates in generator/templates or the generator instead.
 """Tables of the SmartCharging profile, read by the engine in `protocol`.
 
-_E: the wire values of this profile's enumerations; _T: its nested types;
+_E: the wire values of this profile's enumerations, each one " A B C "
+string; _T: its nested types;
 <Action>: (request spec, response spec). The format is described in
 generator/flavour_micropython.py. Names are spelled N.name so that each
 is one interned string however often it occurs.
@@ -14,8 +15,8 @@ from . import profile_core
 # Kept as written: one field per line, wire name then type.
 # fmt: off
 _E = (
-    (N.Accepted, N.Rejected, N.NotSupported,),  # 0: ChargingProfileStatus
-    (N.Accepted, N.Unknown,),  # 1: ClearChargingProfileStatus
+    " Accepted Rejected NotSupported ",  # 0: ChargingProfileStatus
+    " Accepted Unknown ",  # 1: ClearChargingProfileStatus
 )
 
 _T = []

@@ -29,11 +29,6 @@ except ImportError:  # CPython runs this subset too
         return value
 
 
-TYPE = "TypeConstraintViolation"
-OCCURENCE = "OccurenceConstraintViolation"  # 1.6 wire spelling (OCPP-J errata 5.1)
-PROPERTY = "PropertyConstraintViolation"
-FORMATION = "FormationViolation"  # 1.6 wire spelling (OCPP-J errata 5.2)
-
 # Kind codes of the tables. const() with a leading underscore: MicroPython
 # inlines them and keeps no global or name for them.
 _STRING = const(1)
@@ -52,7 +47,6 @@ _CLOSED = const(1)
 _REQUEST = const(2)
 _RESPONSE = const(4)
 _REQUIRED_UNIT = const(8)
-REQUEST = _REQUEST
 
 
 class _Names:
@@ -68,14 +62,18 @@ class _Names:
 
 
 NAMES = _Names()
+del _Names  # the instance is all that is needed
+
+# The CallError codes of a ValidationError, as interned strings.
+TYPE = NAMES.TypeConstraintViolation
+OCCURENCE = NAMES.OccurenceConstraintViolation  # 1.6 wire spelling (OCPP-J errata 5.1)
+PROPERTY = NAMES.PropertyConstraintViolation
+FORMATION = NAMES.FormationViolation  # 1.6 wire spelling (OCPP-J errata 5.2)
 
 
-def intern_all(text):
-    """Space-separated texts → tuple of interned strings."""
-    return tuple([getattr(NAMES, s) for s in text.split(" ")])
-
-
-_ABSENT = object()
+# A sentinel: an absent key for validate, and Payload(_NOTHING) makes an
+# instance with no fields set yet.
+_NOTHING = object()
 # A build without unicode strings decodes two UTF-8 bytes to two characters.
 UNICODE = len(str(b"\xc3\xa9", "utf-8")) == 1
 
@@ -226,11 +224,11 @@ def kind_of(t):
     """The kind code of a field type slot (see generator/flavour_micropython.py)."""
     if type(t) is int:
         return t & _KIND_MASK
+    if type(t) is str:
+        return _ENUM
     if type(t[0]) is int:
         return t[0]  # (ARRAY, ...) or a bounded number
-    if len(t) > 1 and type(t[1]) is int:
-        return _OBJECT
-    return _ENUM
+    return _OBJECT
 
 
 def validate(spec, d):
@@ -256,8 +254,8 @@ def validate(spec, d):
             raise ValidationError(PROPERTY, str(extra), "additionalProperties")
     i = 2
     while i < n:
-        v = d.get(spec[i], _ABSENT)
-        if v is not _ABSENT:
+        v = d.get(spec[i], _NOTHING)
+        if v is not _NOTHING:
             try:
                 _check(spec[i + 1], v)
             except ValidationError as error:
@@ -271,7 +269,17 @@ def _check(t, v):
         if not isinstance(v, str):
             raise ValidationError(TYPE, "", "type string")
         if kind == _ENUM:
-            if v not in t:
+            # v must be one of the space-separated values in t (" A B C "),
+            # found in place: no temporary string per check, however many
+            # enum fields a payload holds. No wire value contains a space.
+            i = -1
+            if " " not in v:
+                i = t.find(v)
+                while i > 0 and not (
+                    t.startswith(" ", i - 1) and t.startswith(" ", i + len(v))
+                ):
+                    i = t.find(v, i + 1)
+            if i <= 0:
                 raise ValidationError(PROPERTY, "", "enum")
             return
         limit = t // _LENGTH_UNIT - 1
@@ -359,7 +367,7 @@ class Payload:
     _action = None
 
     def __init__(self, *args, **kwargs):
-        if args and args[0] is _RAW:
+        if args and args[0] is _NOTHING:
             return
         spec = self._spec
         names = self._names
@@ -401,7 +409,6 @@ class Payload:
 # names both its request and its response).
 _CLASSES = {}
 _RESPONSE_CLASSES = {}
-_RAW = object()  # Payload(_RAW): an instance with no fields set yet
 try:
     _new = object.__new__
 except AttributeError:  # a build without MICROPY_CPYTHON_COMPAT
@@ -448,7 +455,7 @@ def _convert(t, v, convert):
 def decode(spec, d):
     """Wire dict → payload object, without validation; absent optional keys → None."""
     cls = payload_class(spec)
-    o = cls(_RAW) if _new is None else _new(cls)
+    o = cls(_NOTHING) if _new is None else _new(cls)
     end = 2 + 2 * (spec[1] // _REQUIRED_UNIT)
     i = 2
     for name in cls._names:
@@ -478,93 +485,91 @@ def encode_object(spec, o):
     return d
 
 
-N = NAMES
-
-
 # (initiator, feature profile) pairs, shared by the ACTIONS entries.
 _PAIRS = (
-    (N.Both, N.Core),
-    (N.CentralSystem, N.Core),
-    (N.CentralSystem, N.FirmwareManagement),
-    (N.CentralSystem, N.LocalAuthListManagement),
-    (N.CentralSystem, N.RemoteTrigger),
-    (N.CentralSystem, N.Reservation),
-    (N.CentralSystem, N.Security),
-    (N.CentralSystem, N.SmartCharging),
-    (N.ChargePoint, N.Core),
-    (N.ChargePoint, N.FirmwareManagement),
-    (N.ChargePoint, N.Security),
+    (NAMES.Both, NAMES.Core),
+    (NAMES.CentralSystem, NAMES.Core),
+    (NAMES.CentralSystem, NAMES.FirmwareManagement),
+    (NAMES.CentralSystem, NAMES.LocalAuthListManagement),
+    (NAMES.CentralSystem, NAMES.RemoteTrigger),
+    (NAMES.CentralSystem, NAMES.Reservation),
+    (NAMES.CentralSystem, NAMES.Security),
+    (NAMES.CentralSystem, NAMES.SmartCharging),
+    (NAMES.ChargePoint, NAMES.Core),
+    (NAMES.ChargePoint, NAMES.FirmwareManagement),
+    (NAMES.ChargePoint, NAMES.Security),
 )
 
 # action → (initiator, feature profile)
 ACTIONS = {
-    N.Authorize: _PAIRS[8],
-    N.BootNotification: _PAIRS[8],
-    N.CancelReservation: _PAIRS[5],
-    N.CertificateSigned: _PAIRS[6],
-    N.ChangeAvailability: _PAIRS[1],
-    N.ChangeConfiguration: _PAIRS[1],
-    N.ClearCache: _PAIRS[1],
-    N.ClearChargingProfile: _PAIRS[7],
-    N.DataTransfer: _PAIRS[0],
-    N.DeleteCertificate: _PAIRS[6],
-    N.DiagnosticsStatusNotification: _PAIRS[9],
-    N.ExtendedTriggerMessage: _PAIRS[6],
-    N.FirmwareStatusNotification: _PAIRS[9],
-    N.GetCompositeSchedule: _PAIRS[7],
-    N.GetConfiguration: _PAIRS[1],
-    N.GetDiagnostics: _PAIRS[2],
-    N.GetInstalledCertificateIds: _PAIRS[6],
-    N.GetLocalListVersion: _PAIRS[3],
-    N.GetLog: _PAIRS[6],
-    N.Heartbeat: _PAIRS[8],
-    N.InstallCertificate: _PAIRS[6],
-    N.LogStatusNotification: _PAIRS[10],
-    N.MeterValues: _PAIRS[8],
-    N.RemoteStartTransaction: _PAIRS[1],
-    N.RemoteStopTransaction: _PAIRS[1],
-    N.ReserveNow: _PAIRS[5],
-    N.Reset: _PAIRS[1],
-    N.SecurityEventNotification: _PAIRS[10],
-    N.SendLocalList: _PAIRS[3],
-    N.SetChargingProfile: _PAIRS[7],
-    N.SignCertificate: _PAIRS[10],
-    N.SignedFirmwareStatusNotification: _PAIRS[10],
-    N.SignedUpdateFirmware: _PAIRS[6],
-    N.StartTransaction: _PAIRS[8],
-    N.StatusNotification: _PAIRS[8],
-    N.StopTransaction: _PAIRS[8],
-    N.TriggerMessage: _PAIRS[4],
-    N.UnlockConnector: _PAIRS[1],
-    N.UpdateFirmware: _PAIRS[2],
+    NAMES.Authorize: _PAIRS[8],
+    NAMES.BootNotification: _PAIRS[8],
+    NAMES.CancelReservation: _PAIRS[5],
+    NAMES.CertificateSigned: _PAIRS[6],
+    NAMES.ChangeAvailability: _PAIRS[1],
+    NAMES.ChangeConfiguration: _PAIRS[1],
+    NAMES.ClearCache: _PAIRS[1],
+    NAMES.ClearChargingProfile: _PAIRS[7],
+    NAMES.DataTransfer: _PAIRS[0],
+    NAMES.DeleteCertificate: _PAIRS[6],
+    NAMES.DiagnosticsStatusNotification: _PAIRS[9],
+    NAMES.ExtendedTriggerMessage: _PAIRS[6],
+    NAMES.FirmwareStatusNotification: _PAIRS[9],
+    NAMES.GetCompositeSchedule: _PAIRS[7],
+    NAMES.GetConfiguration: _PAIRS[1],
+    NAMES.GetDiagnostics: _PAIRS[2],
+    NAMES.GetInstalledCertificateIds: _PAIRS[6],
+    NAMES.GetLocalListVersion: _PAIRS[3],
+    NAMES.GetLog: _PAIRS[6],
+    NAMES.Heartbeat: _PAIRS[8],
+    NAMES.InstallCertificate: _PAIRS[6],
+    NAMES.LogStatusNotification: _PAIRS[10],
+    NAMES.MeterValues: _PAIRS[8],
+    NAMES.RemoteStartTransaction: _PAIRS[1],
+    NAMES.RemoteStopTransaction: _PAIRS[1],
+    NAMES.ReserveNow: _PAIRS[5],
+    NAMES.Reset: _PAIRS[1],
+    NAMES.SecurityEventNotification: _PAIRS[10],
+    NAMES.SendLocalList: _PAIRS[3],
+    NAMES.SetChargingProfile: _PAIRS[7],
+    NAMES.SignCertificate: _PAIRS[10],
+    NAMES.SignedFirmwareStatusNotification: _PAIRS[10],
+    NAMES.SignedUpdateFirmware: _PAIRS[6],
+    NAMES.StartTransaction: _PAIRS[8],
+    NAMES.StatusNotification: _PAIRS[8],
+    NAMES.StopTransaction: _PAIRS[8],
+    NAMES.TriggerMessage: _PAIRS[4],
+    NAMES.UnlockConnector: _PAIRS[1],
+    NAMES.UpdateFirmware: _PAIRS[2],
 }
+del _PAIRS  # ACTIONS holds them
 
 PROFILES = (
-    N.Core,
-    N.FirmwareManagement,
-    N.LocalAuthListManagement,
-    N.Reservation,
-    N.SmartCharging,
-    N.RemoteTrigger,
-    N.Security,
+    NAMES.Core,
+    NAMES.FirmwareManagement,
+    NAMES.LocalAuthListManagement,
+    NAMES.Reservation,
+    NAMES.SmartCharging,
+    NAMES.RemoteTrigger,
+    NAMES.Security,
 )
 
 
 def tables(profile):
     """The table module of one feature profile, imported on first use."""
-    if profile == N.Core:
+    if profile == NAMES.Core:
         from . import profile_core as module
-    elif profile == N.FirmwareManagement:
+    elif profile == NAMES.FirmwareManagement:
         from . import profile_firmware_management as module
-    elif profile == N.LocalAuthListManagement:
+    elif profile == NAMES.LocalAuthListManagement:
         from . import profile_local_auth_list_management as module
-    elif profile == N.Reservation:
+    elif profile == NAMES.Reservation:
         from . import profile_reservation as module
-    elif profile == N.SmartCharging:
+    elif profile == NAMES.SmartCharging:
         from . import profile_smart_charging as module
-    elif profile == N.RemoteTrigger:
+    elif profile == NAMES.RemoteTrigger:
         from . import profile_remote_trigger as module
-    elif profile == N.Security:
+    elif profile == NAMES.Security:
         from . import profile_security as module
     else:
         raise KeyError(profile)
@@ -619,7 +624,7 @@ def action_of(obj):
 def is_request(obj):
     if action_of(obj) is None:
         raise KeyError(type(obj))
-    return obj._spec[1] & REQUEST != 0
+    return obj._spec[1] & _REQUEST != 0
 
 
 def request_kwargs(obj):

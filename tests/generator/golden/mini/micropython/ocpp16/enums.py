@@ -4,9 +4,9 @@
 
 `enums.RegistrationStatus.accepted == "Accepted"`: member names are those
 of the CPython flavour's enums (and of mobilityhouse ocpp). The values are
-plain str, as the wire carries them; the value tuples the validators use
-live in the profile_* modules, so an enumeration costs heap only once it
-is looked up here. Firmware built without module-level __getattr__ can
+plain str, as the wire carries them; the value strings the validators
+use (" A B C ") live in the profile_* modules, so an enumeration costs heap
+only once it is looked up here. Firmware built without module-level __getattr__ can
 call enum("RegistrationStatus") instead.
 """
 
@@ -48,7 +48,7 @@ def values(name):
     name = _ALIASES.get(name, name)
     for profile, names in _WHERE:
         if name in names:
-            return protocol.tables(profile)._E[names.index(name)]
+            return tuple(protocol.tables(profile)._E[names.index(name)].split())
     raise AttributeError(name)
 
 

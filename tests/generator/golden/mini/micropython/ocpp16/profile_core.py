@@ -2,7 +2,8 @@
 # Edit the templates in generator/templates or the generator instead.
 """Tables of the Core profile, read by the engine in `protocol`.
 
-_E: the wire values of this profile's enumerations; _T: its nested types;
+_E: the wire values of this profile's enumerations, each one " A B C "
+string; _T: its nested types;
 <Action>: (request spec, response spec). The format is described in
 generator/flavour_micropython.py. Names are spelled N.name so that each
 is one interned string however often it occurs.
@@ -13,8 +14,8 @@ from .protocol import NAMES as N
 # Kept as written: one field per line, wire name then type.
 # fmt: off
 _E = (
-    (N.Accepted, N.Rejected,),  # 0: GenericStatus
-    (N.L1, N.L2, N.L3,),  # 1: Phase
+    " Accepted Rejected ",  # 0: GenericStatus
+    " L1 L2 L3 ",  # 1: Phase
 )
 
 _T = []
