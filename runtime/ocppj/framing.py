@@ -242,7 +242,9 @@ def _dumps(value):
             return "".join(_encoder(value, 0))
         return json.dumps(value)
     except Exception as exc:
-        raise errors.PayloadTypeError("payload is not JSON-serialisable: %s" % exc)
+        from . import misuse
+
+        raise misuse.not_serialisable(exc)
 
 
 def call_text(unique_id, action, payload):

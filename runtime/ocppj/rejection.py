@@ -255,3 +255,12 @@ def no_handler(action):
 
 def unreadable_fields(action):
     return errors.FormationViolationError("%s request fields cannot be read" % action)
+
+
+def raiser(error):
+    """A handler stand-in that refuses the CALL with ``error``."""
+
+    def refuse(**kwargs):
+        raise error
+
+    return refuse

@@ -89,13 +89,6 @@ class Completion:
         self.problem = problem
 
 
-def _raiser(error):
-    def refuse(**kwargs):
-        raise error
-
-    return refuse
-
-
 class Router:
     def __init__(self, handler, protocol, connection=None):
         self.handler = handler
@@ -181,13 +174,13 @@ class Router:
         if entry is None:
             from . import rejection
 
-            return _raiser(rejection.no_handler(event.action)), {}
+            return rejection.raiser(rejection.no_handler(event.action)), {}
         try:
             kwargs = self._kwargs(event, entry[2])
         except Exception:
             from . import rejection
 
-            return _raiser(rejection.unreadable_fields(event.action)), {}
+            return rejection.raiser(rejection.unreadable_fields(event.action)), {}
         return entry[1], kwargs
 
     def _kwargs(self, event, mark):
