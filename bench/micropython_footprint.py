@@ -4,12 +4,19 @@ MicroPython (the unix port in .venv, 64-bit).
     python -m bench.micropython_footprint      (or as a `make bench` section: run())
 
 Everything is deterministic on MicroPython: each figure comes from a fresh
-interpreter, `gc.collect()` and `gc.mem_free()` around the step. Figures:
+interpreter, `gc.collect()` and `gc.mem_free()` around the step. Modules
+are imported by the relative path usr/<package>/<module> (sys.path[0] = ""),
+so the file names MicroPython interns are as short as on a device
+(/usr/...) and no figure depends on where the bundle was staged. Figures:
 
 - heap retained after importing (a) the Core profile (protocol + its Core
   tables), (b) all 39 actions (every profile's tables), (c) the runtime core
   (ocppj.core, routing, charge_point) on top of (a); from the .py bundle and
   from the .mpy v6 bundle `make device` builds;
+- the same runtime core module by module (each imported after the ones it
+  needs, on top of (a)), the modules it loads only when something goes
+  wrong, and the heap a charge point session holds once it has booted and
+  served a CALL (classes made on first use and lazily loaded parts count);
 - .mpy bytes per bytecode generation (v6: MicroPython 1.22+, v5 without
   unicode: QuecPython's 1.13);
 - the smallest `-X heapsize` at which the import succeeds (binary search);
@@ -54,6 +61,67 @@ _IMPORT_STEPS = {
     "enums": "from usr.ocpp16 import enums\n",
     "handlers": "from usr.ocpp16 import handlers\n",
 }
+
+# The runtime modules a device imports, each after those it needs.
+RUNTIME_MODULES = ("errors", "events", "validation", "jsontext", "framing", "core", "routing", "charge_point", "device")
+# Loaded only when something goes wrong: an error class is asked for, the
+# application misuses the API, the peer sends a bad frame or CALL.
+RARE_PATH_MODULES = ("error_classes", "misuse", "rejection")
+
+MODULES_PROBE = """
+import gc
+import micropython
+import usr
+def free():
+    gc.collect()
+    gc.collect()
+    return gc.mem_free()
+from usr.ocpp16 import protocol
+protocol.tables("Core")
+for name in %(names)r:
+    micropython.qstr_info()
+    start = free()
+    __import__("usr.ocppj." + name)
+    print("MODULE", name, start - free())
+micropython.qstr_info()
+"""
+
+# A device ChargePoint boots (its BootNotification answered) and serves a
+# Reset CALL: what one session holds on top of the Core profile, runtime
+# code included.
+SESSION_PROBE = r"""
+import gc
+import usr
+def free():
+    gc.collect()
+    gc.collect()
+    return gc.mem_free()
+from usr.ocpp16 import protocol
+protocol.tables("Core")
+start = free()
+from usr.ocppj.device import ChargePoint
+from usr.ocppj.routing import on
+class Wire:
+    def __init__(self):
+        self.sent = []
+    def send(self, text):
+        self.sent.append(text)
+class Device(ChargePoint):
+    @on("Reset")
+    def on_reset(self, type, **kwargs):
+        return self._call_result.ResetPayload(status="Accepted")
+wire = Wire()
+cp = Device("CP-1", wire, protocol=protocol)
+call_id = cp._submit_call(cp._call.BootNotificationPayload(charge_point_vendor="V", charge_point_model="M"))
+cp.route_message('[3,"%s",{"status":"Accepted","currentTime":"2024-01-01T00:00:00Z","interval":300}]' % call_id)
+assert cp.outcome(cp.take_outcome(call_id)).status == "Accepted"
+cp.route_message('[2,"r1","Reset",{"type":"Soft"}]')
+assert len(wire.sent) == 2
+wire.sent = []
+import sys
+print("LOADED", sorted(k for k in sys.modules if k.startswith("usr.ocppj.")))
+print("SESSION", start - free())
+"""
 
 IMPORT_PROBE = """
 import gc
@@ -143,10 +211,17 @@ for action, build in (("BootNotification", build_boot), ("MeterValues", build_me
 '''
 
 
+# MicroPython puts the script's absolute directory first on sys.path, which
+# would make every module's interned file name as long as the temporary
+# folder's path.
+_RELATIVE_IMPORTS = 'import sys\nsys.path[0] = ""\n'
+
+
 def run_micropython(bundle, source, heap=None):
-    """Runs `source` with `bundle` (a folder holding usr/) as the working directory."""
+    """Runs `source` with `bundle` (a folder holding usr/) as the working
+    directory, importing from it by relative paths."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", dir=str(bundle), delete=False) as handle:
-        handle.write(source)
+        handle.write(_RELATIVE_IMPORTS + source)
         script = handle.name
     try:
         command = [str(MICROPYTHON)] + (["-X", "heapsize=%d" % heap] if heap else []) + [os.path.basename(script)]
@@ -163,6 +238,40 @@ def retained(bundle, step, before=""):
         if line.startswith("RETAINED "):
             return int(line.split()[1])
     raise RuntimeError("probe failed: %s" % (completed.stderr or completed.stdout)[-2000:])
+
+
+def runtime_modules(bundle, names=RUNTIME_MODULES, before=()):
+    """[(module, heap retained, of which qstr pools and text)] importing
+    `names` one by one on top of the Core profile (and of `before`)."""
+    completed = run_micropython(bundle, MODULES_PROBE % {"names": tuple(before) + tuple(names)})
+    rows = []
+    qstr_totals = []
+    for line in completed.stdout.splitlines():
+        if line.startswith("qstr pool:"):
+            qstr_totals.append(int(line.rsplit("n_total_bytes=", 1)[1]))
+        elif line.startswith("MODULE "):
+            _, name, size = line.split()
+            rows.append([name, int(size)])
+    if len(rows) != len(before) + len(names) or len(qstr_totals) != len(rows) + 1:
+        raise RuntimeError("module probe failed: %s" % (completed.stderr or completed.stdout)[-2000:])
+    for index, row in enumerate(rows):
+        row.append(qstr_totals[index + 1] - qstr_totals[index])
+    return [tuple(row) for row in rows[len(before):]]
+
+
+def session(bundle):
+    """(heap a booted charge point session holds on top of the Core profile,
+    the ocppj modules it has loaded)."""
+    completed = run_micropython(bundle, SESSION_PROBE)
+    held = loaded = None
+    for line in completed.stdout.splitlines():
+        if line.startswith("SESSION "):
+            held = int(line.split()[1])
+        elif line.startswith("LOADED "):
+            loaded = [name.strip("[]' ") for name in line[len("LOADED "):].split(",")]
+    if held is None:
+        raise RuntimeError("session probe failed: %s" % (completed.stderr or completed.stdout)[-2000:])
+    return held, loaded
 
 
 def smallest_heap(bundle, steps, low=8 * 1024, high=1024 * 1024):
@@ -233,6 +342,35 @@ def run():
         print("Heap retained after import (MicroPython %s unix)" % _micropython_version())
         print(_table(["bundle", "Core profile", "all 39 actions", "all / port", "+ runtime core", "+ enums", "+ handlers"], rows))
         print("  port (issue figures): schemas %s, whole import %s" % (_kb(PORT["schemas"]), _kb(PORT["import"])))
+        print()
+        figures["runtime_modules"] = {}
+        per_bundle = {}
+        for name, bundle in bundles.items():
+            per_bundle[name] = runtime_modules(bundle)
+            per_bundle[name + " rare"] = runtime_modules(bundle, RARE_PATH_MODULES, before=RUNTIME_MODULES)
+        rows = []
+        for index, module in enumerate(RUNTIME_MODULES + RARE_PATH_MODULES):
+            row = [module if index < len(RUNTIME_MODULES) else module + " (on first use)"]
+            for name in bundles:
+                table = per_bundle[name] if index < len(RUNTIME_MODULES) else per_bundle[name + " rare"]
+                _, size, qstrs = table[index if index < len(RUNTIME_MODULES) else index - len(RUNTIME_MODULES)]
+                figures["runtime_modules"]["%s/%s" % (name, module)] = {"retained": size, "qstr": qstrs}
+                row += [size, qstrs]
+            rows.append(row)
+        print("Runtime module by module, on top of the Core profile (bytes; qstr: of which interned")
+        print("names and qstr pool growth, counted where a pool fills up)")
+        headers = ["module"]
+        for name in bundles:
+            headers += [name, "qstr"]
+        print(_table(headers, rows))
+        rows = []
+        figures["session"] = {}
+        for name, bundle in bundles.items():
+            held, loaded = session(bundle)
+            figures["session"][name] = {"held": held, "loaded": loaded}
+            rows.append([name, _kb(held), " ".join(module.split(".")[-1] for module in loaded)])
+        print("One device session on top of the Core profile: runtime imported, booted, one CALL served")
+        print(_table(["bundle", "heap held", "ocppj modules loaded"], rows))
         print()
         print(".mpy bytes per bytecode generation")
         print(_table(["generation", "ocpp16", "ocppj"], [

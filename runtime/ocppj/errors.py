@@ -22,9 +22,12 @@ QueueFullError``, ``except errors.NoSuchCallError``), from the tables in
 error_classes.py, and kept: each name is always the same class, so
 ``isinstance`` and ``except`` work as usual, and on a MicroPython device a
 class nobody raises costs no heap. Attribute access goes through the
-module's ``__getattr__`` (PEP 562); firmware built without it
-(MICROPY_MODULE_GETATTR) gets every name from ``lookup(name)``, which is
-also what the runtime itself uses.
+module's ``__getattr__`` (PEP 562); ``lookup(name)`` does the same as a
+function. On firmware built without module ``__getattr__``
+(MICROPY_MODULE_GETATTR off) every name is made at import instead (see
+MODULE_GETATTR), so ``errors.<name>`` works everywhere, only without the
+saving. MicroPython's ``dir(errors)`` asks for every interned name, so it
+makes them all too.
 
 The names made on demand:
 

@@ -12,12 +12,18 @@ from bench import micropython_footprint as footprint
 KB = 1024
 
 # Ceilings, in bytes. The issue asks for at most 48 KB for all 78 payload
-# schemas (the incumbent port: 109 KB) and 24 KB for the Core profile alone.
-# All 78 schemas meet theirs; the Core profile does not yet (about 29 KB:
-# about 16 KB of it is the shared engine and protocol interface), so its
-# ceiling guards against regressions at what is reached today.
+# schemas (the incumbent port: 109 KB), 24 KB for the Core profile alone
+# and 16 KB more for the runtime core a device needs to run OCPP-J
+# (ocppj.core, routing, charge_point and what they import).
+# Reached (.py / .mpy v6): all 78 schemas about 36.6 / 33.7 KB, Core 23.8 /
+# 23.6 KB. The runtime core is not there yet: about 30.8 / 30.5 KB (55 KB
+# before), so its ceiling guards against regressions at what is reached
+# today; a booted session that served a CALL holds about 37 KB (classes
+# made on first use and the session's own objects included).
 ALL_SCHEMAS = 48 * KB
-CORE_PROFILE = 30 * KB
+CORE_PROFILE = 24 * KB
+RUNTIME_CORE = 32 * KB  # the issue's target: 16 KB
+SESSION = 39 * KB
 ALLOCATION_RATIO = 8  # bytes allocated per byte of JSON, to encode or to decode
 
 
@@ -33,12 +39,36 @@ def test_all_78_payload_schemas_fit_in_48_kb(bundles, bundle):
 
 
 @pytest.mark.parametrize("bundle", ["py", "mpy-v6"])
-def test_core_profile_alone_stays_under_its_ceiling(bundles, bundle):
+def test_core_profile_alone_fits_in_24_kb(bundles, bundle):
     core = footprint.retained(bundles[bundle], "core")
     every = footprint.retained(bundles[bundle], "all")
     assert core <= CORE_PROFILE
     # The split works: Core alone is well under everything.
     assert every - core > 8 * KB
+
+
+@pytest.mark.parametrize("bundle", ["py", "mpy-v6"])
+def test_runtime_core_stays_under_its_ceiling(bundles, bundle):
+    assert footprint.retained(bundles[bundle], "runtime", before="core") <= RUNTIME_CORE
+
+
+@pytest.mark.parametrize("bundle", ["py", "mpy-v6"])
+def test_a_session_stays_under_its_ceiling_and_loads_no_rare_path_module(bundles, bundle):
+    held, loaded = footprint.session(bundles[bundle])
+    assert held <= SESSION
+    expected = ["usr.ocppj." + name for name in footprint.RUNTIME_MODULES]
+    assert loaded == sorted(expected)
+
+
+def test_the_module_table_adds_up_to_the_runtime_figure(bundles):
+    # The per-module figures are the same imports, one at a time.
+    rows = footprint.runtime_modules(bundles["mpy-v6"])
+    assert [row[0] for row in rows] == list(footprint.RUNTIME_MODULES)
+    together = footprint.retained(bundles["mpy-v6"], "runtime", before="core")
+    without_device = sum(row[1] for row in rows if row[0] != "device")
+    assert abs(without_device - together) <= 512, (without_device, together)
+    for name, size, qstrs in rows:
+        assert 0 < qstrs < size, name
 
 
 def test_core_profile_imports_no_other_profile(bundles):
