@@ -36,6 +36,7 @@ import keyword
 from typing import Dict, List, Tuple
 
 from . import model as m
+from .loader import PROFILES
 from .naming import enum_member_name, snake_case
 
 HEADER = (
@@ -67,15 +68,7 @@ REQUIRED_UNIT = 8  # flags // REQUIRED_UNIT: how many fields are required
 
 # Feature profiles in the order their modules may depend on one another:
 # a type used by several profiles lives in the first one.
-PROFILE_ORDER = (
-    "Core",
-    "FirmwareManagement",
-    "LocalAuthListManagement",
-    "Reservation",
-    "SmartCharging",
-    "RemoteTrigger",
-    "Security",
-)
+PROFILE_ORDER = PROFILES  # Core first, Security last
 
 
 def _literal(value) -> str:
