@@ -64,6 +64,7 @@ from .runtime import (
     TRANSACTION_ID,
     CpuAndWall,
     cases,
+    measure,
 )
 
 IDENTITY = "CP-1"
@@ -145,7 +146,9 @@ class OurChargePoint(aio_facade.ChargePoint):
 
     @on("StopTransaction")
     async def on_stop_transaction(self, meter_stop, timestamp, transaction_id, **kwargs):
-        return call_result.StopTransaction(id_tag_info=datatypes.IdTagInfo(status=enums.AuthorizationStatus.accepted))
+        return call_result.StopTransaction(
+            id_tag_info=datatypes.IdTagInfo(status=enums.AuthorizationStatus.accepted)
+        )
 
     @on("DataTransfer")
     async def on_data_transfer(self, vendor_id, **kwargs):
@@ -164,7 +167,9 @@ class TheirChargePoint(MhChargePoint):
     @mh_on(MhAction.boot_notification)
     async def on_boot_notification(self, charge_point_vendor, charge_point_model, **kwargs):
         return mh_call_result.BootNotification(
-            current_time=CURRENT_TIME, interval=HEARTBEAT_INTERVAL, status=mh_enums.RegistrationStatus.accepted
+            current_time=CURRENT_TIME,
+            interval=HEARTBEAT_INTERVAL,
+            status=mh_enums.RegistrationStatus.accepted,
         )
 
     @mh_on(MhAction.heartbeat)
@@ -181,7 +186,9 @@ class TheirChargePoint(MhChargePoint):
 
     @mh_on(MhAction.start_transaction)
     async def on_start_transaction(self, connector_id, id_tag, meter_start, timestamp, **kwargs):
-        return mh_call_result.StartTransaction(transaction_id=TRANSACTION_ID, id_tag_info=_their_id_tag_info())
+        return mh_call_result.StartTransaction(
+            transaction_id=TRANSACTION_ID, id_tag_info=_their_id_tag_info()
+        )
 
     @mh_on(MhAction.meter_values)
     async def on_meter_values(self, connector_id, meter_value, **kwargs):
@@ -195,7 +202,9 @@ class TheirChargePoint(MhChargePoint):
 
     @mh_on(MhAction.data_transfer)
     async def on_data_transfer(self, vendor_id, **kwargs):
-        return mh_call_result.DataTransfer(status=mh_enums.DataTransferStatus.accepted, data=DATA_TRANSFER_REPLY)
+        return mh_call_result.DataTransfer(
+            status=mh_enums.DataTransferStatus.accepted, data=DATA_TRANSFER_REPLY
+        )
 
 
 async def _serve(charge_point):
@@ -247,28 +256,12 @@ class Contenders:
         return {name: ((lambda batch, name=name: self.run(name, batch)), texts) for name in self.NAMES}
 
 
-def measure(contenders, clock, label, messages):
-    texts = []
-    for action, payload in messages:
-        text = frames.call_text(action, payload)
-        contenders.check(action, text)
-        texts.append(text)
-    figures = clock.compare(contenders.table(texts))
-    us = {name: f["cpu"] * 1e6 for name, f in figures.items()}
-    wall_us = {name: f["wall"] * 1e6 for name, f in figures.items()}
-    return {
-        "label": label,
-        "messages": len(texts),
-        "bytes_in": round(sum(len(t) for t in texts) / len(texts)),
-        "us": us,
-        "spread_us": {name: [f["cpu_min"] * 1e6, f["cpu_max"] * 1e6] for name, f in figures.items()},
-        "wall_us": wall_us,
-        "batch": {name: f["batch"] for name, f in figures.items()},
-        "speedup_server_vs_shipped": us["mh_shipped"] / us["ours_server"],
-        "speedup_server_vs_inline": us["mh_inline"] / us["ours_server"],
-        "speedup_bare_vs_shipped": us["mh_shipped"] / us["ours_bare"],
-        "wall_speedup_server_vs_shipped": wall_us["mh_shipped"] / wall_us["ours_server"],
-    }
+RATIOS = {
+    "speedup_server_vs_shipped": ("mh_shipped", "ours_server", "cpu"),
+    "speedup_server_vs_inline": ("mh_inline", "ours_server", "cpu"),
+    "speedup_bare_vs_shipped": ("mh_shipped", "ours_bare", "cpu"),
+    "wall_speedup_server_vs_shipped": ("mh_shipped", "ours_server", "wall"),
+}
 
 
 def _x(value):
@@ -321,7 +314,7 @@ def run():
     try:
         contenders = Contenders(loop)
         clock = CpuAndWall()
-        rows = [measure(contenders, clock, label, messages) for label, messages in cases()]
+        rows = [measure(contenders, clock, label, messages, RATIOS) for label, messages in cases()]
     finally:
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
