@@ -89,56 +89,76 @@ class Completion:
         self.problem = problem
 
 
+# handler class -> (on, after, table_actions), built once per class: a
+# connection then holds no bound methods or tuples of its own (the load
+# benchmark found per-connection tables a large share of GC work). on maps
+# action -> (function, attribute name, mark or None); after maps action ->
+# list of (attribute name, mark). Bound methods are looked up at dispatch.
+_TABLES = {}
+
+
+def _handler_table(cls):
+    tables = _TABLES.get(cls)
+    if tables is None:
+        tables = _build_table(cls)
+        _TABLES[cls] = tables
+    return tables
+
+
+def _build_table(cls):
+    on = {}
+    after = {}
+    names = []
+    for name in dir(cls):
+        if name[:2] != "__":
+            names.append(name)
+    names.sort()  # MicroPython's dir() order differs from CPython's
+    for name in names:
+        try:
+            function = getattr(cls, name)
+            marks = _MARKS.get(function)
+        except Exception:
+            # unhashable or odd class attributes are simply not handlers
+            continue
+        if not marks:
+            continue
+        for mark in marks:
+            if mark[0] == "on":
+                _add_on(on, mark[1], function, name, mark)
+            else:
+                after.setdefault(mark[1], []).append((name, mark))
+    table = getattr(cls, "OCPP_HANDLERS", None)
+    table_actions = []
+    if table:
+        table_actions = sorted(table)
+        for action in table_actions:
+            name = table[action]
+            function = getattr(cls, name, None)
+            if function is None or getattr(function, "ocpp_stub", False):
+                continue
+            _add_on(on, action, function, name, None)
+    return on, after, table_actions
+
+
+def _add_on(on, action, function, name, mark):
+    known = on.get(action)
+    if known is not None:
+        if known[0] is function:
+            if known[2] is None:
+                on[action] = (function, name, mark)
+            return
+        from . import misuse
+
+        raise misuse.two_handlers(action)
+    on[action] = (function, name, mark)
+
+
 class Router:
     def __init__(self, handler, protocol, connection=None):
         self.handler = handler
         self.protocol = protocol
         self.connection = connection
-        self._on = {}  # action -> (function, bound method, mark or None)
-        self._after = {}  # action -> list of (bound method, mark)
-        cls = type(handler)
-        names = []
-        for name in dir(cls):
-            if name[:2] != "__":
-                names.append(name)
-        names.sort()  # MicroPython's dir() order differs from CPython's
-        for name in names:
-            try:
-                function = getattr(cls, name)
-                marks = _MARKS.get(function)
-            except Exception:
-                # unhashable or odd class attributes are simply not handlers
-                continue
-            if not marks:
-                continue
-            bound = getattr(handler, name)
-            for mark in marks:
-                if mark[0] == "on":
-                    self._add_on(mark[1], function, bound, mark)
-                else:
-                    self._after.setdefault(mark[1], []).append((bound, mark))
-        table = getattr(cls, "OCPP_HANDLERS", None)
-        self._table_actions = []
-        if table:
-            self._table_actions = sorted(table)
-            for action in self._table_actions:
-                name = table[action]
-                function = getattr(cls, name, None)
-                if function is None or getattr(function, "ocpp_stub", False):
-                    continue
-                self._add_on(action, function, getattr(handler, name), None)
-
-    def _add_on(self, action, function, bound, mark):
-        known = self._on.get(action)
-        if known is not None:
-            if known[0] is function:
-                if known[2] is None:
-                    self._on[action] = (function, bound, mark)
-                return
-            from . import misuse
-
-            raise misuse.two_handlers(action)
-        self._on[action] = (function, bound, mark)
+        self._on, self._after, self._table_actions = _handler_table(type(handler))
 
     def actions(self):
         """Actions with a handler, sorted."""
@@ -181,7 +201,7 @@ class Router:
             from . import rejection
 
             return rejection.raiser(rejection.unreadable_fields(event.action)), {}
-        return entry[1], kwargs
+        return getattr(self.handler, entry[1]), kwargs
 
     def _kwargs(self, event, mark):
         kwargs = {}
@@ -235,8 +255,9 @@ class Router:
                 problem = failure
         afters = []
         if answer == "result":
-            for bound, mark in self._after.get(event.action, ()):
+            for name, mark in self._after.get(event.action, ()):
                 try:
+                    bound = getattr(self.handler, name)
                     afters.append((bound, self._kwargs(event, mark)))
                 except Exception as failure:
                     problem = failure
