@@ -51,6 +51,14 @@ class PayloadNamespace:
             raise AttributeError(name)
 
 
+# What connections share rather than hold one each (fewer objects for the
+# garbage collector to walk): protocol -> (requests namespace, responses
+# namespace), and True -> the check-everything policy. Names reused from
+# routing on purpose: in MicroPython source bundles every new identifier is
+# interned, and one more can double the interned-string pool.
+_TABLES = {}
+
+
 def infer_role(protocol, actions):
     """The role of an end that handles ``actions``, or None if ambiguous."""
     roles = {}
@@ -100,21 +108,36 @@ class ChargePoint:
         self.protocol = protocol
         self._connection = connection
         self._response_timeout = response_timeout
-        self._call = PayloadNamespace(protocol.request_class)
-        self._call_result = PayloadNamespace(protocol.response_class)
+        table = _TABLES.get(protocol)
+        if table is None:
+            table = (
+                PayloadNamespace(protocol.request_class),
+                PayloadNamespace(protocol.response_class),
+            )
+            _TABLES[protocol] = table
+        self._call, self._call_result = table
         self._router = Router(self, protocol)
         if role is None:
             role = type(self).role
         if role is None:
             role = infer_role(protocol, self._router.declared_actions())
-        # A copy: the handlers' skips must not leak into a policy the
+        # Connections that check everything and whose handlers skip nothing
+        # share one policy (nothing changes a policy once made). Otherwise a
+        # copy: the handlers' skips must not leak into a policy the
         # application shares between connections.
-        given = as_validation(validation)
-        policy = Validation(given.incoming, given.outgoing)
-        policy._skip_incoming = dict(given._skip_incoming)
-        policy._skip_outgoing = dict(given._skip_outgoing)
-        for action in self._router.skipped_actions():
-            policy.skip(action)
+        actions = self._router.skipped_actions()
+        policy = None
+        if not actions and (validation is None or validation is True):
+            policy = _TABLES.get(True)
+        if policy is None:
+            given = as_validation(validation)
+            policy = Validation(given.incoming, given.outgoing)
+            policy._skip_incoming = dict(given._skip_incoming)
+            policy._skip_outgoing = dict(given._skip_outgoing)
+            for action in actions:
+                policy.skip(action)
+            if not actions and (validation is None or validation is True):
+                _TABLES[True] = policy
         self._session = Connection(
             protocol,
             role,
