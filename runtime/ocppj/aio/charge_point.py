@@ -16,9 +16,10 @@
 module only awaits.
 
 Tasks and bounds: ``start`` reads messages one by one and feeds them to the
-core in arrival order. A CALL's handler runs in its own task so a handler
-may itself ``await self.call(...)`` without blocking the reader that must
-deliver the answer; the core caps how many peer CALLs are unanswered at
+core in arrival order. A CALL's async handler runs in its own task so a
+handler may itself ``await self.call(...)`` without blocking the reader that
+must deliver the answer (before Python 3.12 a plain function handler answers
+in the reader itself, a task costing more than the handler); the core caps how many peer CALLs are unanswered at
 once (``incoming_limit``), which caps those tasks. Our CALLs wait in the
 core's bounded queue (``queue_limit``; QueueFullError beyond). One timer
 task sleeps until ``next_deadline()``. Frames go out in the order the core
@@ -123,27 +124,48 @@ class ChargePoint(base.ChargePoint):
 
     async def _route(self, text, spawn):
         events = self._session.receive_text(text, self._now())
-        served = []
+        served = []  # (event, handler outcome or None) answered here, in order
         for event in events:
             if event.kind == "CallReceived":
-                if spawn:
+                if not spawn:
+                    served.append((event, None))
+                elif EAGER_TASKS:
                     # the task leaves _handler_tasks itself when it ends,
                     # possibly already here (eager start)
                     task = _handler_task(self._serve_async(event))
                     if not task.done():
                         self._handler_tasks.add(task)
                 else:
-                    served.append(event)
+                    # Without eager tasks a task per CALL costs a loop turn
+                    # and a Task object: a plain (sync) handler answers here
+                    # in the reader; only an awaitable outcome needs a task
+                    # (it may await call(), whose answer this reader must
+                    # deliver). While earlier tasks are pending, even a sync
+                    # outcome waits in a task so answers keep arrival order.
+                    # An async def handler is not called here: its
+                    # coroutine would go unawaited if the task were
+                    # cancelled before its first step.
+                    prepared = self._router.prepare(event)
+                    if self._handler_tasks or inspect.iscoroutinefunction(prepared[0]):
+                        task = _handler_task(self._serve_async(event, prepared))
+                        self._handler_tasks.add(task)
+                        continue
+                    called = self._call_handler(prepared)
+                    if called[1] is None and inspect.isawaitable(called[0]):
+                        task = _handler_task(self._serve_async(event, None, called))
+                        self._handler_tasks.add(task)
+                    else:
+                        served.append((event, called))
             else:
                 self._on_event(event)
         await self._flush_async()
         self._rearm()
-        for event in served:
-            await self._serve_async(event)
+        for event, called in served:
+            await self._serve_async(event, None, called)
 
-    async def _serve_async(self, event):
+    async def _serve_async(self, event, prepared=None, called=None):
         try:
-            await self._answer(event)
+            await self._answer(event, prepared, called)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -156,16 +178,30 @@ class ChargePoint(base.ChargePoint):
             # cheaper than a done callback, which costs a loop turn per CALL
             self._handler_tasks.discard(asyncio.current_task())
 
-    async def _answer(self, event):
-        handler, kwargs = self._router.prepare(event)
-        result = None
-        failure = None
+    def _call_handler(self, prepared):
+        """(result, None) or (None, exception) of calling a prepared
+        handler; the result may still be awaitable."""
+        handler, kwargs = prepared
         try:
-            result = handler(**kwargs)
-            if inspect.isawaitable(result):
-                result = await result
+            return handler(**kwargs), None
         except Exception as exc:
-            failure = exc
+            return None, exc
+
+    async def _answer(self, event, prepared=None, called=None):
+        """Answer ``event``; ``prepared`` is the router's (handler, kwargs)
+        if already looked up, ``called`` the handler's outcome if already
+        called."""
+        if called is None:
+            if prepared is None:
+                prepared = self._router.prepare(event)
+            called = self._call_handler(prepared)
+        result, failure = called
+        if failure is None and inspect.isawaitable(result):
+            try:
+                result = await result
+            except Exception as exc:
+                result = None
+                failure = exc
         done = self._router.complete(event, result=result, exc=failure)
         if done.problem is not None:
             self._report(
