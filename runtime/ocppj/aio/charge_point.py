@@ -19,10 +19,11 @@ Tasks and bounds: ``start`` reads messages one by one and feeds them to the
 core in arrival order. A CALL's async handler runs in its own task so a
 handler may itself ``await self.call(...)`` without blocking the reader that
 must deliver the answer (before Python 3.12 a plain function handler answers
-in the reader itself, a task costing more than the handler); the core caps how many peer CALLs are unanswered at
-once (``incoming_limit``), which caps those tasks. Our CALLs wait in the
-core's bounded queue (``queue_limit``; QueueFullError beyond). One timer
-task sleeps until ``next_deadline()``. Frames go out in the order the core
+in the reader itself, a task costing more than the handler); the core caps
+how many peer CALLs are unanswered at once (``incoming_limit``), which caps
+those tasks. Our CALLs wait in the core's bounded queue (``queue_limit``;
+QueueFullError beyond). One timer task, made once there is a deadline,
+sleeps until ``next_deadline()``. Frames go out in the order the core
 produced them, under one lock.
 """
 
@@ -110,7 +111,7 @@ class ChargePoint(base.ChargePoint):
         """Read and route messages until ``connection.recv()`` raises (the
         connection closed); then the pending CALLs fail with
         CallCancelledError and the exception propagates."""
-        self._ensure_timer()
+        self._rearm()
         try:
             while True:
                 text = await self._connection.recv()
@@ -250,15 +251,18 @@ class ChargePoint(base.ChargePoint):
 
     # ------------------------------------------------------------- timer
 
-    def _ensure_timer(self):
-        if self._wake is None:
-            self._wake = asyncio.Event()
-        if self._timer_task is None or self._timer_task.done():
-            if not self._session.closed:
-                self._timer_task = asyncio.ensure_future(self._run_timer())
-
     def _rearm(self):
-        self._ensure_timer()
+        timer = self._timer_task
+        if timer is None or timer.done():
+            # Created only once the session has a deadline: most central
+            # system connections never send a CALL, and a sleeping task plus
+            # its Event per connection is work for the garbage collector.
+            if self._session.closed or self._session.next_deadline() is None:
+                return
+            if self._wake is None:
+                self._wake = asyncio.Event()
+            self._timer_task = asyncio.ensure_future(self._run_timer())
+            return
         # Only a moved deadline needs the timer task: waking it for every
         # CALL we answer would cost a task step per message.
         if self._session.next_deadline() != self._timer_deadline:
