@@ -3,7 +3,8 @@
     ocppj serve [--host 127.0.0.1] [--port 9000] [--security-profile N] ...
         A demo central system: accepts any charge point, answers every CALL
         a charge point may send with a schema-valid response and prints
-        each exchange.
+        each exchange. --no-gc-tuning keeps CPython's default garbage
+        collector settings (see tune_gc).
     ocppj simulate URL [--id CP] ...
         A charge point simulator: boot, heartbeat, status, authorize,
         start transaction, meter values, stop transaction; answers every
@@ -20,6 +21,7 @@ This is application code: unlike the runtime it imports the generated
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import signal
@@ -173,6 +175,22 @@ def _server_tls(args):
     )
 
 
+def tune_gc():
+    """Make the cyclic garbage collector cheap for a long-running server.
+
+    A load benchmark with 1,000 connections found 25-60% of the server's CPU
+    in the collector: CPython's default first-generation threshold (700
+    allocations) starts a collection every few messages, and each older
+    collection walks every object of every connection. Freezing moves what
+    start-up made (modules, classes, tables) out of the collector's sight for
+    good, and a larger first threshold collects young objects less often;
+    per-message garbage is almost all freed by reference counting anyway.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50000, 20, 10)
+
+
 async def _serve(args):
     from .aio.demo import TracingLink, answering_class
     from .aio.server import CentralSystem
@@ -222,6 +240,8 @@ async def _serve(args):
         on_disconnect=disconnected,
     )
     await server.start()
+    if args.gc_tuning:
+        tune_gc()
     say("central system listening on %s/<identity>" % server.url())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -475,6 +495,13 @@ def build_parser():
         type=int,
         default=300,
         help="interval in BootNotification.conf",
+    )
+    serve.add_argument(
+        "--gc-tuning",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="freeze start-up objects and collect garbage less often"
+        " (on by default; see tune_gc)",
     )
     serve.add_argument(
         "--duration",

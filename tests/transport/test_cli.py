@@ -1,5 +1,6 @@
 """The ``ocppj`` command: validate verdicts, serve + simulate end to end."""
 
+import gc
 import io
 import os
 import subprocess
@@ -147,6 +148,20 @@ def test_demo_answers_are_schema_valid_for_every_action():
     }
     assert set(CENTRAL_SYSTEM_ANSWERS) == expected_cs
     assert set(CHARGE_POINT_ANSWERS) == expected_cp
+
+
+def test_serve_tunes_the_garbage_collector_unless_told_not_to():
+    parser = cli.build_parser()
+    assert parser.parse_args(["serve"]).gc_tuning is True
+    assert parser.parse_args(["serve", "--no-gc-tuning"]).gc_tuning is False
+    thresholds = gc.get_threshold()
+    try:
+        cli.tune_gc()
+        assert gc.get_threshold()[0] == 50000
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 def test_serve_and_simulate_run_the_whole_scenario():
