@@ -52,6 +52,7 @@ async def serve_ours():
     from ocpp16 import protocol
     from ocppj.aio.demo import answering_class
     from ocppj.aio.server import CentralSystem
+    from ocppj.cli import tune_gc
 
     answering = answering_class(protocol, "CentralSystem")
     server = CentralSystem(
@@ -65,6 +66,8 @@ async def serve_ours():
         compression=None,
     )
     await server.start()
+    # As `ocppj serve` does after start-up (--gc-tuning, its default).
+    tune_gc()
     return server.port, server.close
 
 
