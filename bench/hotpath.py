@@ -65,6 +65,7 @@ from .runtime import (
     CpuAndWall,
     cases,
     measure,
+    write_rows,
 )
 
 IDENTITY = "CP-1"
@@ -319,18 +320,7 @@ def run():
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
     print_rows(rows, clock.rounds)
-    path = results.write(
-        "hotpath",
-        {
-            "incumbent": "mobilityhouse ocpp %s" % mobilityhouse.VERSION,
-            "rounds": clock.rounds,
-            "target_seconds_per_sample": clock.target,
-            "clock": "time.process_time (CPU of all threads); wall_us: time.perf_counter",
-            "method": __doc__,
-            "messages": rows,
-        },
-    )
-    print("\nwritten: %s" % path)
+    write_rows("hotpath", clock, rows, __doc__)
 
 
 if __name__ == "__main__":

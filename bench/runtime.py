@@ -427,6 +427,22 @@ def measure(contenders, clock, label, messages, ratios=RATIOS):
     return row
 
 
+def write_rows(section, clock, rows, method):
+    """Writes a section's rows to build/bench/<section>.json and says where."""
+    path = results.write(
+        section,
+        {
+            "incumbent": "mobilityhouse ocpp %s" % mobilityhouse.VERSION,
+            "rounds": clock.rounds,
+            "target_seconds_per_sample": clock.target,
+            "clock": "time.process_time (CPU of all threads); wall_us: time.perf_counter",
+            "method": method,
+            "messages": rows,
+        },
+    )
+    print("\nwritten: %s" % path)
+
+
 def cases():
     rows = [(label, [(action, payload)]) for label, action, payload in frames.PAYLOADS]
     rows.append(("mix (one of each)", [(action, payload) for _, action, payload in frames.PAYLOADS]))
@@ -505,18 +521,7 @@ def run():
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
     print_rows(rows, clock.rounds)
-    path = results.write(
-        "runtime",
-        {
-            "incumbent": "mobilityhouse ocpp %s" % mobilityhouse.VERSION,
-            "rounds": clock.rounds,
-            "target_seconds_per_sample": clock.target,
-            "clock": "time.process_time (CPU of all threads); wall_us: time.perf_counter",
-            "method": __doc__,
-            "messages": rows,
-        },
-    )
-    print("\nwritten: %s" % path)
+    write_rows("runtime", clock, rows, __doc__)
 
 
 if __name__ == "__main__":
