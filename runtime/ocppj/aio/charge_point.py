@@ -16,22 +16,29 @@
 module only awaits.
 
 Tasks and bounds: ``start`` reads messages one by one and feeds them to the
-core in arrival order. A CALL's async handler runs in its own task so a
-handler may itself ``await self.call(...)`` without blocking the reader that
-must deliver the answer (before Python 3.12 a plain function handler answers
-in the reader itself, a task costing more than the handler); the core caps
-how many peer CALLs are unanswered at once (``incoming_limit``), which caps
-those tasks. Our CALLs wait in the core's bounded queue (``queue_limit``;
+core in arrival order. The reader calls a CALL's handler itself and runs an
+``async def`` handler's coroutine up to its first real wait, in a copy of
+the reader's context (as a task would run it), so a handler that answers
+without waiting costs no task and no loop turn, and its answer goes out
+before the next message is read. A coroutine that does wait (say it
+``await self.call(...)``, whose answer this reader must deliver) goes on in
+a task of its own from where it stopped, and answers when it is done; so
+answers leave in arrival order except behind a handler that waits. (The
+one difference from a task per CALL: during that first step
+``asyncio.current_task()`` is the reader's task.) The core caps how many
+peer CALLs are unanswered at once (``incoming_limit``), which caps those
+tasks. Our CALLs wait in the core's bounded queue (``queue_limit``;
 QueueFullError beyond). One timer task, made once there is a deadline,
 sleeps until ``next_deadline()``. Frames go out in the order the core
 produced them, under one lock.
 """
 
 import asyncio
+import contextvars
 import inspect
 import logging
-import sys
 import time
+import types
 
 from .. import charge_point as base
 from .. import errors
@@ -42,18 +49,29 @@ _LOG = logging.getLogger("ocppj")
 # reported rather than piling up tasks without bound.
 AFTER_TASK_LIMIT = 64
 
-# Python 3.12+ starts a task eagerly on request: its first step runs at once,
-# inside the caller, as the task (current_task, its own context). A handler
-# that answers without waiting on anything then costs no loop turn; one that
-# awaits goes on as an ordinary task. Earlier Pythons schedule every task.
-EAGER_TASKS = sys.version_info >= (3, 12)
 
-
-def _handler_task(coro):
-    loop = asyncio.get_running_loop()
-    if EAGER_TASKS and loop.get_task_factory() is None:
-        return asyncio.Task(coro, loop=loop, eager_start=True)
-    return loop.create_task(coro)
+@types.coroutine
+def _resume(context, coro, yielded):
+    """Go on with the coroutine ``coro`` whose first step already ran and
+    yielded ``yielded``; every further step runs in ``context``. Awaited
+    in a task, which then waits on what the coroutine waits on (what
+    Python 3.12's eager tasks do after their first step)."""
+    while True:
+        try:
+            sent = yield yielded
+        except GeneratorExit:
+            coro.close()
+            raise
+        except BaseException as exc:  # CancelledError included: pass it on
+            try:
+                yielded = context.run(coro.throw, exc)
+            except StopIteration as stop:
+                return stop.value
+        else:
+            try:
+                yielded = context.run(coro.send, sent)
+            except StopIteration as stop:
+                return stop.value
 
 
 class CallTimeoutError(errors.CallTimeoutError, asyncio.TimeoutError):
@@ -125,44 +143,70 @@ class ChargePoint(base.ChargePoint):
 
     async def _route(self, text, spawn):
         events = self._session.receive_text(text, self._now())
-        served = []  # (event, handler outcome or None) answered here, in order
+        answered = None  # [(event, Completion, response)] answered here
+        waiting = None  # [event] whose handler route_message awaits
         for event in events:
-            if event.kind == "CallReceived":
-                if not spawn:
-                    served.append((event, None))
-                elif EAGER_TASKS:
-                    # the task leaves _handler_tasks itself when it ends,
-                    # possibly already here (eager start)
-                    task = _handler_task(self._serve_async(event))
-                    if not task.done():
-                        self._handler_tasks.add(task)
-                else:
-                    # Without eager tasks a task per CALL costs a loop turn
-                    # and a Task object: a plain (sync) handler answers here
-                    # in the reader; only an awaitable outcome needs a task
-                    # (it may await call(), whose answer this reader must
-                    # deliver). While earlier tasks are pending, even a sync
-                    # outcome waits in a task so answers keep arrival order.
-                    # An async def handler is not called here: its
-                    # coroutine would go unawaited if the task were
-                    # cancelled before its first step.
-                    prepared = self._router.prepare(event)
-                    if self._handler_tasks or inspect.iscoroutinefunction(prepared[0]):
-                        task = _handler_task(self._serve_async(event, prepared))
-                        self._handler_tasks.add(task)
-                        continue
-                    called = self._call_handler(prepared)
-                    if called[1] is None and inspect.isawaitable(called[0]):
-                        task = _handler_task(self._serve_async(event, None, called))
-                        self._handler_tasks.add(task)
-                    else:
-                        served.append((event, called))
-            else:
+            if event.kind != "CallReceived":
                 self._on_event(event)
-        await self._flush_async()
+            elif not spawn:
+                if waiting is None:
+                    waiting = []
+                waiting.append(event)
+            else:
+                called = self._start_handler(event)
+                if called is not None:
+                    if answered is None:
+                        answered = []
+                    answered.append((event, self._complete(event, *called), called[0]))
+        try:
+            await self._flush_async()
+        except Exception as exc:
+            if not answered:
+                raise
+            # as a handler task would: report, and let recv() end start()
+            for event, _, _ in answered:
+                self._report(
+                    "answering %s %s failed" % (event.action, event.unique_id), exc
+                )
+            answered = None
         self._rearm()
-        for event, called in served:
-            await self._serve_async(event, None, called)
+        if answered:
+            for event, done, response in answered:
+                self._after_answer(event, done, response)
+        if waiting:
+            for event in waiting:
+                await self._serve_async(event)
+
+    def _start_handler(self, event):
+        """Call the handler of ``event``; an ``async def`` handler's
+        coroutine runs here up to its first real wait. (result, None) or
+        (None, exception) once it finished; None when it goes on in a task,
+        which answers."""
+        called = self._call_handler(self._router.prepare(event))
+        coro = called[0]
+        if called[1] is not None or not inspect.isawaitable(coro):
+            return called
+        if not inspect.iscoroutine(coro):
+            # some other awaitable (a Future, ...): a task awaits it
+            self._spawn(self._serve_async(event, None, called))
+            return None
+        # each handler in its own copy of the context, as a task has it
+        context = contextvars.copy_context()
+        try:
+            yielded = context.run(coro.send, None)
+        except StopIteration as stop:
+            return stop.value, None
+        except (Exception, asyncio.CancelledError) as exc:
+            # CancelledError raised by the handler itself (the reader was
+            # not cancelled: it is running it): answered InternalError
+            return None, exc
+        self._spawn(
+            self._serve_async(event, None, (_resume(context, coro, yielded), None))
+        )
+        return None
+
+    def _spawn(self, coro):
+        self._handler_tasks.add(asyncio.ensure_future(coro))
 
     async def _serve_async(self, event, prepared=None, called=None):
         try:
@@ -203,13 +247,23 @@ class ChargePoint(base.ChargePoint):
             except Exception as exc:
                 result = None
                 failure = exc
+        done = self._complete(event, result, failure)
+        await self._flush_async()
+        self._rearm()
+        self._after_answer(event, done, result)
+
+    def _complete(self, event, result, failure):
+        """Hand the handler's outcome to the core (the answer lands in its
+        outbox); the router's Completion."""
         done = self._router.complete(event, result=result, exc=failure)
         if done.problem is not None:
             self._report(
                 "handler for %s %s" % (event.action, event.unique_id), done.problem
             )
-        await self._flush_async()
-        self._rearm()
+        return done
+
+    def _after_answer(self, event, done, response):
+        """Once the answer was handed to the connection: @after hooks."""
         for after, after_kwargs in done.afters:
             try:
                 outcome = after(**after_kwargs)
