@@ -351,6 +351,39 @@ def test_heartbeat_aware_idle_timeout_uses_the_interval_given_at_boot():
     run(scenario())
 
 
+def test_only_an_accepted_boot_answer_sets_the_heartbeat_interval():
+    async def scenario():
+        boot = {"currentTime": "2024-05-01T12:00:00Z"}
+        factory = recording_central_system(
+            answers={
+                "BootNotification": [
+                    dict(boot, status="Pending", interval=7),
+                    dict(boot, status="Accepted", interval=9),
+                ]
+            }
+        )
+        async with central_system(factory=factory) as server:
+            websocket, charge_point, reader = await charge_point_over(
+                server.url("CP-1")
+            )
+            await wait_for(lambda: server.is_connected("CP-1"))
+            link = server.link("CP-1")
+            request = call.BootNotification(
+                charge_point_vendor="V", charge_point_model="M"
+            )
+            pending = await charge_point.call(request)
+            assert pending.interval == 7
+            # other CALLRESULTs leave it alone as well
+            await charge_point.call(call.Heartbeat())
+            assert link.heartbeat_interval is None
+            await charge_point.call(request)
+            await wait_for(lambda: link.heartbeat_interval == 9)
+            await websocket.close()
+            await reader
+
+    run(scenario())
+
+
 def test_change_configuration_of_heartbeat_interval_updates_the_idle_limit():
     async def scenario():
         async with central_system(idle_timeout="heartbeat") as server:

@@ -31,6 +31,11 @@ tasks. Our CALLs wait in the core's bounded queue (``queue_limit``;
 QueueFullError beyond). One timer task, made once there is a deadline,
 sleeps until ``next_deadline()``. Frames go out in the order the core
 produced them, under one lock.
+
+A connection may have ``result_sent(action, response)``: it is called with
+each CALLRESULT's response object once the answer was handed to ``send``
+(the central system's link learns the heartbeat interval from its
+BootNotification.conf that way, without reading the frame again).
 """
 
 import asyncio
@@ -102,6 +107,7 @@ class ChargePoint(base.ChargePoint):
         self._wake = None
         self._timer_task = None
         self._timer_deadline = None  # what the timer task sleeps until
+        self._result_sent = getattr(connection, "result_sent", None)
 
     # ------------------------------------------------------------- hooks
 
@@ -263,7 +269,13 @@ class ChargePoint(base.ChargePoint):
         return done
 
     def _after_answer(self, event, done, response):
-        """Once the answer was handed to the connection: @after hooks."""
+        """Once the answer was handed to the connection: the connection's
+        result_sent, then @after hooks."""
+        if done.answer == "result" and self._result_sent is not None:
+            try:
+                self._result_sent(event.action, response)
+            except Exception as exc:
+                self._report("result_sent for %s" % event.action, exc)
         for after, after_kwargs in done.afters:
             try:
                 outcome = after(**after_kwargs)

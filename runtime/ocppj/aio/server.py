@@ -75,7 +75,6 @@ connected charge point and returns the typed response (see
 import asyncio
 import http
 import inspect
-import json
 import logging
 import urllib.parse
 
@@ -124,50 +123,17 @@ class _Session:
 
 class _ServerLink(WebSocketLink):
     """Learns the heartbeat interval from the BootNotification.conf this
-    central system sends (only those frames are parsed)."""
+    central system sends: the ChargePoint hands over the response object
+    once the answer was sent (``result_sent``), so no frame is read twice."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._boot_ids = []
-
-    async def recv(self):
-        message = await super().recv()
-        if isinstance(message, str) and "BootNotification" in message:
-            frame = _loads(message)
-            if (
-                isinstance(frame, list)
-                and len(frame) == 4
-                and frame[0] == 2
-                and frame[2] == "BootNotification"
-                and isinstance(frame[1], str)
-                and len(self._boot_ids) < 4
-            ):
-                self._boot_ids.append(frame[1])
-        return message
-
-    async def send(self, text):
-        await super().send(text)
-        if self._boot_ids and text.startswith("[3,"):
-            frame = _loads(text)
-            if (
-                isinstance(frame, list)
-                and len(frame) == 3
-                and frame[1] in self._boot_ids
-            ):
-                self._boot_ids.remove(frame[1])
-                payload = frame[2]
-                interval = (
-                    payload.get("interval") if isinstance(payload, dict) else None
-                )
-                if payload.get("status") == "Accepted" and isinstance(interval, int):
-                    self.heartbeat_interval = interval
-
-
-def _loads(text):
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
+    def result_sent(self, action, response):
+        if action != "BootNotification":
+            return
+        status = getattr(response, "status", None)
+        status = getattr(status, "value", status)
+        interval = getattr(response, "interval", None)
+        if status == "Accepted" and type(interval) is int:
+            self.heartbeat_interval = interval
 
 
 async def _maybe_await(value):
