@@ -30,7 +30,10 @@ peer CALLs are unanswered at once (``incoming_limit``), which caps those
 tasks. Our CALLs wait in the core's bounded queue (``queue_limit``;
 QueueFullError beyond). One timer task, made once there is a deadline,
 sleeps until ``next_deadline()``. Frames go out in the order the core
-produced them, under one lock.
+produced them: one flush at a time hands frames to ``send``, the others
+wait for their turn in order (one each for the reader, the handler, @after
+and timer tasks and the callers of ``call``, all bounded); a send that
+fails raises in the flush that made it.
 
 A connection may have ``result_sent(action, response)``: it is called with
 each CALLRESULT's response object once the answer was handed to ``send``
@@ -39,6 +42,7 @@ BootNotification.conf that way, without reading the frame again).
 """
 
 import asyncio
+import collections
 import contextvars
 import inspect
 import logging
@@ -53,6 +57,8 @@ _LOG = logging.getLogger("ocppj")
 # @after hooks still running at once; beyond, a hook is skipped and
 # reported rather than piling up tasks without bound.
 AFTER_TASK_LIMIT = 64
+
+_COROUTINE = types.CoroutineType
 
 
 @types.coroutine
@@ -103,7 +109,8 @@ class ChargePoint(base.ChargePoint):
         self._after_tasks = set()
         # created on first use: before Python 3.10 these bind to the loop
         # current at construction
-        self._send_lock = None
+        self._sending = False  # a flush is handing frames to the connection
+        self._send_waiters = None  # flushes waiting for their turn, in order
         self._wake = None
         self._timer_task = None
         self._timer_deadline = None  # what the timer task sleeps until
@@ -188,14 +195,17 @@ class ChargePoint(base.ChargePoint):
         coroutine runs here up to its first real wait. (result, None) or
         (None, exception) once it finished; None when it goes on in a task,
         which answers."""
-        called = self._call_handler(self._router.prepare(event))
-        coro = called[0]
-        if called[1] is not None or not inspect.isawaitable(coro):
-            return called
-        if not inspect.iscoroutine(coro):
-            # some other awaitable (a Future, ...): a task awaits it
-            self._spawn(self._serve_async(event, None, called))
-            return None
+        handler, kwargs = self._router.prepare(event)
+        try:
+            coro = handler(**kwargs)
+        except Exception as exc:
+            return None, exc
+        if type(coro) is not _COROUTINE:
+            if inspect.isawaitable(coro):
+                # some other awaitable (a Future, ...): a task awaits it
+                self._spawn(self._serve_async(event, None, (coro, None)))
+                return None
+            return coro, None
         # each handler in its own copy of the context, as a task has it
         context = contextvars.copy_context()
         try:
@@ -306,14 +316,42 @@ class ChargePoint(base.ChargePoint):
             self._report("@after for %s" % event.action, exc)
 
     async def _flush_async(self):
-        if not self._session._outbox:
-            return  # nothing to send (a CALL just arrived): no lock needed
-        if self._send_lock is None:
-            self._send_lock = asyncio.Lock()
-        async with self._send_lock:
-            # drained inside the lock: frames leave in the core's order
-            for frame in self._session.data_to_send():
+        session = self._session
+        if not session._outbox:
+            return  # nothing to send (a CALL just arrived)
+        if self._sending:
+            await self._wait_send_turn()
+        else:
+            self._sending = True
+        try:
+            # drained in our turn: frames leave in the core's order
+            for frame in session.data_to_send():
                 await self._connection.send(frame)
+        finally:
+            self._pass_send_turn()
+
+    async def _wait_send_turn(self):
+        """Wait until the flushes before this one are done (in order)."""
+        waiters = self._send_waiters
+        if waiters is None:
+            waiters = self._send_waiters = collections.deque()
+        waiter = asyncio.get_running_loop().create_future()
+        waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._pass_send_turn()  # handed the turn, then cancelled
+            raise
+
+    def _pass_send_turn(self):
+        waiters = self._send_waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the turn goes on: still sending
+                return
+        self._sending = False
 
     # ------------------------------------------------------------- timer
 
