@@ -29,6 +29,13 @@ except ImportError:
 from . import errors
 from . import jsontext
 
+try:
+    # CPython: its C JSON code without json's per-call wrappers (cjson.py)
+    from .cjson import loads as _json_loads, dumps as _json_dumps
+except ImportError:
+    _json_loads = json.loads
+    _json_dumps = json.dumps
+
 CALL = 2
 CALLRESULT = 3
 CALLERROR = 4
@@ -138,7 +145,7 @@ def parse(data, max_frame_size=DEFAULT_MAX_FRAME_SIZE, max_depth=DEFAULT_MAX_DEP
         reason = _scan(text, raw, max_depth)
     if reason is None:
         try:
-            message = json.loads(text)
+            message = _json_loads(text)
             if (
                 scanned
                 or not jsontext.may_be_too_deep(text, max_depth)
@@ -209,38 +216,9 @@ def _scan(text, raw, max_depth):
         return "text cannot be encoded as UTF-8"
 
 
-# CPython's json.dumps makes a new C encoder on every call, which costs more
-# than encoding a small frame does. One encoder with json.dumps's settings,
-# made once, writes the same text. No circular-reference markers: they
-# would be shared between calls (and threads), and a cycle still fails, as
-# RecursionError. Elsewhere (MicroPython, no C encoder): json.dumps.
-try:
-    from json.encoder import JSONEncoder, c_make_encoder, encode_basestring_ascii
-
-    _encoder = c_make_encoder(
-        None,
-        JSONEncoder().default,
-        encode_basestring_ascii,
-        None,
-        ": ",
-        ", ",
-        False,
-        False,
-        True,
-    )
-    _probe = [3, "-1", {"a": [1.5, None, True], "b": "\\"}]
-    if "".join(_encoder(_probe, 0)) != json.dumps(_probe):
-        _encoder = None
-    del _probe
-except (ImportError, TypeError):
-    _encoder = None
-
-
 def _dumps(value):
     try:
-        if _encoder is not None:
-            return "".join(_encoder(value, 0))
-        return json.dumps(value)
+        return _json_dumps(value)
     except Exception as exc:
         from . import misuse
 
