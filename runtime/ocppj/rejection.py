@@ -1,14 +1,27 @@
 """Why a frame is refused: the ``Rejected`` results of framing.parse.
 
-Imported the first time a frame fails a check, so a session with a well
-behaved peer never loads this module; ``framing.Rejected`` and
-``framing.peek`` are these. The CallError codes (OCPP-J 1.6 table 7) are
+Imported the first time a frame fails a check or a CALLERROR comes in, so a
+session with a well behaved peer never loads this module;
+``framing.Rejected``, ``framing.peek`` and ``framing.CallError`` are these. The CallError codes (OCPP-J 1.6 table 7) are
 listed in framing.py.
 """
 
 from . import errors
-from .framing import CALL, CALLERROR, CALLRESULT, CallError, CallResult, Call
+from .framing import CALL, CALLERROR, CALLRESULT, CallResult, Call
 from .framing import is_valid_unique_id
+
+
+class CallError:
+    """A well-formed CALLERROR frame (framing.parse's result for one)."""
+
+    message_type = CALLERROR
+    error = None
+
+    def __init__(self, unique_id, code, description, details):
+        self.unique_id = unique_id
+        self.code = code
+        self.description = description
+        self.details = details
 
 
 class Rejected:
