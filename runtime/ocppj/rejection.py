@@ -270,6 +270,36 @@ def unreadable_fields(action):
     return errors.FormationViolationError("%s request fields cannot be read" % action)
 
 
+def answer_error(connection, event, exc):
+    """(answer, problem) of Router.complete for a CALL that gets a CALLERROR:
+    ``exc`` is an OCPPError to send as it is, or what went wrong (a handler's
+    crash, the UsageError that refused its response), answered InternalError
+    with a generic description (internals stay private) and reported as the
+    problem."""
+    problem = None
+    answer = None
+    if isinstance(exc, errors.OCPPError):
+        error = exc
+    else:
+        problem = exc
+        error = errors.InternalError()
+    # If the application built an unsendable error (unknown code, details
+    # not a dict), fall back to InternalError.
+    try:
+        connection.send_error(event.unique_id, error)
+        answer = "error"
+    except errors.UsageError as refused:
+        if not isinstance(refused, (errors.SessionClosedError, errors.NoSuchCallError)):
+            try:
+                connection.send_error(event.unique_id, errors.InternalError())
+                answer = "error"
+            except errors.UsageError:
+                pass
+        if problem is None:
+            problem = refused
+    return answer, problem
+
+
 def raiser(error):
     """A handler stand-in that refuses the CALL with ``error``."""
 
