@@ -6,9 +6,9 @@ session with a well behaved peer never loads this module;
 listed in framing.py.
 """
 
-from . import errors
+from . import errors, events
 from .framing import CALL, CALLERROR, CALLRESULT, CallResult, Call
-from .framing import is_valid_unique_id
+from .framing import PLACEHOLDER_ID, error_text, is_valid_unique_id
 
 
 class CallError:
@@ -268,6 +268,37 @@ def no_handler(action):
 
 def unreadable_fields(action):
     return errors.FormationViolationError("%s request fields cannot be read" % action)
+
+
+def refuse(connection, unique_id, error, answerable, out, action=None):
+    """Reports refused input to ``out`` as FrameRejected and, when it is
+    ``answerable`` and the outbox has room, queues the CALLERROR."""
+    from .core import OUTBOX_ERROR_LIMIT
+
+    answer_id = None
+    if answerable and len(connection._outbox) < OUTBOX_ERROR_LIMIT:
+        answer_id = unique_id
+        if answer_id is None:
+            answer_id = PLACEHOLDER_ID
+        connection._outbox.append(error_frame(answer_id, error))
+    out.append(
+        events.FrameRejected(unique_id, error, answer_id is not None, answer_id, action)
+    )
+
+
+def error_frame(unique_id, error):
+    """The CALLERROR text answering ``unique_id`` with the OCPPError
+    ``error``; UsageError when it cannot go on the wire."""
+    if (
+        not isinstance(error, errors.OCPPError)
+        or errors.error_class(error.code) is None
+        or type(error.description) is not str
+        or type(error.details) is not dict
+    ):
+        from . import misuse
+
+        raise misuse.bad_call_error(error)
+    return error_text(unique_id, error.code, error.description, error.details)
 
 
 def answer_error(connection, event, exc):
