@@ -70,7 +70,10 @@ def build(out):
         written[folder] = []
         for name, source in device_sources():
             target = out / folder / "usr" / (name[: -len(".py")] + ".mpy")
-            compile_mpy(compiler, extra, source, target, "usr/" + name)
+            # The source name a traceback shows is the .mpy's own path: the
+            # importer interns that string anyway, so the name costs no
+            # second interned string per module.
+            compile_mpy(compiler, extra, source, target, "usr/" + name[: -len(".py")] + ".mpy")
             written[folder].append(target)
     return written
 
