@@ -97,14 +97,6 @@ class Completion:
 _TABLES = {}
 
 
-def _handler_table(cls):
-    tables = _TABLES.get(cls)
-    if tables is None:
-        tables = _build_table(cls)
-        _TABLES[cls] = tables
-    return tables
-
-
 def _build_table(cls):
     on = {}
     after = {}
@@ -158,7 +150,11 @@ class Router:
         self.handler = handler
         self.protocol = protocol
         self.connection = connection
-        self._on, self._after, self._table_actions = _handler_table(type(handler))
+        tables = _TABLES.get(type(handler))
+        if tables is None:
+            tables = _build_table(type(handler))
+            _TABLES[type(handler)] = tables
+        self._on, self._after, self._table_actions = tables
 
     def actions(self):
         """Actions with a handler, sorted."""
