@@ -12,7 +12,7 @@ so the file names MicroPython interns are as short as on a device
 - heap retained after importing (a) the Core profile (protocol + its Core
   tables), (b) all 39 actions (every profile's tables), (c) the runtime core
   (ocppj.core, routing, charge_point) on top of (a); from the .py bundle and
-  from the .mpy v6 bundle `make device` builds;
+  from the .mpy v6 bundle `make device` builds (mpy-cross -O3);
 - the same runtime core module by module (each imported after the ones it
   needs, on top of (a)), the modules it loads only when something goes
   wrong, and the heap a charge point session holds once it has booted and
@@ -65,7 +65,8 @@ _IMPORT_STEPS = {
 # The runtime modules a device imports, each after those it needs.
 RUNTIME_MODULES = ("errors", "events", "validation", "jsontext", "framing", "core", "routing", "charge_point", "device")
 # Loaded only when something goes wrong: an error class is asked for, the
-# application misuses the API, the peer sends a bad frame or CALL.
+# application misuses the API, the peer sends a bad frame or CALL or answers
+# with a CALLERROR, a CALL of the peer is answered with a CALLERROR.
 RARE_PATH_MODULES = ("error_classes", "misuse", "rejection")
 
 MODULES_PROBE = """

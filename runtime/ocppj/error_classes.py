@@ -1,4 +1,4 @@
-"""The exception classes and helpers of errors.py beyond its two bases.
+"""The exception classes and helpers errors.py makes on demand.
 
 Imported the first time one of them is asked for (see errors.py), so a
 connection on which nothing goes wrong never loads this module.
@@ -31,7 +31,7 @@ _CALL_ERRORS = (
 )
 
 # What errors.<name> finds as defined below, space-separated.
-_DEFINED_HERE = " OutgoingValidationError CallTimeoutError CallCancelledError error_class from_call_error describe_validation "
+_DEFINED_HERE = " OCPPError UsageError OutgoingValidationError CallTimeoutError CallCancelledError error_class from_call_error describe_validation "
 
 # Plain UsageError subclasses, space-separated.
 _MISUSES = " PayloadTypeError WrongDirectionError InvalidUniqueIdError QueueFullError NoSuchCallError SessionClosedError "
@@ -61,7 +61,42 @@ def _code_of(name):
     return None
 
 
-class OutgoingValidationError(errors.UsageError):
+class OCPPError(Exception):
+    """A CallError: ``code``, ``description`` (str) and ``details`` (dict).
+
+    Subclasses fix ``code``. The base class is instantiated directly only for
+    a received CALLERROR whose code is not in the 1.6 table; ``code`` then
+    holds the peer's string as received.
+    """
+
+    code = "GenericError"
+    default_description = ""
+
+    def __init__(self, description=None, details=None, code=None):
+        if description is None:
+            description = self.default_description
+        if details is None:
+            details = {}
+        super().__init__(description)
+        if code is not None:
+            self.code = code
+        self.description = description
+        self.details = details
+
+    def __str__(self):
+        if self.description:
+            return self.code + ": " + self.description
+        return self.code
+
+    def __repr__(self):
+        return "<OCPPError %s %r %r>" % (self.code, self.description, self.details)
+
+
+class UsageError(Exception):
+    """The application called the API in a way it does not allow."""
+
+
+class OutgoingValidationError(UsageError):
     """A payload we were asked to send breaks the schema. ``code``, ``path``
     and ``rule`` come from the protocol's ValidationError; the message names
     the action, the field and the rule."""
@@ -110,10 +145,10 @@ def make(name):
         start = _CALL_ERRORS.find(";" + code + "=") + len(code) + 2
         description = _CALL_ERRORS[start : _CALL_ERRORS.find(";", start)]
         return type(
-            name, (errors.OCPPError,), {"code": code, "default_description": description}
+            name, (OCPPError,), {"code": code, "default_description": description}
         )
     if _MISUSES.find(" " + name + " ") >= 0:
-        return type(name, (errors.UsageError,), {})
+        return type(name, (UsageError,), {})
     if name == "ERROR_CLASSES":
         table = {}
         for entry in _CALL_ERRORS.split(";")[1:-1]:
@@ -160,7 +195,7 @@ def from_call_error(code, description, details):
     if cls is None:
         cls = errors.lookup("RECEIVED_SPELLINGS").get(code)
     if cls is None:
-        return errors.OCPPError(description, details, code=code)
+        return OCPPError(description, details, code=code)
     return cls(description, details)
 
 

@@ -16,21 +16,26 @@ Class names are the error code plus ``Error`` (``InternalError`` and friends
 already end in Error). The one exception is ``NotImplementedCallError``: the
 plain name would shadow Python's builtin ``NotImplementedError``.
 
-Only the two bases are defined here. Every other name below is made the
-first time it is asked for (``errors.GenericError``, ``from .errors import
-QueueFullError``, ``except errors.NoSuchCallError``), from the tables in
-error_classes.py, and kept: each name is always the same class, so
-``isinstance`` and ``except`` work as usual, and on a MicroPython device a
-class nobody raises costs no heap. Attribute access goes through the
-module's ``__getattr__`` (PEP 562); ``lookup(name)`` does the same as a
-function. On firmware built without module ``__getattr__``
-(MICROPY_MODULE_GETATTR off) every name is made at import instead (see
-MODULE_GETATTR), so ``errors.<name>`` works everywhere, only without the
-saving. MicroPython's ``dir(errors)`` asks for every interned name, so it
+Every name below, the two bases included, is made the first time it is
+asked for (``errors.GenericError``, ``from .errors import QueueFullError``,
+``except errors.NoSuchCallError``), from error_classes.py, and kept: each
+name is always the same class, so ``isinstance`` and ``except`` work as
+usual, and on a MicroPython device a session on which nothing goes wrong
+loads no exception class at all (the runtime names one only where something
+failed: an ``except`` clause is evaluated once an exception is raised).
+Attribute access goes through the module's ``__getattr__`` (PEP 562);
+``lookup(name)`` does the same as a function. On firmware built without
+module ``__getattr__`` (MICROPY_MODULE_GETATTR off) every name is made at
+import instead (see MODULE_GETATTR), so ``errors.<name>`` works everywhere,
+only without the saving. MicroPython's ``dir(errors)`` asks for every interned name, so it
 makes them all too.
 
 The names made on demand:
 
+* ``OCPPError``: a CallError, with ``code``, ``description`` (str) and
+  ``details`` (dict); the base of the classes of table 7.
+* ``UsageError``: the application called the API in a way it does not
+  allow; the base of the misuse classes below.
 * CallError codes (table 7): NotImplementedCallError, NotSupportedError,
   InternalError, ProtocolError, SecurityError, FormationViolationError,
   PropertyConstraintViolationError, OccurenceConstraintViolationError,
@@ -58,41 +63,6 @@ The names made on demand:
   CALLERROR we received.
 * ``describe_validation(validation_error)``: "path violates rule" text.
 """
-
-
-class OCPPError(Exception):
-    """A CallError: ``code``, ``description`` (str) and ``details`` (dict).
-
-    Subclasses fix ``code``. The base class is instantiated directly only for
-    a received CALLERROR whose code is not in the 1.6 table; ``code`` then
-    holds the peer's string as received.
-    """
-
-    code = "GenericError"
-    default_description = ""
-
-    def __init__(self, description=None, details=None, code=None):
-        if description is None:
-            description = self.default_description
-        if details is None:
-            details = {}
-        super().__init__(description)
-        if code is not None:
-            self.code = code
-        self.description = description
-        self.details = details
-
-    def __str__(self):
-        if self.description:
-            return self.code + ": " + self.description
-        return self.code
-
-    def __repr__(self):
-        return "<OCPPError %s %r %r>" % (self.code, self.description, self.details)
-
-
-class UsageError(Exception):
-    """The application called the API in a way it does not allow."""
 
 
 def lookup(name):

@@ -18,7 +18,8 @@
 
 NotImplemented / NotSupported depend on the protocol and are decided by the
 core, not here. What a refused frame gets (``Rejected``, its description,
-``peek``) lives in rejection.py, imported the first time a frame fails.
+``peek``) lives in rejection.py, imported the first time a frame fails, and
+so does ``CallError``: a peer's CALLERROR is something gone wrong too.
 """
 
 try:
@@ -98,17 +99,6 @@ class CallResult:
     def __init__(self, unique_id, payload):
         self.unique_id = unique_id
         self.payload = payload
-
-
-class CallError:
-    message_type = CALLERROR
-    error = None
-
-    def __init__(self, unique_id, code, description, details):
-        self.unique_id = unique_id
-        self.code = code
-        self.description = description
-        self.details = details
 
 
 def is_valid_unique_id(value):
@@ -193,7 +183,9 @@ def _frame(message):
             and type(message[3]) is str
             and type(message[4]) is dict
         ):
-            return CallError(unique_id, message[2], message[3], message[4])
+            from . import rejection
+
+            return rejection.CallError(unique_id, message[2], message[3], message[4])
         return None
     payload = message[count - 1]
     if payload is None:
@@ -238,8 +230,8 @@ def error_text(unique_id, code, description, details):
 
 
 def __getattr__(name):
-    # Rejected and peek are rejection.py's, imported on first use.
-    if name == "Rejected" or name == "peek":
+    # Rejected, peek and CallError are rejection.py's, imported on first use.
+    if name == "Rejected" or name == "peek" or name == "CallError":
         from . import rejection
 
         value = getattr(rejection, name)
@@ -249,4 +241,4 @@ def __getattr__(name):
 
 
 if not errors.MODULE_GETATTR:
-    from .rejection import Rejected, peek
+    from .rejection import CallError, Rejected, peek

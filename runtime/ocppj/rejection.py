@@ -1,14 +1,27 @@
 """Why a frame is refused: the ``Rejected`` results of framing.parse.
 
-Imported the first time a frame fails a check, so a session with a well
-behaved peer never loads this module; ``framing.Rejected`` and
-``framing.peek`` are these. The CallError codes (OCPP-J 1.6 table 7) are
+Imported the first time a frame fails a check or a CALLERROR comes in, so a
+session with a well behaved peer never loads this module;
+``framing.Rejected``, ``framing.peek`` and ``framing.CallError`` are these. The CallError codes (OCPP-J 1.6 table 7) are
 listed in framing.py.
 """
 
-from . import errors
-from .framing import CALL, CALLERROR, CALLRESULT, CallError, CallResult, Call
-from .framing import is_valid_unique_id
+from . import errors, events
+from .framing import CALL, CALLERROR, CALLRESULT, CallResult, Call
+from .framing import PLACEHOLDER_ID, error_text, is_valid_unique_id
+
+
+class CallError:
+    """A well-formed CALLERROR frame (framing.parse's result for one)."""
+
+    message_type = CALLERROR
+    error = None
+
+    def __init__(self, unique_id, code, description, details):
+        self.unique_id = unique_id
+        self.code = code
+        self.description = description
+        self.details = details
 
 
 class Rejected:
@@ -255,6 +268,67 @@ def no_handler(action):
 
 def unreadable_fields(action):
     return errors.FormationViolationError("%s request fields cannot be read" % action)
+
+
+def refuse(connection, unique_id, error, answerable, out, action=None):
+    """Reports refused input to ``out`` as FrameRejected and, when it is
+    ``answerable`` and the outbox has room, queues the CALLERROR."""
+    from .core import OUTBOX_ERROR_LIMIT
+
+    answer_id = None
+    if answerable and len(connection._outbox) < OUTBOX_ERROR_LIMIT:
+        answer_id = unique_id
+        if answer_id is None:
+            answer_id = PLACEHOLDER_ID
+        connection._outbox.append(error_frame(answer_id, error))
+    out.append(
+        events.FrameRejected(unique_id, error, answer_id is not None, answer_id, action)
+    )
+
+
+def error_frame(unique_id, error):
+    """The CALLERROR text answering ``unique_id`` with the OCPPError
+    ``error``; UsageError when it cannot go on the wire."""
+    if (
+        not isinstance(error, errors.OCPPError)
+        or errors.error_class(error.code) is None
+        or type(error.description) is not str
+        or type(error.details) is not dict
+    ):
+        from . import misuse
+
+        raise misuse.bad_call_error(error)
+    return error_text(unique_id, error.code, error.description, error.details)
+
+
+def answer_error(connection, event, exc):
+    """(answer, problem) of Router.complete for a CALL that gets a CALLERROR:
+    ``exc`` is an OCPPError to send as it is, or what went wrong (a handler's
+    crash, the UsageError that refused its response), answered InternalError
+    with a generic description (internals stay private) and reported as the
+    problem."""
+    problem = None
+    answer = None
+    if isinstance(exc, errors.OCPPError):
+        error = exc
+    else:
+        problem = exc
+        error = errors.InternalError()
+    # If the application built an unsendable error (unknown code, details
+    # not a dict), fall back to InternalError.
+    try:
+        connection.send_error(event.unique_id, error)
+        answer = "error"
+    except errors.UsageError as refused:
+        if not isinstance(refused, (errors.SessionClosedError, errors.NoSuchCallError)):
+            try:
+                connection.send_error(event.unique_id, errors.InternalError())
+                answer = "error"
+            except errors.UsageError:
+                pass
+        if problem is None:
+            problem = refused
+    return answer, problem
 
 
 def raiser(error):

@@ -97,14 +97,6 @@ class Completion:
 _TABLES = {}
 
 
-def _handler_table(cls):
-    tables = _TABLES.get(cls)
-    if tables is None:
-        tables = _build_table(cls)
-        _TABLES[cls] = tables
-    return tables
-
-
 def _build_table(cls):
     on = {}
     after = {}
@@ -158,7 +150,11 @@ class Router:
         self.handler = handler
         self.protocol = protocol
         self.connection = connection
-        self._on, self._after, self._table_actions = _handler_table(type(handler))
+        tables = _TABLES.get(type(handler))
+        if tables is None:
+            tables = _build_table(type(handler))
+            _TABLES[type(handler)] = tables
+        self._on, self._after, self._table_actions = tables
 
     def actions(self):
         """Actions with a handler, sorted."""
@@ -218,41 +214,19 @@ class Router:
         description (internals stay private); else ``result`` must be the
         action's response object → CALLRESULT (InternalError if it is not,
         or if it fails outgoing validation)."""
-        connection = self.connection
-        unique_id = event.unique_id
         problem = None
         answer = None
         if exc is None:
             try:
-                connection.send_result(unique_id, result)
+                self.connection.send_result(event.unique_id, result)
                 answer = "result"
             except errors.UsageError as refused:
-                problem = refused
-                error = errors.InternalError()
-        elif isinstance(exc, errors.OCPPError):
-            error = exc
-        else:
-            problem = exc
-            error = errors.InternalError()
+                exc = refused
         if answer is None:
-            # If the application built an unsendable error (unknown code,
-            # details not a dict), fall back to InternalError.
-            failure = None
-            try:
-                connection.send_error(unique_id, error)
-                answer = "error"
-            except errors.UsageError as refused:
-                failure = refused
-                if not isinstance(
-                    refused, (errors.SessionClosedError, errors.NoSuchCallError)
-                ):
-                    try:
-                        connection.send_error(unique_id, errors.InternalError())
-                        answer = "error"
-                    except errors.UsageError:
-                        pass
-            if failure is not None and problem is None:
-                problem = failure
+            # Answering with a CALLERROR is a rare path: rejection.py's.
+            from . import rejection
+
+            answer, problem = rejection.answer_error(self.connection, event, exc)
         afters = []
         if answer == "result":
             for name, mark in self._after.get(event.action, ()):

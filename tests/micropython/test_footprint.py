@@ -15,15 +15,16 @@ KB = 1024
 # schemas (the incumbent port: 109 KB), 24 KB for the Core profile alone
 # and 16 KB more for the runtime core a device needs to run OCPP-J
 # (ocppj.core, routing, charge_point and what they import).
-# Reached (.py / .mpy v6): all 78 schemas about 36.6 / 33.7 KB, Core 23.8 /
-# 23.6 KB. The runtime core is not there yet: about 30.8 / 30.5 KB (55 KB
-# before), so its ceiling guards against regressions at what is reached
-# today; a booted session that served a CALL holds about 37 KB (classes
+# Reached (.py / .mpy v6): all 78 schemas about 36.6 / 33.0 KB, Core 23.8 /
+# 23.3 KB. The runtime core is not there yet: 30048 / 28640 bytes (55 KB
+# at first, 31968 / 31744 before the rare paths left the import), so its
+# ceilings guard what is reached today, with about 1 KB of headroom; a
+# booted session that served a CALL holds 36352 / 34944 bytes (classes
 # made on first use and the session's own objects included).
 ALL_SCHEMAS = 48 * KB
 CORE_PROFILE = 24 * KB
-RUNTIME_CORE = 32 * KB  # the target: 16 KB
-SESSION = 39 * KB
+RUNTIME_CORE = {"py": 30.5 * KB, "mpy-v6": 29 * KB}  # the target: 16 KB
+SESSION = {"py": 36.5 * KB, "mpy-v6": 35 * KB}
 ALLOCATION_RATIO = 8  # bytes allocated per byte of JSON, to encode or to decode
 
 
@@ -49,13 +50,13 @@ def test_core_profile_alone_fits_in_24_kb(bundles, bundle):
 
 @pytest.mark.parametrize("bundle", ["py", "mpy-v6"])
 def test_runtime_core_stays_under_its_ceiling(bundles, bundle):
-    assert footprint.retained(bundles[bundle], "runtime", before="core") <= RUNTIME_CORE
+    assert footprint.retained(bundles[bundle], "runtime", before="core") <= RUNTIME_CORE[bundle]
 
 
 @pytest.mark.parametrize("bundle", ["py", "mpy-v6"])
 def test_a_session_stays_under_its_ceiling_and_loads_no_rare_path_module(bundles, bundle):
     held, loaded = footprint.session(bundles[bundle])
-    assert held <= SESSION
+    assert held <= SESSION[bundle]
     expected = ["usr.ocppj." + name for name in footprint.RUNTIME_MODULES]
     assert loaded == sorted(expected)
 
