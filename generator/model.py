@@ -113,6 +113,37 @@ class Model:
                 return enum
         raise KeyError(name)
 
+    def payload_depth(self) -> Optional[int]:
+        """How deep a payload that passes validation can nest (the payload
+        object is level 1), or None when some object admits properties the
+        schema does not name, so nothing bounds what they hold."""
+        deepest = 0
+        for message in self.messages:
+            depth = self._object_depth(message.object)
+            if depth is None:
+                return None
+            deepest = max(deepest, depth)
+        return deepest
+
+    def _object_depth(self, obj: ObjectType) -> Optional[int]:
+        if obj.additional_properties:
+            return None
+        deepest = 0
+        for f in obj.fields:
+            depth = self._type_depth(f.type)
+            if depth is None:
+                return None
+            deepest = max(deepest, depth)
+        return 1 + deepest
+
+    def _type_depth(self, ref: TypeRef) -> Optional[int]:
+        if ref.kind == ARRAY:
+            inner = self._type_depth(ref.item)
+            return None if inner is None else 1 + inner
+        if ref.kind == OBJECT:
+            return self._object_depth(self.object(ref.object))
+        return 0
+
     @property
     def messages(self) -> Tuple[Message, ...]:
         out = []

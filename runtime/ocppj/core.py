@@ -309,45 +309,57 @@ class Connection:
         Never raises for any str/bytes content; UsageError after close or
         for other types."""
         self._check_open()
-        out = self._expire(now)
-        frame = framing.parse(text, self.max_frame_size, self.max_depth)
+        if self._outstanding is None and not self._queue:
+            out = []  # no CALL of ours that could time out
+        else:
+            out = self._expire(now)
+        frame = framing.parse(text, self.max_frame_size, self.max_depth, True)
         call = self._outstanding
         unique_id = frame.unique_id
         if frame.error is not None:
-            if not frame.answerable and call is not None and unique_id == call[0]:
-                # The peer did answer our CALL (4.1.1: "responded to"), badly.
-                self._outstanding = None
-                out.append(events.ResultRejected(call[0], call[1], frame.error))
-            else:
+            from . import rejection
+
+            rejection.refuse_frame(self, frame, out)
+        elif frame.message_type == framing.CALL:
+            self._call_received(frame, text, out)
+        elif call is None or unique_id != call[0]:
+            if frame.unmeasured is not None:
                 from . import rejection
 
-                rejection.refuse(self, unique_id, frame.error, frame.answerable, out)
-        elif frame.message_type == framing.CALL:
-            self._call_received(frame, out)
-        elif call is None or unique_id != call[0]:
+                if rejection.too_deep_refused(self, frame, text, False, out):
+                    self._promote()
+                    return out
             reason = "unknown"
             if unique_id in self._late_ids:
                 reason = "late"
             out.append(
                 events.UnmatchedResponse(unique_id, frame.message_type, reason, frame)
             )
-        else:
+        elif frame.message_type == framing.CALLERROR:
             self._outstanding = None
+            error = errors.from_call_error(frame.code, frame.description, frame.details)
+            out.append(events.CallErrorReceived(unique_id, call[1], error))
+        else:
             action = call[1]
-            if frame.message_type == framing.CALLERROR:
-                error = errors.from_call_error(
-                    frame.code, frame.description, frame.details
-                )
-                out.append(events.CallErrorReceived(unique_id, action, error))
+            payload = frame.payload
+            error, response = self._read(action, payload, call[5], False)
+            if frame.unmeasured is not None:
+                from . import rejection
+
+                if rejection.too_deep_refused(
+                    self,
+                    frame,
+                    text,
+                    error is None and call[5] and self.validation.checks_incoming(action),
+                    out,
+                ):
+                    self._promote()
+                    return out
+            self._outstanding = None
+            if error is None:
+                out.append(events.ResultReceived(unique_id, action, response, payload))
             else:
-                payload = frame.payload
-                error, response = self._read(action, payload, call[5], False)
-                if error is None:
-                    out.append(
-                        events.ResultReceived(unique_id, action, response, payload)
-                    )
-                else:
-                    out.append(events.ResultRejected(unique_id, action, error, payload))
+                out.append(events.ResultRejected(unique_id, action, error, payload))
         self._promote()
         return out
 
@@ -384,7 +396,7 @@ class Connection:
             self._outstanding = call
             self._outbox.append(call[2])
 
-    def _call_received(self, frame, out):
+    def _call_received(self, frame, text, out):
         unique_id = frame.unique_id
         action = frame.action
         incoming = self._incoming
@@ -406,6 +418,17 @@ class Connection:
             error = rejection.too_many_calls(len(incoming))
         else:
             error, request = self._read(action, frame.payload, True, True)
+        if frame.unmeasured is not None:
+            from . import rejection
+
+            if rejection.too_deep_refused(
+                self,
+                frame,
+                text,
+                error is None and self.validation.checks_incoming(action),
+                out,
+            ):
+                return
         if error is not None:
             from . import rejection
 

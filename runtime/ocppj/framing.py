@@ -85,6 +85,8 @@ except NameError:  # MicroPython ports without it raise RuntimeError
 class Call:
     message_type = CALL
     error = None  # a Rejected carries the OCPPError it is refused with
+    # the parsed message while its nesting is unmeasured (parse's measure_later)
+    unmeasured = None
 
     def __init__(self, unique_id, action, payload):
         self.unique_id = unique_id
@@ -95,6 +97,7 @@ class Call:
 class CallResult:
     message_type = CALLRESULT
     error = None
+    unmeasured = None
 
     def __init__(self, unique_id, payload):
         self.unique_id = unique_id
@@ -105,8 +108,19 @@ def is_valid_unique_id(value):
     return type(value) is str and len(value) <= MAX_UNIQUE_ID_LENGTH
 
 
-def parse(data, max_frame_size=DEFAULT_MAX_FRAME_SIZE, max_depth=DEFAULT_MAX_DEPTH):
-    """Parse one WebSocket text message (str, or bytes holding UTF-8)."""
+def parse(
+    data,
+    max_frame_size=DEFAULT_MAX_FRAME_SIZE,
+    max_depth=DEFAULT_MAX_DEPTH,
+    measure_later=False,
+):
+    """Parse one WebSocket text message (str, or bytes holding UTF-8).
+
+    ``measure_later``: a CALL or CALLRESULT whose nesting would have to be
+    measured on the parsed value (CPython, more brackets than max_depth)
+    comes back unmeasured, ``frame.unmeasured`` holding the parsed
+    message; the caller then owes it ``rejection.too_deep_refused``
+    wherever no schema check bounds the nesting."""
     raw = None
     if isinstance(data, str):
         text = data
@@ -136,17 +150,23 @@ def parse(data, max_frame_size=DEFAULT_MAX_FRAME_SIZE, max_depth=DEFAULT_MAX_DEP
     if reason is None:
         try:
             message = _json_loads(text)
-            if (
-                scanned
-                or not jsontext.may_be_too_deep(text, max_depth)
-                or not jsontext.too_deep(message, max_depth)
-            ):
-                frame = _frame(message)
-                if frame is not None:
-                    return frame
-                from . import rejection
+            frame = _frame(message)
+            if not scanned and jsontext.may_be_too_deep(text, max_depth):
+                if (
+                    measure_later
+                    and frame is not None
+                    and frame.message_type != CALLERROR
+                ):
+                    # Measuring the nesting costs about as much as the
+                    # schema check, which bounds it where it runs.
+                    frame.unmeasured = message
+                elif jsontext.too_deep(message, max_depth):
+                    raise _RecursionError()  # as if the parser had given up
+            if frame is not None:
+                return frame
+            from . import rejection
 
-                return rejection.shape(message)
+            return rejection.shape(message)
         except _RecursionError:
             pass
         except Exception:

@@ -1,12 +1,14 @@
 """Why a frame is refused: the ``Rejected`` results of framing.parse.
 
-Imported the first time a frame fails a check or a CALLERROR comes in, so a
-session with a well behaved peer never loads this module;
-``framing.Rejected``, ``framing.peek`` and ``framing.CallError`` are these. The CallError codes (OCPP-J 1.6 table 7) are
-listed in framing.py.
+Imported the first time a frame fails a check or a CALLERROR comes in (on
+CPython also when a frame with many brackets needs its nesting judged, see
+``too_deep_refused``), so a device session with a well behaved peer never
+loads this module; ``framing.Rejected``, ``framing.peek`` and
+``framing.CallError`` are these. The CallError codes (OCPP-J 1.6 table 7)
+are listed in framing.py.
 """
 
-from . import errors, events
+from . import errors, events, jsontext
 from .framing import CALL, CALLERROR, CALLRESULT, CallResult, Call
 from .framing import PLACEHOLDER_ID, error_text, is_valid_unique_id
 
@@ -16,6 +18,7 @@ class CallError:
 
     message_type = CALLERROR
     error = None
+    unmeasured = None
 
     def __init__(self, unique_id, code, description, details):
         self.unique_id = unique_id
@@ -268,6 +271,36 @@ def no_handler(action):
 
 def unreadable_fields(action):
     return errors.FormationViolationError("%s request fields cannot be read" % action)
+
+
+def refuse_frame(connection, frame, out):
+    """Reports (and answers, if it may be answered) the Rejected ``frame``
+    a Connection received."""
+    call = connection._outstanding
+    if not frame.answerable and call is not None and frame.unique_id == call[0]:
+        # The peer did answer our CALL (4.1.1: "responded to"), badly.
+        connection._outstanding = None
+        out.append(events.ResultRejected(call[0], call[1], frame.error))
+    else:
+        refuse(connection, frame.unique_id, frame.error, frame.answerable, out)
+
+
+def too_deep_refused(connection, frame, text, checked, out):
+    """For a frame from ``parse(..., measure_later=True)``: whether it is
+    refused for its nesting (reported in ``out`` as parse's Rejected would
+    have been). ``checked``: its payload passed its action's schema check.
+    Every 1.6 object refuses properties it does not name, so a payload that
+    passed nests no deeper than the protocol's PAYLOAD_DEPTH; only then is
+    the nesting left unmeasured."""
+    bound = getattr(connection.protocol, "PAYLOAD_DEPTH", None)
+    max_depth = connection.max_depth
+    if checked and bound is not None and bound + 1 <= max_depth:
+        return False
+    if jsontext.too_deep(frame.unmeasured, max_depth):
+        refuse_frame(connection, broken_json(None, text, max_depth), out)
+        return True
+    del frame.unmeasured  # measured now: as parse returns it eagerly
+    return False
 
 
 def refuse(connection, unique_id, error, answerable, out, action=None):

@@ -13,9 +13,15 @@ from .validators import ValidationError, validate_request, validate_response
 VERSION = "1.6"
 SUBPROTOCOL = "ocpp1.6"
 
+# How deep a payload that passes validation can nest (payload object = 1;
+# None: unbounded). Lets the runtime skip its nesting check on validated
+# frames.
+PAYLOAD_DEPTH = 3
+
 __all__ = [
     "VERSION",
     "SUBPROTOCOL",
+    "PAYLOAD_DEPTH",
     "ACTIONS",
     "ValidationError",
     "validate_request",
