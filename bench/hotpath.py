@@ -4,7 +4,8 @@ frame out, as the server runs it: ours against mobilityhouse `ocpp` 2.1.0.
 Per connection our CentralSystem (ocppj.aio.server) makes an
 ocppj.aio.charge_point.ChargePoint around a ``_ServerLink`` (its
 WebSocketLink subclass: message counts, clock stamps, the heartbeat
-interval sniffed from BootNotification answers) and awaits its ``start()``;
+interval learnt from the BootNotification answers it is told about) and
+awaits its ``start()``;
 a mobilityhouse central system awaits ``start()`` of its ChargePoint
 subclass on the bare websocket. Both read with ``await recv()``, route the
 CALL to an ``async def`` handler and ``await send()`` the CALLRESULT.
@@ -25,10 +26,9 @@ Contenders:
                  checks in the default thread pool, ASYNC_VALIDATION on)
   mh inline      the same with ocpp.messages.ASYNC_VALIDATION = False
 
-The Python version matters here: from 3.12 our handler tasks start
-eagerly (ocppj.aio.charge_point.EAGER_TASKS), so a handler that answers
-without waiting costs no loop turn; before 3.12 every CALL's task waits
-for its turn on the loop.
+Our reader runs an ``async def`` handler up to its first wait itself (a
+handler that answers without waiting costs no task and no loop turn, on
+every Python); mobilityhouse awaits it inside start().
 
 Frames: bench/frames.py, per kind and as a mix (one of each, repeated).
 Handlers: the same responses as bench/runtime.py (fixed values), each
