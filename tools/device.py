@@ -25,7 +25,7 @@ BIN = Path(sys.executable).parent
 
 # Runtime parts a device does not get (they need asyncio, argparse, websockets...).
 CPYTHON_ONLY_DIRS = ("aio",)
-CPYTHON_ONLY_MODULES = ("cli.py", "v16.py", "cjson.py")
+CPYTHON_ONLY_MODULES = ("cli.py", "v16.py", "speedups.py")
 
 # (folder under the output, compiler, extra arguments). -O3 leaves out the
 # line-number tables (about 1 KB of heap for the runtime core alone) and

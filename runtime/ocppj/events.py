@@ -44,6 +44,11 @@ to None.
 
 from . import errors
 
+try:
+    from .speedups import event_init as _event_init  # CPython
+except ImportError:
+    _event_init = None
+
 # One line per kind: its name, how many attributes its constructor
 # requires, then the attributes in constructor order. The first three are
 # what repr() shows.
@@ -90,11 +95,15 @@ def __getattr__(name):
         raise AttributeError(name)
     words = _KINDS[start : _KINDS.find("\n", start)].split()
     names = tuple(words[2:])
-    cls = type(
-        name,
-        (Event,),
-        {"kind": name, "fields": names[:3], "_names": names, "_required": int(words[1])},
-    )
+    namespace = {
+        "kind": name,
+        "fields": names[:3],
+        "_names": names,
+        "_required": int(words[1]),
+    }
+    if _event_init is not None:
+        namespace["__init__"] = _event_init(names, int(words[1]))
+    cls = type(name, (Event,), namespace)
     globals()[name] = cls
     return cls
 

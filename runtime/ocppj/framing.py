@@ -31,10 +31,11 @@ from . import errors
 from . import jsontext
 
 try:
-    # CPython: its C JSON code without json's per-call wrappers (cjson.py)
-    from .cjson import loads as _json_loads, dumps as _json_dumps
+    # CPython: its C JSON code without json's per-call wrappers, refusing
+    # NaN and Infinity itself (speedups.py)
+    from .speedups import loads as _strict_loads, dumps as _json_dumps
 except ImportError:
-    _json_loads = json.loads
+    _strict_loads = None
     _json_dumps = json.dumps
 
 CALL = 2
@@ -143,13 +144,18 @@ def parse(
     else:
         raise errors.UsageError("frames are str or bytes, not %s" % type(data))
 
-    scanned = jsontext.needs_scan(text)
+    if _strict_loads is None:
+        scanned = jsontext.needs_scan(text)
+        loads = json.loads
+    else:
+        scanned = False  # refuses what is not JSON, wording scanned below
+        loads = _strict_loads
     reason = None
     if scanned:
         reason = _scan(text, raw, max_depth)
     if reason is None:
         try:
-            message = _json_loads(text)
+            message = loads(text)
             frame = _frame(message)
             if not scanned and jsontext.may_be_too_deep(text, max_depth):
                 if (

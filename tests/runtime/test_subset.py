@@ -34,7 +34,7 @@ BANNED_CALLS = {"reversed", "frozenset"}
 # The modules a device gets: every module of the package except the
 # CPython-only ones (the same split tools/device.py makes), so a new module
 # is checked without anyone listing it here.
-CPYTHON_ONLY = ("cli.py", "v16.py", "cjson.py")
+CPYTHON_ONLY = ("cli.py", "v16.py", "speedups.py")
 CORE_MODULES = tuple(
     sorted(name for name in os.listdir(PACKAGE) if name.endswith(".py") and name not in CPYTHON_ONLY)
 )
