@@ -117,24 +117,13 @@ class Model:
         """How deep a payload that passes validation can nest (the payload
         object is level 1), or None when some object admits properties the
         schema does not name, so nothing bounds what they hold."""
-        deepest = 0
-        for message in self.messages:
-            depth = self._object_depth(message.object)
-            if depth is None:
-                return None
-            deepest = max(deepest, depth)
-        return deepest
+        return _deepest(self._object_depth(message.object) for message in self.messages)
 
     def _object_depth(self, obj: ObjectType) -> Optional[int]:
         if obj.additional_properties:
             return None
-        deepest = 0
-        for f in obj.fields:
-            depth = self._type_depth(f.type)
-            if depth is None:
-                return None
-            deepest = max(deepest, depth)
-        return 1 + deepest
+        inner = _deepest(self._type_depth(f.type) for f in obj.fields)
+        return None if inner is None else 1 + inner
 
     def _type_depth(self, ref: TypeRef) -> Optional[int]:
         if ref.kind == ARRAY:
@@ -151,3 +140,13 @@ class Model:
             out.append(action.request)
             out.append(action.response)
         return tuple(out)
+
+
+def _deepest(depths) -> Optional[int]:
+    """The largest of ``depths`` (0 when there are none), None if any is None."""
+    deepest = 0
+    for depth in depths:
+        if depth is None:
+            return None
+        deepest = max(deepest, depth)
+    return deepest

@@ -173,3 +173,28 @@ def test_snake_case(wire, python):
 )
 def test_enum_member_names(value, member):
     assert enum_member_name(value) == member
+
+
+def _depth_model(additional_inside):
+    from generator import model as m
+
+    inner = m.ObjectType("Inner", (m.Field("v", "v", m.TypeRef(kind=m.STRING), True),), additional_inside, "t")
+    items = m.TypeRef(kind=m.ARRAY, item=m.TypeRef(kind=m.OBJECT, object="Inner"))
+    payload = m.ObjectType("XRequest", (m.Field("list", "list", items, False),), False, "t")
+    empty = m.ObjectType("XResponse", (), False, "t")
+    action = m.Action(
+        "X",
+        "x",
+        "ChargePoint",
+        "Core",
+        "1",
+        m.Message("X", True, "X", payload, "X.json"),
+        m.Message("X", False, "X", empty, "XResponse.json"),
+    )
+    return m.Model((action,), (), (inner,), "test")
+
+
+def test_payload_depth_counts_objects_and_arrays_and_gives_up_on_open_objects():
+    # payload object > list array > Inner object
+    assert _depth_model(False).payload_depth() == 3
+    assert _depth_model(True).payload_depth() is None
