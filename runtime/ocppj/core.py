@@ -113,6 +113,9 @@ class Connection:
         self.max_depth = max_depth
         self.incoming_limit = incoming_limit
         self.validation = as_validation(validation)
+        # A payload that passed its schema check nests at most this deep
+        # (None: unbounded), which spares measuring it (framing.parse).
+        self._payload_depth = getattr(protocol, "PAYLOAD_DEPTH", None)
         if id_factory is None:
             self._id_prefix = "0"
             try:
@@ -342,17 +345,12 @@ class Connection:
         else:
             action = call[1]
             payload = frame.payload
-            error, response = self._read(action, payload, call[5], False)
-            if frame.unmeasured is not None:
+            checked = call[5] and self.validation.checks_incoming(action)
+            error, response = self._read(action, payload, checked, False)
+            if frame.unmeasured is not None and not self._bounded(error, checked):
                 from . import rejection
 
-                if rejection.too_deep_refused(
-                    self,
-                    frame,
-                    text,
-                    error is None and call[5] and self.validation.checks_incoming(action),
-                    out,
-                ):
+                if rejection.too_deep_refused(self, frame, text, False, out):
                     self._promote()
                     return out
             self._outstanding = None
@@ -400,6 +398,7 @@ class Connection:
         unique_id = frame.unique_id
         action = frame.action
         incoming = self._incoming
+        checked = False
         if unique_id in incoming:
             from . import rejection
 
@@ -417,17 +416,12 @@ class Connection:
 
             error = rejection.too_many_calls(len(incoming))
         else:
-            error, request = self._read(action, frame.payload, True, True)
-        if frame.unmeasured is not None:
+            checked = self.validation.checks_incoming(action)
+            error, request = self._read(action, frame.payload, checked, True)
+        if frame.unmeasured is not None and not self._bounded(error, checked):
             from . import rejection
 
-            if rejection.too_deep_refused(
-                self,
-                frame,
-                text,
-                error is None and self.validation.checks_incoming(action),
-                out,
-            ):
+            if rejection.too_deep_refused(self, frame, text, False, out):
                 return
         if error is not None:
             from . import rejection
@@ -437,9 +431,18 @@ class Connection:
         incoming[unique_id] = action
         out.append(events.CallReceived(unique_id, action, request, frame.payload))
 
-    def _read(self, action, payload, check, request):
+    def _bounded(self, error, checked):
+        """Whether a payload's schema check bounded its nesting below
+        ``max_depth``: it ran (``checked``) and passed (no ``error``)."""
+        depth = self._payload_depth
+        return (
+            checked and error is None and depth is not None and depth < self.max_depth
+        )
+
+    def _read(self, action, payload, checked, request):
         """(None, typed payload) for a peer's CALL (``request``) or
-        CALLRESULT payload, else (the OCPPError to report, None)."""
+        CALLRESULT payload, else (the OCPPError to report, None);
+        ``checked``: validate it first."""
         protocol = self.protocol
         validate = protocol.validate_response
         decode = protocol.decode_response
@@ -447,7 +450,7 @@ class Connection:
             validate = protocol.validate_request
             decode = protocol.decode_request
         try:
-            if check and self.validation.checks_incoming(action):
+            if checked:
                 validate(action, payload)
         except Exception as exc:
             from . import rejection

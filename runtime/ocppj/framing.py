@@ -117,11 +117,11 @@ def parse(
 ):
     """Parse one WebSocket text message (str, or bytes holding UTF-8).
 
-    ``measure_later``: a CALL or CALLRESULT whose nesting would have to be
-    measured on the parsed value (CPython, more brackets than max_depth)
-    comes back unmeasured, ``frame.unmeasured`` holding the parsed
-    message; the caller then owes it ``rejection.too_deep_refused``
-    wherever no schema check bounds the nesting."""
+    ``measure_later``: on CPython a CALL or CALLRESULT comes back with its
+    nesting unmeasured, ``frame.unmeasured`` holding the parsed message; the
+    caller then owes it ``rejection.too_deep_refused`` wherever no schema
+    check bounds the nesting. (MicroPython's strict scan measures it on the
+    way: there ``unmeasured`` stays None.)"""
     raw = None
     if isinstance(data, str):
         text = data
@@ -157,16 +157,19 @@ def parse(
         try:
             message = loads(text)
             frame = _frame(message)
-            if not scanned and jsontext.may_be_too_deep(text, max_depth):
+            if not scanned:
                 if (
                     measure_later
                     and frame is not None
                     and frame.message_type != CALLERROR
                 ):
-                    # Measuring the nesting costs about as much as the
-                    # schema check, which bounds it where it runs.
+                    # Even counting the brackets costs more than the rest of
+                    # parsing a small frame; a schema check that runs bounds
+                    # the nesting, so the caller measures only where none does.
                     frame.unmeasured = message
-                elif jsontext.too_deep(message, max_depth):
+                elif jsontext.may_be_too_deep(text, max_depth) and jsontext.too_deep(
+                    message, max_depth
+                ):
                     raise _RecursionError()  # as if the parser had given up
             if frame is not None:
                 return frame

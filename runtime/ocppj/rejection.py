@@ -296,7 +296,9 @@ def too_deep_refused(connection, frame, text, checked, out):
     max_depth = connection.max_depth
     if checked and bound is not None and bound + 1 <= max_depth:
         return False
-    if jsontext.too_deep(frame.unmeasured, max_depth):
+    # the bracket count first: cheaper than a walk, and enough for most
+    few = type(text) is str and not jsontext.may_be_too_deep(text, max_depth)
+    if not few and jsontext.too_deep(frame.unmeasured, max_depth):
         refuse_frame(connection, broken_json(None, text, max_depth), out)
         return True
     del frame.unmeasured  # measured now: as parse returns it eagerly
