@@ -200,10 +200,8 @@ class Router:
         return getattr(self.handler, entry[1]), kwargs
 
     def _kwargs(self, event, mark):
-        kwargs = {}
-        fields = self.protocol.request_kwargs(event.request)
-        for name in fields:
-            kwargs[name] = fields[name]
+        # request_kwargs makes a new dict on every call: ours to add to
+        kwargs = self.protocol.request_kwargs(event.request)
         if mark is not None and mark[3]:
             kwargs["call_unique_id"] = event.unique_id
         return kwargs
@@ -228,8 +226,8 @@ class Router:
 
             answer, problem = rejection.answer_error(self.connection, event, exc)
         afters = []
-        if answer == "result":
-            for name, mark in self._after.get(event.action, ()):
+        if answer == "result" and event.action in self._after:
+            for name, mark in self._after[event.action]:
                 try:
                     bound = getattr(self.handler, name)
                     afters.append((bound, self._kwargs(event, mark)))
