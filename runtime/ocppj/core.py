@@ -271,8 +271,10 @@ class Connection:
     def send_result(self, call_id, payload):
         """Answer the peer's CALL ``call_id`` with the response object
         ``payload``. On a UsageError the CALL stays unanswered."""
-        self._check_open()
-        action = self._owed(call_id)
+        action = self._incoming.get(call_id)
+        if action is None:  # closed (nothing is owed then) or not owed
+            self._check_open()
+            self._owed(call_id)
         protocol = self.protocol
         payload_action = _action_of(protocol, payload)
         if protocol.is_request(payload) or payload_action != action:
@@ -311,7 +313,8 @@ class Connection:
         """Process one WebSocket message; returns the events it caused.
         Never raises for any str/bytes content; UsageError after close or
         for other types."""
-        self._check_open()
+        if self._closed:
+            self._check_open()
         if self._outstanding is None and not self._queue:
             out = []  # no CALL of ours that could time out
         else:

@@ -361,7 +361,8 @@ class ChargePoint(base.ChargePoint):
             # Created only once the session has a deadline: most central
             # system connections never send a CALL, and a sleeping task plus
             # its Event per connection is work for the garbage collector.
-            if self._session.closed or self._session.next_deadline() is None:
+            # (a closed session has no deadline)
+            if self._session.next_deadline() is None:
                 return
             if self._wake is None:
                 self._wake = asyncio.Event()
