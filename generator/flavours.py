@@ -31,6 +31,7 @@ class CPythonFlavour:
         ("call_result.py", "cpython/messages.py.j2", True),
         ("codec.py", "cpython/codec.py.j2", True),
         ("validators.py", "cpython/validators.py.j2", True),
+        ("readers.py", "cpython/readers.py.j2", True),
         ("actions.py", "cpython/actions.py.j2", True),
         ("handlers.py", "cpython/handlers.py.j2", True),
         ("protocol.py", "cpython/protocol.py.j2", True),
@@ -79,6 +80,9 @@ class CPythonFlavour:
 
     def decoder_body(self, obj: m.ObjectType) -> List[str]:
         return pycode.decoder_body(obj, self.constructor(obj))
+
+    def reader_body(self, obj: m.ObjectType) -> List[str]:
+        return pycode.reader_body(obj, self.constructor(obj))
 
     @staticmethod
     def member_name(value: str) -> str:

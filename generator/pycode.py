@@ -261,3 +261,126 @@ def constraint_text(f: m.Field) -> str:
         parts.append("multiple of %s" % t.multiple_of)
     parts.append("required" if f.required else "optional")
     return ", ".join(parts)
+
+
+# -- one-pass readers (CPython) ---------------------------------------------
+
+
+def reader_body(obj: m.ObjectType, constructor: str) -> List[str]:
+    """Statements of read_<Name>(d): validate_<Name> and decode_<Name> in
+    one pass, for a payload as json.loads gives it.
+
+    Each value is fetched once, checked with exact JSON types and stored
+    converted, so an enum value is checked and mapped to its member by one
+    dict lookup. Anything the pass cannot vouch for raises Unusual, and the
+    caller then runs the validator and the decoder as usual: a rule broken,
+    but also a null, an integral float, an unknown key. So it only has to
+    be right where it succeeds: there it gives decode_<Name>(d)'s object,
+    attributes set in the same order, for a payload validate_<Name> passes.
+    """
+    if obj.additional_properties:
+        # A null under an optional key would read as absent; not worth a
+        # second kind of pass for objects 1.6 does not have.
+        return ["raise Unusual"]
+    lines = [
+        "if type(d) is not dict:",
+        "    raise Unusual",
+        "o = new(%s)" % constructor,
+    ]
+    if not obj.fields:
+        return lines + ["if d:", "    raise Unusual", "return o"]
+    lines.append("get = d.get")
+    counted = bool(obj.optional_fields)
+    if counted:
+        lines.append("n = %d  # known keys present" % len(obj.required_fields))
+    for f in obj.fields:
+        lines.append("v = get(%r)" % f.wire_name)
+        if f.required:
+            # absent or null fails every exact type check below
+            lines.extend(value_reads(f.type, "v", 0))
+        else:
+            lines.append("if v is not None:")
+            lines.append("    n += 1")
+            lines.extend("    " + line for line in value_reads(f.type, "v", 0))
+        lines.append("o.%s = v" % f.py_name)
+    # An unknown key, or an optional one holding null.
+    lines.append("if len(d) != %s:" % ("n" if counted else "%d" % len(obj.required_fields)))
+    lines.append("    raise Unusual")
+    lines.append("return o")
+    return lines
+
+
+def value_reads(t: m.TypeRef, var: str, depth: int) -> List[str]:
+    """Statements that check `var` (not None) with exact JSON types, raising
+    Unusual where validate would refuse it, and rebind it to its typed form."""
+    lines: List[str] = []
+    refused: List[str] = []  # conditions under which validate would refuse var
+    if t.kind == m.STRING or t.kind == m.ENUM:
+        plain_enum = t.kind == m.ENUM and t.max_length is None and not t.format
+        if not plain_enum:
+            refused.append("type(%s) is not str" % var)
+        if t.max_length is not None:
+            refused.append("len(%s) > %d" % (var, t.max_length))
+        if t.format == "date-time":
+            refused.append("not is_date_time(%s)" % var)
+        elif t.format == "uri":
+            refused.append("not is_uri(%s)" % var)
+        lines.extend(_refuse_if(refused))
+        if t.kind == m.ENUM:
+            # The member map answers for the type too: it only holds str
+            # keys, and what it cannot hash raises TypeError, which the
+            # caller takes as Unusual.
+            lines.append("%s = E_%s.get(%s)" % (var, t.enum, var))
+            lines.append("if %s is None:" % var)
+            lines.append("    raise Unusual")
+    elif t.kind == m.INTEGER or t.kind == m.NUMBER:
+        if t.kind == m.NUMBER:
+            refused.append("(type(%s) is not int and type(%s) is not float)" % (var, var))
+        else:
+            # an integral float (draft-06) is left to the validator
+            refused.append("type(%s) is not int" % var)
+        if t.minimum is not None:
+            refused.append("%s < %s" % (var, _number_literal(t.minimum)))
+        if t.maximum is not None:
+            refused.append("%s > %s" % (var, _number_literal(t.maximum)))
+        if t.multiple_of is not None:
+            refused.append("not is_multiple_of(%s, %s)" % (var, _number_literal(t.multiple_of)))
+        lines.extend(_refuse_if(refused))
+    elif t.kind == m.BOOLEAN:
+        lines.append("if type(%s) is not bool:" % var)
+        lines.append("    raise Unusual")
+    elif t.kind == m.OBJECT:
+        lines.append("%s = read_%s(%s)" % (var, t.object, var))
+    elif t.kind == m.ARRAY:
+        lines.append("if type(%s) is not list:" % var)
+        lines.append("    raise Unusual")
+        sizes = []
+        if t.min_items is not None:
+            sizes.append("len(%s) < %d" % (var, t.min_items))
+        if t.max_items is not None:
+            sizes.append("len(%s) > %d" % (var, t.max_items))
+        if sizes:
+            lines.append("if %s:" % " or ".join(sizes))
+            lines.append("    raise Unusual")
+        item = "x%d" % depth
+        if t.item.kind == m.OBJECT:
+            lines.append("%s = [read_%s(%s) for %s in %s]" % (var, t.item.object, item, item, var))
+        else:
+            # an item that is null is refused, as the validator does
+            read = "w%d" % depth
+            lines.append("%s = []" % read)
+            lines.append("for %s in %s:" % (item, var))
+            lines.append("    if %s is None:" % item)
+            lines.append("        raise Unusual")
+            lines.extend("    " + line for line in value_reads(t.item, item, depth + 1))
+            lines.append("    %s.append(%s)" % (read, item))
+            lines.append("%s = %s" % (var, read))
+    else:  # pragma: no cover - the builder rejects other kinds
+        raise ValueError(t.kind)
+    return lines
+
+
+def _refuse_if(conditions: List[str]) -> List[str]:
+    if not conditions:
+        return []
+    return ["if %s:" % " or ".join(conditions), "    raise Unusual"]

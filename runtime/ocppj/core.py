@@ -116,6 +116,10 @@ class Connection:
         # A payload that passed its schema check nests at most this deep
         # (None: unbounded), which spares measuring it (framing.parse).
         self._payload_depth = getattr(protocol, "PAYLOAD_DEPTH", None)
+        # Optional one-pass validate+decode, indexed by "is a request".
+        self._readers = None
+        if hasattr(protocol, "read_request"):
+            self._readers = (protocol.read_response, protocol.read_request)
         if id_factory is None:
             self._id_prefix = "0"
             try:
@@ -445,7 +449,15 @@ class Connection:
     def _read(self, action, payload, checked, request):
         """(None, typed payload) for a peer's CALL (``request``) or
         CALLRESULT payload, else (the OCPPError to report, None);
-        ``checked``: validate it first."""
+        ``checked``: validate it first (in one pass with decoding where the
+        protocol has readers and they vouch for the payload)."""
+        if checked and self._readers is not None:
+            try:
+                typed = self._readers[request](action, payload)
+            except Exception:
+                typed = None  # the validator below decides and says why
+            if typed is not None:
+                return None, typed
         protocol = self.protocol
         validate = protocol.validate_response
         decode = protocol.decode_response

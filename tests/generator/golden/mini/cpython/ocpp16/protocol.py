@@ -6,7 +6,7 @@ The runtime never imports this package: the application hands this
 module to it, so the same runtime serves both generated flavours.
 """
 
-from . import call, call_result, codec, validators
+from . import call, call_result, codec, readers, validators
 from .actions import ACTIONS
 from .validators import ValidationError, validate_request, validate_response
 
@@ -28,6 +28,8 @@ __all__ = [
     "validate_response",
     "decode_request",
     "decode_response",
+    "read_request",
+    "read_response",
     "encode",
     "action_of",
     "is_request",
@@ -39,6 +41,8 @@ __all__ = [
 _REQUEST_DECODERS = codec.REQUEST_DECODERS
 _RESPONSE_DECODERS = codec.RESPONSE_DECODERS
 _CLASS_INFO = codec.CLASS_INFO
+_REQUEST_READERS = readers.REQUEST_READERS
+_RESPONSE_READERS = readers.RESPONSE_READERS
 encode = codec.encode
 
 
@@ -50,6 +54,25 @@ def decode_request(action, payload):
 def decode_response(action, payload):
     """Wire dict → typed response object (no validation)."""
     return _RESPONSE_DECODERS[action](payload)
+
+
+def read_request(action, payload):
+    """validate_request then decode_request in one pass, for a payload as
+    json.loads gives it: the typed request object, or None where the pass
+    cannot vouch for the payload (invalid, or a rare form such as a null or
+    an integral float); then validate and decode as usual."""
+    try:
+        return _REQUEST_READERS[action](payload)
+    except readers.UNUSUAL:
+        return None
+
+
+def read_response(action, payload):
+    """read_request's twin for a CALLRESULT payload."""
+    try:
+        return _RESPONSE_READERS[action](payload)
+    except readers.UNUSUAL:
+        return None
 
 
 def action_of(obj):
