@@ -44,6 +44,18 @@ class Rejected:
         self.answerable = message_type != CALLRESULT and message_type != CALLERROR
 
 
+# What jsontext.check says of text that is not JSON, by its reason number
+# there; "%d" is the offset or the nesting limit.
+SCAN_REASONS = (
+    "object key is not a string followed by ':'",
+    "unexpected end of text",
+    "nesting deeper than %d",
+    "unexpected character at offset %d",
+    "text after the JSON value",
+    "expected ',' or a closing bracket at offset %d",
+)
+
+
 def too_large(size, limit, text):
     """A frame over ``limit``; ``text`` (None for bytes) is peeked for its id."""
     error = errors.GenericError(
@@ -61,7 +73,7 @@ def broken_json(reason, text, max_depth):
     """A frame that is not one JSON value; ``reason`` None for "nested
     deeper than ``max_depth``"."""
     if reason is None:
-        reason = "nesting deeper than %d" % max_depth
+        reason = SCAN_REASONS[2] % max_depth
     message_type, unique_id = peek(text)
     error = _formation("frame is not valid JSON: " + reason)
     return Rejected(error, unique_id, message_type)
