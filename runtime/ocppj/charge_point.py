@@ -24,7 +24,6 @@ try:
 except ImportError:
     time = None
 
-from . import errors
 from .core import CENTRAL_SYSTEM, CHARGE_POINT, Connection, is_bidirectional
 from .routing import Router
 from .validation import Validation, as_validation
@@ -163,14 +162,9 @@ class ChargePoint:
     def _report(self, message, problem=None):
         """Unusual things the peer or a handler did. Logged (print without
         a logging module), never raised: the connection goes on."""
-        if problem is not None:
-            message = "%s: %r" % (message, problem)
-        try:
-            import logging
-        except ImportError:
-            print("ocppj", self.id, message)
-            return
-        logging.getLogger("ocppj").warning("%s: %s", self.id, message)
+        from . import rejection
+
+        rejection.report(self.id, message, problem)
 
     # ------------------------------------------------------------- input
 
@@ -201,11 +195,9 @@ class ChargePoint:
         except Exception as exc:
             failure = exc
         if failure is None and is_awaitable(result):
-            if hasattr(result, "close"):
-                result.close()
             from . import misuse
 
-            failure = misuse.async_handler()
+            failure = misuse.async_handler(result)
             result = None
         done = self._router.complete(event, result=result, exc=failure)
         if done.problem is not None:
@@ -216,25 +208,29 @@ class ChargePoint:
         for after, after_kwargs in done.afters:
             try:
                 outcome = after(**after_kwargs)
-                if is_awaitable(outcome) and hasattr(outcome, "close"):
-                    outcome.close()
-                    self._report("async @after skipped by a sync pump")
+                if is_awaitable(outcome):
+                    from . import misuse
+
+                    misuse.async_after(self, outcome)
             except Exception as exc:
                 self._report("@after for %s" % event.action, exc)
         self._flush()
 
     def _on_event(self, event):
         kind = event.kind
-        if kind == "UnmatchedResponse":
-            self._report("dropped %s response %s" % (event.reason, event.unique_id))
-        elif kind == "FrameRejected":
-            self._report("rejected frame", event.error)
-        elif event.unique_id in self._awaiting:
+        awaited = event.unique_id in self._awaiting
+        if (
+            kind == "UnmatchedResponse"
+            or kind == "FrameRejected"
+            or (awaited and len(self._outcomes) >= OUTCOME_LIMIT)
+        ):
+            # Reported, not kept: rejection.py's, like the input refused.
+            from . import rejection
+
+            rejection.report_event(self, event)
+        elif awaited:
             del self._awaiting[event.unique_id]
-            if len(self._outcomes) >= OUTCOME_LIMIT:
-                self._report("outcome store full; dropping %s" % event.unique_id)
-            else:
-                self._outcomes[event.unique_id] = event
+            self._outcomes[event.unique_id] = event
 
     def _flush(self):
         for frame in self._session.data_to_send():
@@ -271,19 +267,13 @@ class ChargePoint:
         kind = event.kind
         if kind == "ResultReceived":
             return event.response
-        if kind == "CallErrorReceived":
-            if suppress:
-                return None
-            raise event.error
-        if kind == "ResultRejected":
-            raise event.error
-        if kind == "CallTimedOut":
-            raise errors.CallTimeoutError(event.unique_id, event.action, event.timeout)
-        if kind == "CallCancelled":
-            raise errors.CallCancelledError(event.unique_id, event.action)
-        from . import misuse
+        if kind == "CallErrorReceived" and suppress:
+            return None
+        # Every other outcome is an exception, whose class error_classes.py
+        # makes: that module is loaded by then.
+        from . import error_classes
 
-        raise misuse.not_finishing(event)
+        raise error_classes.outcome_error(event)
 
     def close(self):
         """Close the session; CALLs still pending end as CallCancelled."""

@@ -113,8 +113,19 @@ def no_protocol():
     )
 
 
-def async_handler():
+def async_handler(result):
+    """The handler returned ``result``, a coroutine: closed, never run."""
+    if hasattr(result, "close"):
+        result.close()
     return errors.UsageError("async handler used by a sync pump")
+
+
+def async_after(charge_point, outcome):
+    """An ``@after`` hook returned the coroutine ``outcome``: closed (when
+    it can be) and reported, never run."""
+    if hasattr(outcome, "close"):
+        outcome.close()
+        charge_point._report("async @after skipped by a sync pump")
 
 
 def not_finishing(event):

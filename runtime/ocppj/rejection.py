@@ -376,6 +376,36 @@ def answer_error(connection, event, exc):
     return answer, problem
 
 
+# -- what a ChargePoint reports ----------------------------------------------
+
+
+def report(name, message, problem):
+    """ChargePoint._report of the connection ``name``: logged, or printed
+    where there is no logging module."""
+    if problem is not None:
+        message = "%s: %r" % (message, problem)
+    try:
+        import logging
+    except ImportError:
+        print("ocppj", name, message)
+        return
+    logging.getLogger("ocppj").warning("%s: %s", name, message)
+
+
+def report_event(charge_point, event):
+    """An event ChargePoint._on_event reports instead of keeping: input
+    dropped or refused, or the outcome of an awaited CALL with the outcome
+    store full."""
+    kind = event.kind
+    if kind == "UnmatchedResponse":
+        charge_point._report("dropped %s response %s" % (event.reason, event.unique_id))
+    elif kind == "FrameRejected":
+        charge_point._report("rejected frame", event.error)
+    else:
+        del charge_point._awaiting[event.unique_id]
+        charge_point._report("outcome store full; dropping %s" % event.unique_id)
+
+
 def raiser(error):
     """A handler stand-in that refuses the CALL with ``error``."""
 
