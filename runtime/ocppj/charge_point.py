@@ -19,10 +19,11 @@ This class holds the sync steps; pumps add the I/O:
   joins around its own way of waiting.
 """
 
+# A monotonic clock where there is one (MicroPython has time.time only).
 try:
-    import time
+    from time import monotonic as _clock
 except ImportError:
-    time = None
+    from time import time as _clock
 
 from .core import CENTRAL_SYSTEM, CHARGE_POINT, Connection, is_bidirectional
 from .routing import Router
@@ -125,17 +126,19 @@ class ChargePoint:
         # copy: the handlers' skips must not leak into a policy the
         # application shares between connections.
         actions = self._router.skipped_actions()
+        shared = not actions and (validation is None or validation is True)
         policy = None
-        if not actions and (validation is None or validation is True):
+        if shared:
             policy = _TABLES.get(True)
         if policy is None:
             given = as_validation(validation)
-            policy = Validation(given.incoming, given.outgoing)
-            policy._skip_incoming = dict(given._skip_incoming)
-            policy._skip_outgoing = dict(given._skip_outgoing)
-            for action in actions:
-                policy.skip(action)
-            if not actions and (validation is None or validation is True):
+            policy = Validation(
+                given.incoming,
+                given.outgoing,
+                list(given._skip_incoming) + actions,
+                list(given._skip_outgoing) + actions,
+            )
+            if shared:
                 _TABLES[True] = policy
         self._session = Connection(
             protocol,
@@ -151,10 +154,7 @@ class ChargePoint:
     # ------------------------------------------------------------- hooks
 
     def _now(self):
-        clock = getattr(time, "monotonic", None)
-        if clock is None:
-            clock = time.time
-        return clock()
+        return _clock()
 
     def _send(self, text):
         self._connection.send(text)
@@ -205,9 +205,9 @@ class ChargePoint:
                 "handler for %s %s" % (event.action, event.unique_id), done.problem
             )
         self._flush()
-        for after, after_kwargs in done.afters:
+        for after, kwargs in done.afters:
             try:
-                outcome = after(**after_kwargs)
+                outcome = after(**kwargs)
                 if is_awaitable(outcome):
                     from . import misuse
 
@@ -218,19 +218,19 @@ class ChargePoint:
 
     def _on_event(self, event):
         kind = event.kind
-        awaited = event.unique_id in self._awaiting
+        unique_id = event.unique_id
         if (
             kind == "UnmatchedResponse"
             or kind == "FrameRejected"
-            or (awaited and len(self._outcomes) >= OUTCOME_LIMIT)
+            or (unique_id in self._awaiting and len(self._outcomes) >= OUTCOME_LIMIT)
         ):
             # Reported, not kept: rejection.py's, like the input refused.
             from . import rejection
 
             rejection.report_event(self, event)
-        elif awaited:
-            del self._awaiting[event.unique_id]
-            self._outcomes[event.unique_id] = event
+        elif unique_id in self._awaiting:
+            del self._awaiting[unique_id]
+            self._outcomes[unique_id] = event
 
     def _flush(self):
         for frame in self._session.data_to_send():

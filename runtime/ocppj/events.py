@@ -66,7 +66,6 @@ _KINDS = (
 
 class Event:
     kind = "event"
-    fields = ()
     _names = ()
     _required = 0
 
@@ -83,10 +82,9 @@ class Event:
             setattr(self, names[index], value)
 
     def __repr__(self):
-        parts = []
-        for name in self.fields:
-            parts.append("%s=%r" % (name, getattr(self, name)))
-        return "<%s %s>" % (self.kind, " ".join(parts))
+        from . import misuse
+
+        return misuse.event_repr(self)
 
 
 def __getattr__(name):
@@ -97,7 +95,6 @@ def __getattr__(name):
     names = tuple(words[2:])
     namespace = {
         "kind": name,
-        "fields": names[:3],
         "_names": names,
         "_required": int(words[1]),
     }

@@ -1,10 +1,11 @@
 """The wording of the UsageErrors the runtime raises when the application
-misuses the API.
+misuses the API, and the reprs of the runtime's objects.
 
-Imported the first time one is raised: the texts are many and long, and a
-correct application never needs them (on MicroPython each str constant is
-an object of its own on the heap). Each function returns the exception;
-the caller raises it, so the traceback points at the misuse.
+Imported the first time one is raised (or a repr asked for): the texts are
+many and long, and a correct application never needs them (on MicroPython
+each str constant is an object of its own on the heap). Each function
+returns the exception; the caller raises it, so the traceback points at
+the misuse.
 """
 
 from . import errors
@@ -130,3 +131,20 @@ def async_after(charge_point, outcome):
 
 def not_finishing(event):
     return errors.UsageError("%r does not finish a CALL" % (event,))
+
+
+def event_repr(event):
+    """``<kind attr=value ...>`` with the event's first three attributes."""
+    parts = []
+    for name in event._names[:3]:
+        parts.append("%s=%r" % (name, getattr(event, name)))
+    return "<%s %s>" % (event.kind, " ".join(parts))
+
+
+def validation_repr(validation):
+    return "<Validation incoming=%r outgoing=%r skip_incoming=%r skip_outgoing=%r>" % (
+        validation.incoming,
+        validation.outgoing,
+        sorted(validation._skip_incoming),
+        sorted(validation._skip_outgoing),
+    )

@@ -58,15 +58,9 @@ class Validation:
         return self.outgoing and action not in self._skip_outgoing
 
     def __repr__(self):
-        return (
-            "<Validation incoming=%r outgoing=%r skip_incoming=%r skip_outgoing=%r>"
-            % (
-                self.incoming,
-                self.outgoing,
-                sorted(self._skip_incoming),
-                sorted(self._skip_outgoing),
-            )
-        )
+        from . import misuse
+
+        return misuse.validation_repr(self)
 
 
 def as_validation(value):
