@@ -49,17 +49,12 @@ _TEXT_AFTER = const(4)
 _NO_SEPARATOR = const(5)
 
 
-def _parser_is_lenient():
-    try:
-        json.loads("[1 2]")
-    except Exception:
-        return False
-    return True
-
-
 # True on MicroPython: every frame then goes through the full scan.
-PARSER_IS_LENIENT = _parser_is_lenient()
-del _parser_is_lenient
+try:
+    json.loads("[1 2]")
+    PARSER_IS_LENIENT = True
+except Exception:
+    PARSER_IS_LENIENT = False
 
 
 if PARSER_IS_LENIENT:
@@ -69,41 +64,10 @@ if PARSER_IS_LENIENT:
         return True
 
 else:
-    # Only where the parser is strict does framing skip the scan, so only
-    # there is the nesting measured after parsing; on MicroPython these two
-    # are never defined and cost no heap.
-
-    def needs_scan(text):
-        """Whether ``loads`` alone could misjudge ``text`` (a str)."""
-        return "NaN" in text or "Infinity" in text
-
-    def may_be_too_deep(text, max_depth):
-        """False when ``text`` cannot nest deeper than ``max_depth``: it holds
-        no more brackets than that (counted in C, so cheap)."""
-        return text.count("[") + text.count("{") > max_depth
-
-    def too_deep(value, max_depth):
-        """Whether the parsed ``value`` nests arrays/objects deeper than
-        ``max_depth`` (the outermost container is level 1). Iterative."""
-        # Level by level: one depth count per level, not one per container.
-        level = []
-        if type(value) is dict or type(value) is list:
-            level.append(value)
-        depth = 1
-        while level:
-            if depth > max_depth:
-                return True
-            below = []
-            for node in level:
-                if type(node) is dict:
-                    node = node.values()
-                for child in node:
-                    kind = type(child)
-                    if kind is dict or kind is list:
-                        below.append(child)
-            level = below
-            depth += 1
-        return False
+    # Only a strict parser lets framing skip the scan and measure the nesting
+    # of the parsed value instead; that code is jsonstrict.py's, which
+    # MicroPython never imports.
+    from .jsonstrict import may_be_too_deep, needs_scan, too_deep
 
 
 def check(data, max_depth):
