@@ -201,9 +201,9 @@ class ChargePoint:
             result = None
         done = self._router.complete(event, result=result, exc=failure)
         if done.problem is not None:
-            self._report(
-                "handler for %s %s" % (event.action, event.unique_id), done.problem
-            )
+            from . import rejection
+
+            rejection.report_problem(self, event, done.problem, False)
         self._flush()
         for after, kwargs in done.afters:
             try:
@@ -213,7 +213,9 @@ class ChargePoint:
 
                     misuse.async_after(self, outcome)
             except Exception as exc:
-                self._report("@after for %s" % event.action, exc)
+                from . import rejection
+
+                rejection.report_problem(self, event, exc, True)
         self._flush()
 
     def _on_event(self, event):

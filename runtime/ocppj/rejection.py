@@ -392,6 +392,17 @@ def report(name, message, problem):
     logging.getLogger("ocppj").warning("%s: %s", name, message)
 
 
+def report_problem(charge_point, event, problem, after):
+    """What went wrong serving the CALL ``event``: in its handler (or in
+    answering it), or in one of its ``@after`` hooks when ``after``."""
+    if after:
+        charge_point._report("@after for %s" % event.action, problem)
+    else:
+        charge_point._report(
+            "handler for %s %s" % (event.action, event.unique_id), problem
+        )
+
+
 def report_event(charge_point, event):
     """An event ChargePoint._on_event reports instead of keeping: input
     dropped or refused, or the outcome of an awaited CALL with the outcome
