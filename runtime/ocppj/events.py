@@ -72,9 +72,9 @@ class Event:
     def __init__(self, *values):
         names = self._names
         if len(values) < self._required or len(values) > len(names):
-            raise TypeError(
-                "%s takes %d to %d arguments" % (self.kind, self._required, len(names))
-            )
+            from . import misuse
+
+            raise misuse.wrong_arguments(self)
         for index in range(len(names)):
             value = None
             if index < len(values):

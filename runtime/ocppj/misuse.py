@@ -100,6 +100,17 @@ def bad_call_error(error):
     return errors.UsageError("CallError description must be str and details dict")
 
 
+def not_a_validation():
+    return errors.UsageError("validation must be True, False, None or a Validation")
+
+
+def wrong_arguments(event):
+    """An event constructor called with too few or too many arguments."""
+    return TypeError(
+        "%s takes %d to %d arguments" % (event.kind, event._required, len(event._names))
+    )
+
+
 def not_an_action(action):
     return errors.UsageError("an action is a string, not %r" % (action,))
 

@@ -26,8 +26,6 @@ DataTransfer travels both ways in 1.6, so for every other action "incoming"
 means just the requests (or just the responses) this role receives.
 """
 
-from . import errors
-
 
 class Validation:
     def __init__(
@@ -71,4 +69,6 @@ def as_validation(value):
         return Validation(incoming=False, outgoing=False)
     if isinstance(value, Validation):
         return value
-    raise errors.UsageError("validation must be True, False, None or a Validation")
+    from . import misuse
+
+    raise misuse.not_a_validation()
