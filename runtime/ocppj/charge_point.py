@@ -19,12 +19,12 @@ This class holds the sync steps; pumps add the I/O:
   joins around its own way of waiting.
 """
 
+# A monotonic clock where there is one (MicroPython has time.time only).
 try:
-    import time
+    from time import monotonic as _clock
 except ImportError:
-    time = None
+    from time import time as _clock
 
-from . import errors
 from .core import CENTRAL_SYSTEM, CHARGE_POINT, Connection, is_bidirectional
 from .routing import Router
 from .validation import Validation, as_validation
@@ -126,17 +126,19 @@ class ChargePoint:
         # copy: the handlers' skips must not leak into a policy the
         # application shares between connections.
         actions = self._router.skipped_actions()
+        shared = not actions and (validation is None or validation is True)
         policy = None
-        if not actions and (validation is None or validation is True):
+        if shared:
             policy = _TABLES.get(True)
         if policy is None:
             given = as_validation(validation)
-            policy = Validation(given.incoming, given.outgoing)
-            policy._skip_incoming = dict(given._skip_incoming)
-            policy._skip_outgoing = dict(given._skip_outgoing)
-            for action in actions:
-                policy.skip(action)
-            if not actions and (validation is None or validation is True):
+            policy = Validation(
+                given.incoming,
+                given.outgoing,
+                list(given._skip_incoming) + actions,
+                list(given._skip_outgoing) + actions,
+            )
+            if shared:
                 _TABLES[True] = policy
         self._session = Connection(
             protocol,
@@ -152,10 +154,7 @@ class ChargePoint:
     # ------------------------------------------------------------- hooks
 
     def _now(self):
-        clock = getattr(time, "monotonic", None)
-        if clock is None:
-            clock = time.time
-        return clock()
+        return _clock()
 
     def _send(self, text):
         self._connection.send(text)
@@ -163,14 +162,9 @@ class ChargePoint:
     def _report(self, message, problem=None):
         """Unusual things the peer or a handler did. Logged (print without
         a logging module), never raised: the connection goes on."""
-        if problem is not None:
-            message = "%s: %r" % (message, problem)
-        try:
-            import logging
-        except ImportError:
-            print("ocppj", self.id, message)
-            return
-        logging.getLogger("ocppj").warning("%s: %s", self.id, message)
+        from . import rejection
+
+        rejection.report(self.id, message, problem)
 
     # ------------------------------------------------------------- input
 
@@ -201,40 +195,44 @@ class ChargePoint:
         except Exception as exc:
             failure = exc
         if failure is None and is_awaitable(result):
-            if hasattr(result, "close"):
-                result.close()
             from . import misuse
 
-            failure = misuse.async_handler()
+            failure = misuse.async_handler(result)
             result = None
         done = self._router.complete(event, result=result, exc=failure)
         if done.problem is not None:
-            self._report(
-                "handler for %s %s" % (event.action, event.unique_id), done.problem
-            )
+            from . import rejection
+
+            rejection.report_problem(self, event, done.problem, False)
         self._flush()
-        for after, after_kwargs in done.afters:
+        for after, kwargs in done.afters:
             try:
-                outcome = after(**after_kwargs)
-                if is_awaitable(outcome) and hasattr(outcome, "close"):
-                    outcome.close()
-                    self._report("async @after skipped by a sync pump")
+                outcome = after(**kwargs)
+                if is_awaitable(outcome):
+                    from . import misuse
+
+                    misuse.async_after(self, outcome)
             except Exception as exc:
-                self._report("@after for %s" % event.action, exc)
+                from . import rejection
+
+                rejection.report_problem(self, event, exc, True)
         self._flush()
 
     def _on_event(self, event):
         kind = event.kind
-        if kind == "UnmatchedResponse":
-            self._report("dropped %s response %s" % (event.reason, event.unique_id))
-        elif kind == "FrameRejected":
-            self._report("rejected frame", event.error)
-        elif event.unique_id in self._awaiting:
-            del self._awaiting[event.unique_id]
-            if len(self._outcomes) >= OUTCOME_LIMIT:
-                self._report("outcome store full; dropping %s" % event.unique_id)
-            else:
-                self._outcomes[event.unique_id] = event
+        unique_id = event.unique_id
+        if (
+            kind == "UnmatchedResponse"
+            or kind == "FrameRejected"
+            or (unique_id in self._awaiting and len(self._outcomes) >= OUTCOME_LIMIT)
+        ):
+            # Reported, not kept: rejection.py's, like the input refused.
+            from . import rejection
+
+            rejection.report_event(self, event)
+        elif unique_id in self._awaiting:
+            del self._awaiting[unique_id]
+            self._outcomes[unique_id] = event
 
     def _flush(self):
         for frame in self._session.data_to_send():
@@ -271,19 +269,13 @@ class ChargePoint:
         kind = event.kind
         if kind == "ResultReceived":
             return event.response
-        if kind == "CallErrorReceived":
-            if suppress:
-                return None
-            raise event.error
-        if kind == "ResultRejected":
-            raise event.error
-        if kind == "CallTimedOut":
-            raise errors.CallTimeoutError(event.unique_id, event.action, event.timeout)
-        if kind == "CallCancelled":
-            raise errors.CallCancelledError(event.unique_id, event.action)
-        from . import misuse
+        if kind == "CallErrorReceived" and suppress:
+            return None
+        # Every other outcome is an exception, whose class error_classes.py
+        # makes: that module is loaded by then.
+        from . import error_classes
 
-        raise misuse.not_finishing(event)
+        raise error_classes.outcome_error(event)
 
     def close(self):
         """Close the session; CALLs still pending end as CallCancelled."""

@@ -199,6 +199,22 @@ def from_call_error(code, description, details):
     return cls(description, details)
 
 
+def outcome_error(event):
+    """What ``ChargePoint.outcome`` raises for the finishing ``event``
+    unless it returns: the OCPPError of a CALLERROR or of a rejected
+    answer, CallTimeoutError, CallCancelledError."""
+    kind = event.kind
+    if kind == "CallErrorReceived" or kind == "ResultRejected":
+        return event.error
+    if kind == "CallTimedOut":
+        return CallTimeoutError(event.unique_id, event.action, event.timeout)
+    if kind == "CallCancelled":
+        return CallCancelledError(event.unique_id, event.action)
+    from . import misuse
+
+    return misuse.not_finishing(event)
+
+
 def describe_validation(validation_error):
     """'path: rule' text for a ValidationError, '(payload)' for the root."""
     path = getattr(validation_error, "path", "")

@@ -80,25 +80,20 @@ def lookup(name):
 
 
 def __getattr__(name):
-    if name == "_on_demand":
+    if name == "MODULE_GETATTR":  # asked for once below, before it is set
         return True
     return lookup(name)
-
-
-def _module_getattr_works():
-    import sys
-
-    try:
-        return getattr(sys.modules[__name__], "_on_demand", None) is True
-    except Exception:
-        return False
 
 
 # Whether this interpreter calls a module's __getattr__ (PEP 562). Without
 # it (MicroPython built with MICROPY_MODULE_GETATTR off) the names made on
 # demand here and in events.py and framing.py are made at import instead.
-MODULE_GETATTR = _module_getattr_works()
-del _module_getattr_works
+try:
+    import sys
+
+    MODULE_GETATTR = getattr(sys.modules[__name__], "MODULE_GETATTR", None) is True
+except Exception:
+    MODULE_GETATTR = False
 if not MODULE_GETATTR:
     from . import error_classes
 

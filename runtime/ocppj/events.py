@@ -50,32 +50,31 @@ except ImportError:
     _event_init = None
 
 # One line per kind: its name, how many attributes its constructor
-# requires, then the attributes in constructor order. The first three are
-# what repr() shows.
+# requires, then the attributes in constructor order after the first,
+# which is unique_id for every kind. The first three are what repr() shows.
 _KINDS = (
-    "CallReceived 4 unique_id action request payload\n"
-    "ResultReceived 4 unique_id action response payload\n"
-    "CallErrorReceived 3 unique_id action error\n"
-    "ResultRejected 3 unique_id action error payload\n"
-    "CallTimedOut 4 unique_id action sent timeout\n"
-    "CallCancelled 3 unique_id action sent\n"
-    "UnmatchedResponse 4 unique_id message_type reason frame\n"
-    "FrameRejected 3 unique_id error answered answer_id action\n"
+    "CallReceived 4 action request payload\n"
+    "ResultReceived 4 action response payload\n"
+    "CallErrorReceived 3 action error\n"
+    "ResultRejected 3 action error payload\n"
+    "CallTimedOut 4 action sent timeout\n"
+    "CallCancelled 3 action sent\n"
+    "UnmatchedResponse 4 message_type reason frame\n"
+    "FrameRejected 3 error answered answer_id action\n"
 )
 
 
 class Event:
     kind = "event"
-    fields = ()
     _names = ()
     _required = 0
 
     def __init__(self, *values):
         names = self._names
         if len(values) < self._required or len(values) > len(names):
-            raise TypeError(
-                "%s takes %d to %d arguments" % (self.kind, self._required, len(names))
-            )
+            from . import misuse
+
+            raise misuse.wrong_arguments(self)
         for index in range(len(names)):
             value = None
             if index < len(values):
@@ -83,10 +82,9 @@ class Event:
             setattr(self, names[index], value)
 
     def __repr__(self):
-        parts = []
-        for name in self.fields:
-            parts.append("%s=%r" % (name, getattr(self, name)))
-        return "<%s %s>" % (self.kind, " ".join(parts))
+        from . import misuse
+
+        return misuse.event_repr(self)
 
 
 def __getattr__(name):
@@ -94,10 +92,9 @@ def __getattr__(name):
     if name[:1] == "_" or start < 0 or (start and _KINDS[start - 1] != "\n"):
         raise AttributeError(name)
     words = _KINDS[start : _KINDS.find("\n", start)].split()
-    names = tuple(words[2:])
+    names = ("unique_id",) + tuple(words[2:])
     namespace = {
         "kind": name,
-        "fields": names[:3],
         "_names": names,
         "_required": int(words[1]),
     }

@@ -39,57 +39,35 @@ _OPEN_OBJECT = const(123)
 _MINUS = const(45)
 _ZERO = const(48)
 _NINE = const(57)
-_NO_KEY = "object key is not a string followed by ':'"
-
-
-def _parser_is_lenient():
-    try:
-        json.loads("[1 2]")
-    except Exception:
-        return False
-    return True
+# Why text is not JSON: numbers into rejection.SCAN_REASONS, whose wording
+# only a refused frame needs (and a refused frame loads rejection.py anyway).
+_NOT_A_KEY = const(0)
+_TEXT_ENDS = const(1)
+_TOO_DEEP = const(2)
+_BAD_CHARACTER = const(3)
+_TEXT_AFTER = const(4)
+_NO_SEPARATOR = const(5)
 
 
 # True on MicroPython: every frame then goes through the full scan.
-PARSER_IS_LENIENT = _parser_is_lenient()
-del _parser_is_lenient
+try:
+    json.loads("[1 2]")
+    PARSER_IS_LENIENT = True
+except Exception:
+    PARSER_IS_LENIENT = False
 
 
-def needs_scan(text):
-    """Whether ``loads`` alone could misjudge ``text`` (a str)."""
-    if PARSER_IS_LENIENT:
+if PARSER_IS_LENIENT:
+
+    def needs_scan(text):
+        """Whether ``loads`` alone could misjudge ``text`` (a str): always."""
         return True
-    return "NaN" in text or "Infinity" in text
 
-
-def may_be_too_deep(text, max_depth):
-    """False when ``text`` cannot nest deeper than ``max_depth``: it holds
-    no more brackets than that (counted in C, so cheap)."""
-    return text.count("[") + text.count("{") > max_depth
-
-
-def too_deep(value, max_depth):
-    """Whether the parsed ``value`` nests arrays/objects deeper than
-    ``max_depth`` (the outermost container is level 1). Iterative."""
-    # Level by level: one depth count per level, not one per container.
-    level = []
-    if type(value) is dict or type(value) is list:
-        level.append(value)
-    depth = 1
-    while level:
-        if depth > max_depth:
-            return True
-        below = []
-        for node in level:
-            if type(node) is dict:
-                node = node.values()
-            for child in node:
-                kind = type(child)
-                if kind is dict or kind is list:
-                    below.append(child)
-        level = below
-        depth += 1
-    return False
+else:
+    # Only a strict parser lets framing skip the scan and measure the nesting
+    # of the parsed value instead; that code is jsonstrict.py's, which
+    # MicroPython never imports.
+    from .jsonstrict import may_be_too_deep, needs_scan, too_deep
 
 
 def check(data, max_depth):
@@ -103,20 +81,20 @@ def check(data, max_depth):
         if key:
             key = False
             if i >= n or data[i] != _QUOTE:
-                return _NO_KEY
+                return _reason(_NOT_A_KEY, i)
             i = _string_end(data, i, n)
             if i >= 0:
                 i = _skip_space(data, i, n)
             if i < 0 or i >= n or data[i] != _COLON:
-                return _NO_KEY
+                return _reason(_NOT_A_KEY, i)
             i = _skip_space(data, i + 1, n)
         # Here a value must start at i.
         if i >= n:
-            return "unexpected end of text"
+            return _reason(_TEXT_ENDS, i)
         c = data[i]
         if c == _OPEN_ARRAY or c == _OPEN_OBJECT:
             if len(stack) >= max_depth:
-                return "nesting deeper than %d" % max_depth
+                return _reason(_TOO_DEEP, max_depth)
             stack.append(c)
             i = _skip_space(data, i + 1, n)
             if i < n and data[i] == c + 2:
@@ -139,16 +117,16 @@ def check(data, max_depth):
         elif data[i : i + 5] == b"false":
             i += 5
         else:
-            return "unexpected character at offset %d" % i
+            return _reason(_BAD_CHARACTER, i)
         # Here a value ended at i: a separator, a closing bracket or the end.
         while True:
             i = _skip_space(data, i, n)
             if not stack:
                 if i == n:
                     return None
-                return "text after the JSON value"
+                return _reason(_TEXT_AFTER, i)
             if i >= n:
-                return "unexpected end of text"
+                return _reason(_TEXT_ENDS, i)
             c = data[i]
             if c == _COMMA:
                 i = _skip_space(data, i + 1, n)
@@ -158,7 +136,18 @@ def check(data, max_depth):
                 stack.pop()
                 i += 1
                 continue
-            return "expected ',' or a closing bracket at offset %d" % i
+            return _reason(_NO_SEPARATOR, i)
+
+
+def _reason(number, value):
+    """The wording of reason ``number``, naming ``value`` (an offset or the
+    nesting limit) where it has a place for one."""
+    from .rejection import SCAN_REASONS
+
+    reason = SCAN_REASONS[number]
+    if "%d" in reason:
+        reason = reason % value
+    return reason
 
 
 def _skip_space(data, i, n):

@@ -1,10 +1,11 @@
 """The wording of the UsageErrors the runtime raises when the application
-misuses the API.
+misuses the API, and the reprs of the runtime's objects.
 
-Imported the first time one is raised: the texts are many and long, and a
-correct application never needs them (on MicroPython each str constant is
-an object of its own on the heap). Each function returns the exception;
-the caller raises it, so the traceback points at the misuse.
+Imported the first time one is raised (or a repr asked for): the texts are
+many and long, and a correct application never needs them (on MicroPython
+each str constant is an object of its own on the heap). Each function
+returns the exception; the caller raises it, so the traceback points at
+the misuse.
 """
 
 from . import errors
@@ -99,6 +100,17 @@ def bad_call_error(error):
     return errors.UsageError("CallError description must be str and details dict")
 
 
+def not_a_validation():
+    return errors.UsageError("validation must be True, False, None or a Validation")
+
+
+def wrong_arguments(event):
+    """An event constructor called with too few or too many arguments."""
+    return TypeError(
+        "%s takes %d to %d arguments" % (event.kind, event._required, len(event._names))
+    )
+
+
 def not_an_action(action):
     return errors.UsageError("an action is a string, not %r" % (action,))
 
@@ -113,9 +125,37 @@ def no_protocol():
     )
 
 
-def async_handler():
+def async_handler(result):
+    """The handler returned ``result``, a coroutine: closed, never run."""
+    if hasattr(result, "close"):
+        result.close()
     return errors.UsageError("async handler used by a sync pump")
+
+
+def async_after(charge_point, outcome):
+    """An ``@after`` hook returned the coroutine ``outcome``: closed (when
+    it can be) and reported, never run."""
+    if hasattr(outcome, "close"):
+        outcome.close()
+        charge_point._report("async @after skipped by a sync pump")
 
 
 def not_finishing(event):
     return errors.UsageError("%r does not finish a CALL" % (event,))
+
+
+def event_repr(event):
+    """``<kind attr=value ...>`` with the event's first three attributes."""
+    parts = []
+    for name in event._names[:3]:
+        parts.append("%s=%r" % (name, getattr(event, name)))
+    return "<%s %s>" % (event.kind, " ".join(parts))
+
+
+def validation_repr(validation):
+    return "<Validation incoming=%r outgoing=%r skip_incoming=%r skip_outgoing=%r>" % (
+        validation.incoming,
+        validation.outgoing,
+        sorted(validation._skip_incoming),
+        sorted(validation._skip_outgoing),
+    )

@@ -44,6 +44,18 @@ class Rejected:
         self.answerable = message_type != CALLRESULT and message_type != CALLERROR
 
 
+# What jsontext.check says of text that is not JSON, by its reason number
+# there; "%d" is the offset or the nesting limit.
+SCAN_REASONS = (
+    "object key is not a string followed by ':'",
+    "unexpected end of text",
+    "nesting deeper than %d",
+    "unexpected character at offset %d",
+    "text after the JSON value",
+    "expected ',' or a closing bracket at offset %d",
+)
+
+
 def too_large(size, limit, text):
     """A frame over ``limit``; ``text`` (None for bytes) is peeked for its id."""
     error = errors.GenericError(
@@ -61,7 +73,7 @@ def broken_json(reason, text, max_depth):
     """A frame that is not one JSON value; ``reason`` None for "nested
     deeper than ``max_depth``"."""
     if reason is None:
-        reason = "nesting deeper than %d" % max_depth
+        reason = SCAN_REASONS[2] % max_depth
     message_type, unique_id = peek(text)
     error = _formation("frame is not valid JSON: " + reason)
     return Rejected(error, unique_id, message_type)
@@ -364,6 +376,47 @@ def answer_error(connection, event, exc):
         if problem is None:
             problem = refused
     return answer, problem
+
+
+# -- what a ChargePoint reports ----------------------------------------------
+
+
+def report(name, message, problem):
+    """ChargePoint._report of the connection ``name``: logged, or printed
+    where there is no logging module."""
+    if problem is not None:
+        message = "%s: %r" % (message, problem)
+    try:
+        import logging
+    except ImportError:
+        print("ocppj", name, message)
+        return
+    logging.getLogger("ocppj").warning("%s: %s", name, message)
+
+
+def report_problem(charge_point, event, problem, after):
+    """What went wrong serving the CALL ``event``: in its handler (or in
+    answering it), or in one of its ``@after`` hooks when ``after``."""
+    if after:
+        charge_point._report("@after for %s" % event.action, problem)
+    else:
+        charge_point._report(
+            "handler for %s %s" % (event.action, event.unique_id), problem
+        )
+
+
+def report_event(charge_point, event):
+    """An event ChargePoint._on_event reports instead of keeping: input
+    dropped or refused, or the outcome of an awaited CALL with the outcome
+    store full."""
+    kind = event.kind
+    if kind == "UnmatchedResponse":
+        charge_point._report("dropped %s response %s" % (event.reason, event.unique_id))
+    elif kind == "FrameRejected":
+        charge_point._report("rejected frame", event.error)
+    else:
+        del charge_point._awaiting[event.unique_id]
+        charge_point._report("outcome store full; dropping %s" % event.unique_id)
 
 
 def raiser(error):

@@ -26,8 +26,6 @@ DataTransfer travels both ways in 1.6, so for every other action "incoming"
 means just the requests (or just the responses) this role receives.
 """
 
-from . import errors
-
 
 class Validation:
     def __init__(
@@ -58,15 +56,9 @@ class Validation:
         return self.outgoing and action not in self._skip_outgoing
 
     def __repr__(self):
-        return (
-            "<Validation incoming=%r outgoing=%r skip_incoming=%r skip_outgoing=%r>"
-            % (
-                self.incoming,
-                self.outgoing,
-                sorted(self._skip_incoming),
-                sorted(self._skip_outgoing),
-            )
-        )
+        from . import misuse
+
+        return misuse.validation_repr(self)
 
 
 def as_validation(value):
@@ -77,4 +69,6 @@ def as_validation(value):
         return Validation(incoming=False, outgoing=False)
     if isinstance(value, Validation):
         return value
-    raise errors.UsageError("validation must be True, False, None or a Validation")
+    from . import misuse
+
+    raise misuse.not_a_validation()
