@@ -170,9 +170,20 @@ class ChargePoint(base.ChargePoint):
                 if called is not None:
                     if answered is None:
                         answered = []
-                    answered.append((event, self._complete(event, *called), called[0]))
+                    result, failure = called
+                    answered.append((event, self._complete(event, result, failure), result))
         try:
-            await self._flush_async()
+            if self._sending:
+                await self._flush_async()
+            else:
+                # _flush_async's work when no other flush holds the turn,
+                # without a coroutine of its own: most frames go out here
+                self._sending = True
+                try:
+                    for frame in self._session.data_to_send():
+                        await self._connection.send(frame)
+                finally:
+                    self._pass_send_turn()
         except Exception as exc:
             if not answered:
                 raise
