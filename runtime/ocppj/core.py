@@ -196,7 +196,10 @@ class Connection:
         sent then. ``timeout`` overrides ``response_timeout`` for this CALL;
         ``validate=False`` skips the schema checks of this request and of
         its response (on top of the ``validation`` policy)."""
-        self._check_open()
+        if self._closed:
+            from . import misuse
+
+            raise misuse.closed()
         protocol = self.protocol
         action = _action_of(protocol, payload)
         if not protocol.is_request(payload):
@@ -208,7 +211,20 @@ class Connection:
 
             raise misuse.wrong_direction(action, self.role)
         wire = self._encode(payload, action, protocol.validate_request, validate)
-        unique_id = self._claim_id(unique_id)
+        chosen = unique_id
+        if chosen is not None and not framing.is_valid_unique_id(chosen):
+            from . import misuse
+
+            raise misuse.bad_unique_id(chosen)
+        while True:
+            if chosen is None:
+                unique_id = self._next_id()
+            if unique_id != self.outstanding_call and unique_id not in self.queued_calls:
+                break
+            if chosen is not None:
+                from . import misuse
+
+                raise misuse.unique_id_in_use(chosen)
         if timeout is None:
             timeout = self.response_timeout
         frame = framing.call_text(unique_id, action, wire)
@@ -239,28 +255,6 @@ class Connection:
                 raise errors.OutgoingValidationError(action, exc)
         return wire
 
-    def _claim_id(self, unique_id):
-        chosen = unique_id is not None
-        if chosen and not framing.is_valid_unique_id(unique_id):
-            from . import misuse
-
-            raise misuse.bad_unique_id(unique_id)
-        while True:
-            if not chosen:
-                unique_id = self._next_id()
-            in_use = (
-                self._outstanding is not None and self._outstanding[0] == unique_id
-            )
-            for call in self._queue:
-                if call[0] == unique_id:
-                    in_use = True
-            if not in_use:
-                return unique_id
-            if chosen:
-                from . import misuse
-
-                raise misuse.unique_id_in_use(unique_id)
-
     def _allowed(self, action, sending):
         """Whether this end may send (or receive) a CALL of ``action``."""
         initiator = self.protocol.ACTIONS[action][0]
@@ -277,8 +271,9 @@ class Connection:
         ``payload``. On a UsageError the CALL stays unanswered."""
         action = self._incoming.get(call_id)
         if action is None:  # closed (nothing is owed then) or not owed
-            self._check_open()
-            self._owed(call_id)
+            from . import misuse
+
+            raise misuse.not_owed(self, call_id)
         protocol = self.protocol
         payload_action = _action_of(protocol, payload)
         if protocol.is_request(payload) or payload_action != action:
@@ -294,22 +289,16 @@ class Connection:
 
     def send_error(self, call_id, error):
         """Answer the peer's CALL ``call_id`` with an OCPPError instance."""
-        self._check_open()
-        self._owed(call_id)
+        if call_id not in self._incoming:  # closed: nothing is owed
+            from . import misuse
+
+            raise misuse.not_owed(self, call_id)
         # Only answers that refuse a CALL need rejection.py: loaded here.
         from . import rejection
 
         frame = rejection.error_frame(call_id, error)
         del self._incoming[call_id]
         self._outbox.append(frame)
-
-    def _owed(self, call_id):
-        action = self._incoming.get(call_id)
-        if action is None:
-            from . import misuse
-
-            raise misuse.no_such_call(call_id)
-        return action
 
     # ----------------------------------------------------------- input
 
@@ -318,7 +307,9 @@ class Connection:
         Never raises for any str/bytes content; UsageError after close or
         for other types."""
         if self._closed:
-            self._check_open()
+            from . import misuse
+
+            raise misuse.closed()
         if self._outstanding is None and not self._queue:
             out = []  # no CALL of ours that could time out
         else:
@@ -497,12 +488,6 @@ class Connection:
         self._queue = []
         self._incoming = {}
         return out
-
-    def _check_open(self):
-        if self._closed:
-            from . import misuse
-
-            raise misuse.closed()
 
 
 def is_bidirectional(protocol, action):

@@ -83,6 +83,13 @@ def queue_full(waiting, outstanding_id):
     )
 
 
+def not_owed(connection, call_id):
+    """An answer to a CALL the connection does not owe one."""
+    if connection.closed:
+        return closed()
+    return no_such_call(call_id)
+
+
 def no_such_call(call_id):
     return errors.NoSuchCallError("no unanswered CALL with unique id %r" % (call_id,))
 
