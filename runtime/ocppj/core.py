@@ -113,9 +113,13 @@ class Connection:
         self.max_depth = max_depth
         self.incoming_limit = incoming_limit
         self.validation = as_validation(validation)
-        # A payload that passed its schema check nests at most this deep
-        # (None: unbounded), which spares measuring it (framing.parse).
+        # A payload that passed its schema check nests at most this deep,
+        # which spares measuring it (framing.parse) while it is below
+        # max_depth; a protocol without the figure gets a depth no
+        # max_depth reaches (a small int on 32-bit MicroPython too).
         self._payload_depth = getattr(protocol, "PAYLOAD_DEPTH", None)
+        if self._payload_depth is None:
+            self._payload_depth = 1 << 29
         # Optional one-pass validate+decode, indexed by "is a request".
         self._readers = None
         if hasattr(protocol, "read_request"):
@@ -345,7 +349,9 @@ class Connection:
             payload = frame.payload
             checked = call[5] and self.validation.checks_incoming(action)
             error, response = self._read(action, payload, checked, False)
-            if frame.unmeasured is not None and not self._bounded(error, checked):
+            if frame.unmeasured is not None and not (
+                checked and error is None and self._payload_depth < self.max_depth
+            ):
                 from . import rejection
 
                 if rejection.too_deep_refused(self, frame, text, False, out):
@@ -416,7 +422,9 @@ class Connection:
         else:
             checked = self.validation.checks_incoming(action)
             error, request = self._read(action, frame.payload, checked, True)
-        if frame.unmeasured is not None and not self._bounded(error, checked):
+        if frame.unmeasured is not None and not (
+                checked and error is None and self._payload_depth < self.max_depth
+            ):
             from . import rejection
 
             if rejection.too_deep_refused(self, frame, text, False, out):
@@ -428,14 +436,6 @@ class Connection:
             return
         incoming[unique_id] = action
         out.append(events.CallReceived(unique_id, action, request, frame.payload))
-
-    def _bounded(self, error, checked):
-        """Whether a payload's schema check bounded its nesting below
-        ``max_depth``: it ran (``checked``) and passed (no ``error``)."""
-        depth = self._payload_depth
-        return (
-            checked and error is None and depth is not None and depth < self.max_depth
-        )
 
     def _read(self, action, payload, checked, request):
         """(None, typed payload) for a peer's CALL (``request``) or
@@ -475,19 +475,10 @@ class Connection:
         """End the session. Our pending CALLs come back as CallCancelled
         events; unanswered peer CALLs are forgotten. Frames already queued
         stay available from data_to_send. Idempotent."""
-        if self._closed:
-            return []
-        self._closed = True
-        out = []
-        if self._outstanding is not None:
-            call = self._outstanding
-            out.append(events.CallCancelled(call[0], call[1], True))
-            self._outstanding = None
-        for call in self._queue:
-            out.append(events.CallCancelled(call[0], call[1], False))
-        self._queue = []
-        self._incoming = {}
-        return out
+        # Once per session at most, so its code waits in misuse.py.
+        from . import misuse
+
+        return misuse.close(self)
 
 
 def is_bidirectional(protocol, action):

@@ -5,10 +5,12 @@ Imported the first time one is raised (or a repr asked for): the texts are
 many and long, and a correct application never needs them (on MicroPython
 each str constant is an object of its own on the heap). Each function
 returns the exception; the caller raises it, so the traceback points at
-the misuse.
+the misuse. Connection.close lives here too: a session runs it at most
+once, at its end.
 """
 
 from . import errors
+from . import events
 
 
 def settings(role, queue_limit, incoming_limit, response_timeout):
@@ -166,3 +168,20 @@ def validation_repr(validation):
         sorted(validation._skip_incoming),
         sorted(validation._skip_outgoing),
     )
+
+
+def close(connection):
+    """Connection.close: at most once per session, so not in core.py."""
+    if connection._closed:
+        return []
+    connection._closed = True
+    out = []
+    call = connection._outstanding
+    if call is not None:
+        out.append(events.CallCancelled(call[0], call[1], True))
+        connection._outstanding = None
+    for call in connection._queue:
+        out.append(events.CallCancelled(call[0], call[1], False))
+    connection._queue = []
+    connection._incoming = {}
+    return out
