@@ -122,27 +122,17 @@ def parse(
     caller then owes it ``rejection.too_deep_refused`` wherever no schema
     check bounds the nesting. (MicroPython's strict scan measures it on the
     way: there ``unmeasured`` stays None.)"""
-    raw = None
-    if isinstance(data, str):
-        text = data
-        if len(text) > max_frame_size:
-            from . import rejection
+    if not isinstance(data, str):
+        # WebSocket text messages arrive as str: bytes (and what is neither)
+        # are rejection.py's, which decodes them and comes back here.
+        from . import rejection
 
-            return rejection.too_large(len(text), max_frame_size, text)
-    elif isinstance(data, (bytes, bytearray)):
-        raw = bytes(data)
-        if len(raw) > max_frame_size:
-            from . import rejection
+        return rejection.parse_bytes(data, max_frame_size, max_depth, measure_later)
+    text = data
+    if len(text) > max_frame_size:
+        from . import rejection
 
-            return rejection.too_large(len(raw), max_frame_size, None)
-        try:
-            text = raw.decode("utf-8")
-        except Exception:
-            from . import rejection
-
-            return rejection.not_utf8()
-    else:
-        raise errors.UsageError("frames are str or bytes, not %s" % type(data))
+        return rejection.too_large(len(text), max_frame_size, text)
 
     if _strict_loads is None:
         scanned = jsontext.needs_scan(text)
@@ -152,7 +142,7 @@ def parse(
         loads = _strict_loads
     reason = None
     if scanned:
-        reason = _scan(text, raw, max_depth)
+        reason = _scan(text, max_depth)
     if reason is None:
         try:
             message = loads(text)
@@ -184,7 +174,7 @@ def parse(
             # junk cannot make us spend more than the parser already did.
             reason = "not accepted by the JSON parser"
             if not scanned and len(text) <= WORDING_SCAN_LIMIT:
-                reason = _scan(text, raw, max_depth) or reason
+                reason = _scan(text, max_depth) or reason
     # Here the text is not JSON (reason) or nests too deep (reason None).
     from . import rejection
 
@@ -228,11 +218,9 @@ def _frame(message):
     return None
 
 
-def _scan(text, raw, max_depth):
+def _scan(text, max_depth):
     try:
-        if raw is None:
-            raw = text.encode("utf-8")
-        return jsontext.check(raw, max_depth)
+        return jsontext.check(text.encode("utf-8"), max_depth)
     except Exception:
         return "text cannot be encoded as UTF-8"
 

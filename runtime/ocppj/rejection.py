@@ -1,6 +1,6 @@
 """Why a frame is refused: the ``Rejected`` results of framing.parse.
 
-Imported the first time a frame fails a check or a CALLERROR comes in (on
+Imported the first time a frame fails a check, is not a str or a CALLERROR comes in (on
 CPython also when a frame with many brackets needs its nesting judged, see
 ``too_deep_refused``), so a device session with a well behaved peer never
 loads this module; ``framing.Rejected``, ``framing.peek`` and
@@ -10,7 +10,7 @@ are listed in framing.py.
 
 from . import errors, events, jsontext
 from .framing import CALL, CALLERROR, CALLRESULT, CallResult, Call
-from .framing import PLACEHOLDER_ID, error_text, is_valid_unique_id
+from .framing import PLACEHOLDER_ID, error_text, is_valid_unique_id, parse
 
 
 class CallError:
@@ -54,6 +54,22 @@ SCAN_REASONS = (
     "text after the JSON value",
     "expected ',' or a closing bracket at offset %d",
 )
+
+
+def parse_bytes(data, max_frame_size, max_depth, measure_later):
+    """framing.parse of what is not a str: bytes holding UTF-8 (measured in
+    bytes against ``max_frame_size``) are parsed as their text."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise errors.UsageError("frames are str or bytes, not %s" % type(data))
+    raw = bytes(data)
+    if len(raw) > max_frame_size:
+        return too_large(len(raw), max_frame_size, None)
+    try:
+        text = raw.decode("utf-8")
+    except Exception:
+        return not_utf8()
+    # Its text is no longer than the bytes: within max_frame_size too.
+    return parse(text, max_frame_size, max_depth, measure_later)
 
 
 def too_large(size, limit, text):
