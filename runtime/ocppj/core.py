@@ -403,22 +403,15 @@ class Connection:
         action = frame.action
         incoming = self._incoming
         checked = False
-        if unique_id in incoming:
+        if (
+            unique_id in incoming
+            or action not in self.protocol.ACTIONS
+            or not self._allowed(action, False)
+            or len(incoming) >= self.incoming_limit
+        ):
             from . import rejection
 
-            error = rejection.duplicate_call(unique_id)
-        elif action not in self.protocol.ACTIONS:
-            from . import rejection
-
-            error = rejection.unknown_action(action)
-        elif not self._allowed(action, False):
-            from . import rejection
-
-            error = rejection.not_for_us(action, self.role)
-        elif len(incoming) >= self.incoming_limit:
-            from . import rejection
-
-            error = rejection.too_many_calls(len(incoming))
+            error = rejection.call_refused(self, unique_id, action)
         else:
             checked = self.validation.checks_incoming(action)
             error, request = self._read(action, frame.payload, checked, True)

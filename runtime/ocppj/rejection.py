@@ -242,6 +242,20 @@ def _skip_blanks(text, i, n):
 # -- CALLs refused by the core and the router --------------------------------
 
 
+def call_refused(connection, unique_id, action):
+    """The OCPPError refusing a peer's CALL before its payload is read, in
+    the order Connection._call_received checks: a duplicate id, an unknown
+    action, one not for this end, one CALL too many."""
+    incoming = connection._incoming
+    if unique_id in incoming:
+        return duplicate_call(unique_id)
+    if action not in connection.protocol.ACTIONS:
+        return unknown_action(action)
+    if not connection._allowed(action, False):
+        return not_for_us(action, connection.role)
+    return too_many_calls(len(incoming))
+
+
 def duplicate_call(unique_id):
     # 4.2.3 names "an existing call with the same unique identifier is being
     # handled already" as a CallError situation, table 7 has no code for it.
