@@ -206,29 +206,24 @@ class Connection:
             raise misuse.closed()
         protocol = self.protocol
         action = _action_of(protocol, payload)
-        if not protocol.is_request(payload):
+        if not protocol.is_request(payload) or not self._allowed(action, True):
             from . import misuse
 
-            raise misuse.not_a_request(action)
-        if not self._allowed(action, True):
-            from . import misuse
-
-            raise misuse.wrong_direction(action, self.role)
+            raise misuse.not_a_call(self, payload, action)
         wire = self._encode(payload, action, protocol.validate_request, validate)
         chosen = unique_id
         if chosen is not None and not framing.is_valid_unique_id(chosen):
-            from . import misuse
-
-            raise misuse.bad_unique_id(chosen)
-        while True:
-            if chosen is None:
-                unique_id = self._next_id()
-            if unique_id != self.outstanding_call and unique_id not in self.queued_calls:
-                break
+            unique_id = None  # refused below
+        while (
+            unique_id is None
+            or unique_id == self.outstanding_call
+            or unique_id in self.queued_calls
+        ):
             if chosen is not None:
                 from . import misuse
 
-                raise misuse.unique_id_in_use(chosen)
+                raise misuse.refused_id(chosen)
+            unique_id = self._next_id()  # an id_factory may repeat itself
         if timeout is None:
             timeout = self.response_timeout
         frame = framing.call_text(unique_id, action, wire)
@@ -293,16 +288,10 @@ class Connection:
 
     def send_error(self, call_id, error):
         """Answer the peer's CALL ``call_id`` with an OCPPError instance."""
-        if call_id not in self._incoming:  # closed: nothing is owed
-            from . import misuse
-
-            raise misuse.not_owed(self, call_id)
         # Only answers that refuse a CALL need rejection.py: loaded here.
         from . import rejection
 
-        frame = rejection.error_frame(call_id, error)
-        del self._incoming[call_id]
-        self._outbox.append(frame)
+        rejection.send_error(self, call_id, error)
 
     # ----------------------------------------------------------- input
 
@@ -327,23 +316,16 @@ class Connection:
             rejection.refuse_frame(self, frame, out)
         elif frame.message_type == framing.CALL:
             self._call_received(frame, text, out)
-        elif call is None or unique_id != call[0]:
-            if frame.unmeasured is not None:
-                from . import rejection
+        elif (
+            call is None
+            or unique_id != call[0]
+            or frame.message_type == framing.CALLERROR
+        ):
+            # An answer we are not waiting for, or a CALLERROR (rejection.py
+            # made its frame, so it is loaded already)
+            from . import rejection
 
-                if rejection.too_deep_refused(self, frame, text, False, out):
-                    self._promote()
-                    return out
-            reason = "unknown"
-            if unique_id in self._late_ids:
-                reason = "late"
-            out.append(
-                events.UnmatchedResponse(unique_id, frame.message_type, reason, frame)
-            )
-        elif frame.message_type == framing.CALLERROR:
-            self._outstanding = None
-            error = errors.from_call_error(frame.code, frame.description, frame.details)
-            out.append(events.CallErrorReceived(unique_id, call[1], error))
+            rejection.answer_received(self, frame, text, out)
         else:
             action = call[1]
             payload = frame.payload
@@ -355,8 +337,7 @@ class Connection:
                 from . import rejection
 
                 if rejection.too_deep_refused(self, frame, text, False, out):
-                    self._promote()
-                    return out
+                    return out  # still outstanding: nothing to promote
             self._outstanding = None
             if error is None:
                 out.append(events.ResultReceived(unique_id, action, response, payload))

@@ -67,6 +67,22 @@ def wrong_direction(action, role):
     )
 
 
+def not_a_call(connection, payload, action):
+    """send_call of a response payload or of an action for the peer to send."""
+    if not connection.protocol.is_request(payload):
+        return not_a_request(action)
+    return wrong_direction(action, connection.role)
+
+
+def refused_id(unique_id):
+    """A unique id the application chose that is malformed or in use."""
+    from .framing import is_valid_unique_id
+
+    if not is_valid_unique_id(unique_id):
+        return bad_unique_id(unique_id)
+    return unique_id_in_use(unique_id)
+
+
 def bad_unique_id(unique_id):
     return errors.InvalidUniqueIdError(
         "unique id must be a string of at most 36 characters (OCPP-J table 3)"

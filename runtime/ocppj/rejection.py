@@ -1,8 +1,8 @@
 """Why a frame is refused: the ``Rejected`` results of framing.parse.
 
-Imported the first time a frame fails a check, is not a str or a CALLERROR comes in (on
-CPython also when a frame with many brackets needs its nesting judged, see
-``too_deep_refused``), so a device session with a well behaved peer never
+Imported the first time a frame fails a check, is not a str, answers no
+CALL of ours or a CALLERROR comes in (on CPython also when a frame with
+many brackets needs its nesting judged, see ``too_deep_refused``), so a device session with a well behaved peer never
 loads this module; ``framing.Rejected``, ``framing.peek`` and
 ``framing.CallError`` are these. The CallError codes (OCPP-J 1.6 table 7)
 are listed in framing.py.
@@ -347,6 +347,26 @@ def too_deep_refused(connection, frame, text, checked, out):
     return False
 
 
+def answer_received(connection, frame, text, out):
+    """Connection.receive_text of a CALLRESULT or CALLERROR that is not the
+    answer to our outstanding CALL (UnmatchedResponse), or a CALLERROR that
+    is (CallErrorReceived)."""
+    call = connection._outstanding
+    unique_id = frame.unique_id
+    if call is not None and unique_id == call[0]:
+        connection._outstanding = None
+        error = errors.from_call_error(frame.code, frame.description, frame.details)
+        out.append(events.CallErrorReceived(unique_id, call[1], error))
+        return
+    if frame.unmeasured is not None:
+        if too_deep_refused(connection, frame, text, False, out):
+            return
+    reason = "unknown"
+    if unique_id in connection._late_ids:
+        reason = "late"
+    out.append(events.UnmatchedResponse(unique_id, frame.message_type, reason, frame))
+
+
 def refuse(connection, unique_id, error, answerable, out, action=None):
     """Reports refused input to ``out`` as FrameRejected and, when it is
     ``answerable`` and the outbox has room, queues the CALLERROR."""
@@ -361,6 +381,17 @@ def refuse(connection, unique_id, error, answerable, out, action=None):
     out.append(
         events.FrameRejected(unique_id, error, answer_id is not None, answer_id, action)
     )
+
+
+def send_error(connection, call_id, error):
+    """Connection.send_error."""
+    if call_id not in connection._incoming:  # closed: nothing is owed
+        from . import misuse
+
+        raise misuse.not_owed(connection, call_id)
+    frame = error_frame(call_id, error)
+    del connection._incoming[call_id]
+    connection._outbox.append(frame)
 
 
 def error_frame(unique_id, error):
