@@ -169,12 +169,9 @@ def parse(
         except _RecursionError:
             pass
         except Exception:
-            # Scan now if not yet, only for its wording: both interpreters
-            # then describe the same broken frame the same way. Capped, so
-            # junk cannot make us spend more than the parser already did.
-            reason = "not accepted by the JSON parser"
-            if not scanned and len(text) <= WORDING_SCAN_LIMIT:
-                reason = _scan(text, max_depth) or reason
+            # The parser refused it: True if the scan is still owed (for the
+            # wording only, rejection.broken_json), False if it found nothing
+            reason = not scanned
     # Here the text is not JSON (reason) or nests too deep (reason None).
     from . import rejection
 

@@ -11,6 +11,7 @@ are listed in framing.py.
 from . import errors, events, jsontext
 from .framing import CALL, CALLERROR, CALLRESULT, CallResult, Call
 from .framing import PLACEHOLDER_ID, error_text, is_valid_unique_id, parse
+from .framing import WORDING_SCAN_LIMIT, _scan
 
 
 class CallError:
@@ -87,9 +88,16 @@ def not_utf8():
 
 def broken_json(reason, text, max_depth):
     """A frame that is not one JSON value; ``reason`` None for "nested
-    deeper than ``max_depth``"."""
+    deeper than ``max_depth``", True or False for "the parser refused it",
+    True when the text is not scanned yet."""
     if reason is None:
         reason = SCAN_REASONS[2] % max_depth
+    elif type(reason) is bool:
+        # Scan now if not yet, only for its wording: both interpreters then
+        # describe the same broken frame the same way. Capped, so junk
+        # cannot make us spend more than the parser already did.
+        rescan = reason and len(text) <= WORDING_SCAN_LIMIT
+        reason = (rescan and _scan(text, max_depth)) or "not accepted by the JSON parser"
     message_type, unique_id = peek(text)
     error = _formation("frame is not valid JSON: " + reason)
     return Rejected(error, unique_id, message_type)
