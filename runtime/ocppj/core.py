@@ -145,17 +145,15 @@ class Connection:
         self._incoming = {}  # unique id -> action of CALLs we owe an answer
         self._outbox = []
         self._late_ids = []
-        self._closed = False
+        # Whether close() ran: an attribute, not a property (one function
+        # less on MicroPython); only close() sets it.
+        self.closed = False
 
     def _counter_id(self):
         self._id_count += 1
         return "%s-%d" % (self._id_prefix, self._id_count)
 
     # ----------------------------------------------------------- state
-
-    @property
-    def closed(self):
-        return self._closed
 
     @property
     def outstanding_call(self):
@@ -200,7 +198,7 @@ class Connection:
         sent then. ``timeout`` overrides ``response_timeout`` for this CALL;
         ``validate=False`` skips the schema checks of this request and of
         its response (on top of the ``validation`` policy)."""
-        if self._closed:
+        if self.closed:
             from . import misuse
 
             raise misuse.closed()
@@ -299,7 +297,7 @@ class Connection:
         """Process one WebSocket message; returns the events it caused.
         Never raises for any str/bytes content; UsageError after close or
         for other types."""
-        if self._closed:
+        if self.closed:
             from . import misuse
 
             raise misuse.closed()
@@ -348,7 +346,7 @@ class Connection:
 
     def handle_timer(self, now):
         """Time out CALLs whose deadline is at or before ``now``."""
-        if self._closed:
+        if self.closed:
             return []
         return self._expire(now)
 

@@ -188,9 +188,9 @@ def validation_repr(validation):
 
 def close(connection):
     """Connection.close: at most once per session, so not in core.py."""
-    if connection._closed:
+    if connection.closed:
         return []
-    connection._closed = True
+    connection.closed = True
     out = []
     call = connection._outstanding
     if call is not None:
