@@ -134,18 +134,14 @@ def parse(
 
         return rejection.too_large(len(text), max_frame_size, text)
 
-    if _strict_loads is None:
-        scanned = jsontext.needs_scan(text)
-        loads = json.loads
-    else:
-        scanned = False  # refuses what is not JSON, wording scanned below
-        loads = _strict_loads
+    # A strict parser refuses what is not JSON (the wording is scanned later)
+    scanned = _strict_loads is None and jsontext.needs_scan(text)
     reason = None
     if scanned:
         reason = _scan(text, max_depth)
     if reason is None:
         try:
-            message = loads(text)
+            message = (_strict_loads or json.loads)(text)
             frame = _frame(message)
             if not scanned:
                 if (

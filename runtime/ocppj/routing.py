@@ -190,19 +190,16 @@ class Router:
 
             return rejection.raiser(rejection.no_handler(event.action)), {}
         try:
-            kwargs = self._kwargs(event, entry[2])
+            # request_kwargs makes a new dict on every call: ours to add to
+            kwargs = self.protocol.request_kwargs(event.request)
+            mark = entry[2]
+            if mark is not None and mark[3]:
+                kwargs["call_unique_id"] = event.unique_id
         except Exception:
             from . import rejection
 
             return rejection.raiser(rejection.unreadable_fields(event.action)), {}
         return getattr(self.handler, entry[1]), kwargs
-
-    def _kwargs(self, event, mark):
-        # request_kwargs makes a new dict on every call: ours to add to
-        kwargs = self.protocol.request_kwargs(event.request)
-        if mark is not None and mark[3]:
-            kwargs["call_unique_id"] = event.unique_id
-        return kwargs
 
     def complete(self, event, result=None, exc=None):
         """Send the answer for ``event``: ``exc`` an OCPPError → that
@@ -228,7 +225,10 @@ class Router:
             for name, mark in self._after[event.action]:
                 try:
                     bound = getattr(self.handler, name)
-                    afters.append((bound, self._kwargs(event, mark)))
+                    kwargs = self.protocol.request_kwargs(event.request)
+                    if mark[3]:  # an @after mark, never None
+                        kwargs["call_unique_id"] = event.unique_id
+                    afters.append((bound, kwargs))
                 except Exception as failure:
                     problem = failure
         return Completion(answer, afters, problem)
