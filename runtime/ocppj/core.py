@@ -208,7 +208,17 @@ class Connection:
             from . import misuse
 
             raise misuse.not_a_call(self, payload, action)
-        wire = self._encode(payload, action, protocol.validate_request, validate)
+        try:
+            wire = protocol.encode(payload)
+        except Exception as exc:
+            from . import misuse
+
+            raise misuse.not_encodable(action, exc)
+        if validate and self.validation.checks_outgoing(action):
+            try:
+                protocol.validate_request(action, wire)
+            except protocol.ValidationError as exc:
+                raise errors.OutgoingValidationError(action, exc)
         chosen = unique_id
         if chosen is not None and not framing.is_valid_unique_id(chosen):
             unique_id = None  # refused below
@@ -233,24 +243,6 @@ class Connection:
         self._queue.append((unique_id, action, frame, now + timeout, timeout, validate))
         self._promote()
         return unique_id
-
-    def _encode(self, payload, action, validate, check):
-        """The wire dict of our ``payload``, checked with ``validate``
-        (validate_request or validate_response) when ``check`` and the
-        policy say so."""
-        protocol = self.protocol
-        try:
-            wire = protocol.encode(payload)
-        except Exception as exc:
-            from . import misuse
-
-            raise misuse.not_encodable(action, exc)
-        if check and self.validation.checks_outgoing(action):
-            try:
-                validate(action, wire)
-            except protocol.ValidationError as exc:
-                raise errors.OutgoingValidationError(action, exc)
-        return wire
 
     def _allowed(self, action, sending):
         """Whether this end may send (or receive) a CALL of ``action``."""
@@ -279,7 +271,17 @@ class Connection:
             raise misuse.wrong_answer(
                 call_id, action, payload_action, protocol.is_request(payload)
             )
-        wire = self._encode(payload, action, protocol.validate_response, True)
+        try:
+            wire = protocol.encode(payload)
+        except Exception as exc:
+            from . import misuse
+
+            raise misuse.not_encodable(action, exc)
+        if self.validation.checks_outgoing(action):
+            try:
+                protocol.validate_response(action, wire)
+            except protocol.ValidationError as exc:
+                raise errors.OutgoingValidationError(action, exc)
         frame = framing.result_text(call_id, wire)
         del self._incoming[call_id]
         self._outbox.append(frame)
