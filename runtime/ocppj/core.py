@@ -203,7 +203,14 @@ class Connection:
 
             raise misuse.closed()
         protocol = self.protocol
-        action = _action_of(protocol, payload)
+        try:
+            action = protocol.action_of(payload)
+        except Exception:
+            action = None
+        if action is None:
+            from . import misuse
+
+            raise misuse.not_a_payload(payload)
         if not protocol.is_request(payload) or not self._allowed(action, True):
             from . import misuse
 
@@ -264,7 +271,14 @@ class Connection:
 
             raise misuse.not_owed(self, call_id)
         protocol = self.protocol
-        payload_action = _action_of(protocol, payload)
+        try:
+            payload_action = protocol.action_of(payload)
+        except Exception:
+            payload_action = None
+        if payload_action is None:
+            from . import misuse
+
+            raise misuse.not_a_payload(payload)
         if protocol.is_request(payload) or payload_action != action:
             from . import misuse
 
@@ -457,16 +471,3 @@ class Connection:
 
 def is_bidirectional(protocol, action):
     return action in BIDIRECTIONAL_ACTIONS or protocol.ACTIONS[action][0] == BOTH
-
-
-def _action_of(protocol, payload):
-    try:
-        action = protocol.action_of(payload)
-    except Exception:
-        action = None
-    if action is None:
-        from . import misuse
-
-        raise misuse.not_a_payload(payload)
-    return action
-
