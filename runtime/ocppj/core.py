@@ -165,7 +165,11 @@ class Connection:
     @property
     def queued_calls(self):
         """Unique ids of our CALLs waiting for their turn, oldest first."""
-        return [call[0] for call in self._queue]
+        # a loop, not a comprehension: one code object less on MicroPython
+        ids = []
+        for call in self._queue:
+            ids.append(call[0])
+        return ids
 
     @property
     def unanswered_calls(self):
