@@ -113,9 +113,13 @@ class Connection:
         self.max_depth = max_depth
         self.incoming_limit = incoming_limit
         self.validation = as_validation(validation)
-        # A payload that passed its schema check nests at most this deep
-        # (None: unbounded), which spares measuring it (framing.parse).
+        # A payload that passed its schema check nests at most this deep,
+        # which spares measuring it (framing.parse) while it is below
+        # max_depth; a protocol without the figure gets a depth no
+        # max_depth reaches (a small int on 32-bit MicroPython too).
         self._payload_depth = getattr(protocol, "PAYLOAD_DEPTH", None)
+        if self._payload_depth is None:
+            self._payload_depth = 1 << 29
         # Optional one-pass validate+decode, indexed by "is a request".
         self._readers = None
         if hasattr(protocol, "read_request"):
@@ -141,17 +145,15 @@ class Connection:
         self._incoming = {}  # unique id -> action of CALLs we owe an answer
         self._outbox = []
         self._late_ids = []
-        self._closed = False
+        # Whether close() ran: an attribute, not a property (one function
+        # less on MicroPython); only close() sets it.
+        self.closed = False
 
     def _counter_id(self):
         self._id_count += 1
         return "%s-%d" % (self._id_prefix, self._id_count)
 
     # ----------------------------------------------------------- state
-
-    @property
-    def closed(self):
-        return self._closed
 
     @property
     def outstanding_call(self):
@@ -163,7 +165,11 @@ class Connection:
     @property
     def queued_calls(self):
         """Unique ids of our CALLs waiting for their turn, oldest first."""
-        return [call[0] for call in self._queue]
+        # a loop, not a comprehension: one code object less on MicroPython
+        ids = []
+        for call in self._queue:
+            ids.append(call[0])
+        return ids
 
     @property
     def unanswered_calls(self):
@@ -196,19 +202,47 @@ class Connection:
         sent then. ``timeout`` overrides ``response_timeout`` for this CALL;
         ``validate=False`` skips the schema checks of this request and of
         its response (on top of the ``validation`` policy)."""
-        self._check_open()
+        if self.closed:
+            from . import misuse
+
+            raise misuse.closed()
         protocol = self.protocol
-        action = _action_of(protocol, payload)
-        if not protocol.is_request(payload):
+        try:
+            action = protocol.action_of(payload)
+        except Exception:
+            action = None
+        if action is None:
             from . import misuse
 
-            raise misuse.not_a_request(action)
-        if not self._allowed(action, True):
+            raise misuse.not_a_payload(payload)
+        if not protocol.is_request(payload) or not self._allowed(action, True):
             from . import misuse
 
-            raise misuse.wrong_direction(action, self.role)
-        wire = self._encode(payload, action, protocol.validate_request, validate)
-        unique_id = self._claim_id(unique_id)
+            raise misuse.not_a_call(self, payload, action)
+        try:
+            wire = protocol.encode(payload)
+        except Exception as exc:
+            from . import misuse
+
+            raise misuse.not_encodable(action, exc)
+        if validate and self.validation.checks_outgoing(action):
+            try:
+                protocol.validate_request(action, wire)
+            except protocol.ValidationError as exc:
+                raise errors.OutgoingValidationError(action, exc)
+        chosen = unique_id
+        if chosen is not None and not framing.is_valid_unique_id(chosen):
+            unique_id = None  # refused below
+        while (
+            unique_id is None
+            or unique_id == self.outstanding_call
+            or unique_id in self.queued_calls
+        ):
+            if chosen is not None:
+                from . import misuse
+
+                raise misuse.refused_id(chosen)
+            unique_id = self._next_id()  # an id_factory may repeat itself
         if timeout is None:
             timeout = self.response_timeout
         frame = framing.call_text(unique_id, action, wire)
@@ -220,46 +254,6 @@ class Connection:
         self._queue.append((unique_id, action, frame, now + timeout, timeout, validate))
         self._promote()
         return unique_id
-
-    def _encode(self, payload, action, validate, check):
-        """The wire dict of our ``payload``, checked with ``validate``
-        (validate_request or validate_response) when ``check`` and the
-        policy say so."""
-        protocol = self.protocol
-        try:
-            wire = protocol.encode(payload)
-        except Exception as exc:
-            from . import misuse
-
-            raise misuse.not_encodable(action, exc)
-        if check and self.validation.checks_outgoing(action):
-            try:
-                validate(action, wire)
-            except protocol.ValidationError as exc:
-                raise errors.OutgoingValidationError(action, exc)
-        return wire
-
-    def _claim_id(self, unique_id):
-        chosen = unique_id is not None
-        if chosen and not framing.is_valid_unique_id(unique_id):
-            from . import misuse
-
-            raise misuse.bad_unique_id(unique_id)
-        while True:
-            if not chosen:
-                unique_id = self._next_id()
-            in_use = (
-                self._outstanding is not None and self._outstanding[0] == unique_id
-            )
-            for call in self._queue:
-                if call[0] == unique_id:
-                    in_use = True
-            if not in_use:
-                return unique_id
-            if chosen:
-                from . import misuse
-
-                raise misuse.unique_id_in_use(unique_id)
 
     def _allowed(self, action, sending):
         """Whether this end may send (or receive) a CALL of ``action``."""
@@ -277,39 +271,45 @@ class Connection:
         ``payload``. On a UsageError the CALL stays unanswered."""
         action = self._incoming.get(call_id)
         if action is None:  # closed (nothing is owed then) or not owed
-            self._check_open()
-            self._owed(call_id)
+            from . import misuse
+
+            raise misuse.not_owed(self, call_id)
         protocol = self.protocol
-        payload_action = _action_of(protocol, payload)
+        try:
+            payload_action = protocol.action_of(payload)
+        except Exception:
+            payload_action = None
+        if payload_action is None:
+            from . import misuse
+
+            raise misuse.not_a_payload(payload)
         if protocol.is_request(payload) or payload_action != action:
             from . import misuse
 
             raise misuse.wrong_answer(
                 call_id, action, payload_action, protocol.is_request(payload)
             )
-        wire = self._encode(payload, action, protocol.validate_response, True)
+        try:
+            wire = protocol.encode(payload)
+        except Exception as exc:
+            from . import misuse
+
+            raise misuse.not_encodable(action, exc)
+        if self.validation.checks_outgoing(action):
+            try:
+                protocol.validate_response(action, wire)
+            except protocol.ValidationError as exc:
+                raise errors.OutgoingValidationError(action, exc)
         frame = framing.result_text(call_id, wire)
         del self._incoming[call_id]
         self._outbox.append(frame)
 
     def send_error(self, call_id, error):
         """Answer the peer's CALL ``call_id`` with an OCPPError instance."""
-        self._check_open()
-        self._owed(call_id)
         # Only answers that refuse a CALL need rejection.py: loaded here.
         from . import rejection
 
-        frame = rejection.error_frame(call_id, error)
-        del self._incoming[call_id]
-        self._outbox.append(frame)
-
-    def _owed(self, call_id):
-        action = self._incoming.get(call_id)
-        if action is None:
-            from . import misuse
-
-            raise misuse.no_such_call(call_id)
-        return action
+        rejection.send_error(self, call_id, error)
 
     # ----------------------------------------------------------- input
 
@@ -317,8 +317,10 @@ class Connection:
         """Process one WebSocket message; returns the events it caused.
         Never raises for any str/bytes content; UsageError after close or
         for other types."""
-        if self._closed:
-            self._check_open()
+        if self.closed:
+            from . import misuse
+
+            raise misuse.closed()
         if self._outstanding is None and not self._queue:
             out = []  # no CALL of ours that could time out
         else:
@@ -332,34 +334,28 @@ class Connection:
             rejection.refuse_frame(self, frame, out)
         elif frame.message_type == framing.CALL:
             self._call_received(frame, text, out)
-        elif call is None or unique_id != call[0]:
-            if frame.unmeasured is not None:
-                from . import rejection
+        elif (
+            call is None
+            or unique_id != call[0]
+            or frame.message_type == framing.CALLERROR
+        ):
+            # An answer we are not waiting for, or a CALLERROR (rejection.py
+            # made its frame, so it is loaded already)
+            from . import rejection
 
-                if rejection.too_deep_refused(self, frame, text, False, out):
-                    self._promote()
-                    return out
-            reason = "unknown"
-            if unique_id in self._late_ids:
-                reason = "late"
-            out.append(
-                events.UnmatchedResponse(unique_id, frame.message_type, reason, frame)
-            )
-        elif frame.message_type == framing.CALLERROR:
-            self._outstanding = None
-            error = errors.from_call_error(frame.code, frame.description, frame.details)
-            out.append(events.CallErrorReceived(unique_id, call[1], error))
+            rejection.answer_received(self, frame, text, out)
         else:
             action = call[1]
             payload = frame.payload
             checked = call[5] and self.validation.checks_incoming(action)
             error, response = self._read(action, payload, checked, False)
-            if frame.unmeasured is not None and not self._bounded(error, checked):
+            if frame.unmeasured is not None and not (
+                checked and error is None and self._payload_depth < self.max_depth
+            ):
                 from . import rejection
 
                 if rejection.too_deep_refused(self, frame, text, False, out):
-                    self._promote()
-                    return out
+                    return out  # still outstanding: nothing to promote
             self._outstanding = None
             if error is None:
                 out.append(events.ResultReceived(unique_id, action, response, payload))
@@ -370,7 +366,7 @@ class Connection:
 
     def handle_timer(self, now):
         """Time out CALLs whose deadline is at or before ``now``."""
-        if self._closed:
+        if self.closed:
             return []
         return self._expire(now)
 
@@ -406,26 +402,21 @@ class Connection:
         action = frame.action
         incoming = self._incoming
         checked = False
-        if unique_id in incoming:
+        if (
+            unique_id in incoming
+            or action not in self.protocol.ACTIONS
+            or not self._allowed(action, False)
+            or len(incoming) >= self.incoming_limit
+        ):
             from . import rejection
 
-            error = rejection.duplicate_call(unique_id)
-        elif action not in self.protocol.ACTIONS:
-            from . import rejection
-
-            error = rejection.unknown_action(action)
-        elif not self._allowed(action, False):
-            from . import rejection
-
-            error = rejection.not_for_us(action, self.role)
-        elif len(incoming) >= self.incoming_limit:
-            from . import rejection
-
-            error = rejection.too_many_calls(len(incoming))
+            error = rejection.call_refused(self, unique_id, action)
         else:
             checked = self.validation.checks_incoming(action)
             error, request = self._read(action, frame.payload, checked, True)
-        if frame.unmeasured is not None and not self._bounded(error, checked):
+        if frame.unmeasured is not None and not (
+                checked and error is None and self._payload_depth < self.max_depth
+            ):
             from . import rejection
 
             if rejection.too_deep_refused(self, frame, text, False, out):
@@ -437,14 +428,6 @@ class Connection:
             return
         incoming[unique_id] = action
         out.append(events.CallReceived(unique_id, action, request, frame.payload))
-
-    def _bounded(self, error, checked):
-        """Whether a payload's schema check bounded its nesting below
-        ``max_depth``: it ran (``checked``) and passed (no ``error``)."""
-        depth = self._payload_depth
-        return (
-            checked and error is None and depth is not None and depth < self.max_depth
-        )
 
     def _read(self, action, payload, checked, request):
         """(None, typed payload) for a peer's CALL (``request``) or
@@ -484,39 +467,11 @@ class Connection:
         """End the session. Our pending CALLs come back as CallCancelled
         events; unanswered peer CALLs are forgotten. Frames already queued
         stay available from data_to_send. Idempotent."""
-        if self._closed:
-            return []
-        self._closed = True
-        out = []
-        if self._outstanding is not None:
-            call = self._outstanding
-            out.append(events.CallCancelled(call[0], call[1], True))
-            self._outstanding = None
-        for call in self._queue:
-            out.append(events.CallCancelled(call[0], call[1], False))
-        self._queue = []
-        self._incoming = {}
-        return out
+        # Once per session at most, so its code waits in misuse.py.
+        from . import misuse
 
-    def _check_open(self):
-        if self._closed:
-            from . import misuse
-
-            raise misuse.closed()
+        return misuse.close(self)
 
 
 def is_bidirectional(protocol, action):
     return action in BIDIRECTIONAL_ACTIONS or protocol.ACTIONS[action][0] == BOTH
-
-
-def _action_of(protocol, payload):
-    try:
-        action = protocol.action_of(payload)
-    except Exception:
-        action = None
-    if action is None:
-        from . import misuse
-
-        raise misuse.not_a_payload(payload)
-    return action
-

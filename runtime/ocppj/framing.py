@@ -122,40 +122,26 @@ def parse(
     caller then owes it ``rejection.too_deep_refused`` wherever no schema
     check bounds the nesting. (MicroPython's strict scan measures it on the
     way: there ``unmeasured`` stays None.)"""
-    raw = None
-    if isinstance(data, str):
-        text = data
-        if len(text) > max_frame_size:
-            from . import rejection
+    if not isinstance(data, str):
+        # WebSocket text messages arrive as str: bytes (and what is neither)
+        # are rejection.py's, which decodes them and comes back here.
+        from . import rejection
 
-            return rejection.too_large(len(text), max_frame_size, text)
-    elif isinstance(data, (bytes, bytearray)):
-        raw = bytes(data)
-        if len(raw) > max_frame_size:
-            from . import rejection
+        return rejection.parse_bytes(data, max_frame_size, max_depth, measure_later)
+    text = data
+    if len(text) > max_frame_size:
+        from . import rejection
 
-            return rejection.too_large(len(raw), max_frame_size, None)
-        try:
-            text = raw.decode("utf-8")
-        except Exception:
-            from . import rejection
+        return rejection.too_large(len(text), max_frame_size, text)
 
-            return rejection.not_utf8()
-    else:
-        raise errors.UsageError("frames are str or bytes, not %s" % type(data))
-
-    if _strict_loads is None:
-        scanned = jsontext.needs_scan(text)
-        loads = json.loads
-    else:
-        scanned = False  # refuses what is not JSON, wording scanned below
-        loads = _strict_loads
+    # A strict parser refuses what is not JSON (the wording is scanned later)
+    scanned = _strict_loads is None and jsontext.needs_scan(text)
     reason = None
     if scanned:
-        reason = _scan(text, raw, max_depth)
+        reason = _scan(text, max_depth)
     if reason is None:
         try:
-            message = loads(text)
+            message = (_strict_loads or json.loads)(text)
             frame = _frame(message)
             if not scanned:
                 if (
@@ -179,12 +165,9 @@ def parse(
         except _RecursionError:
             pass
         except Exception:
-            # Scan now if not yet, only for its wording: both interpreters
-            # then describe the same broken frame the same way. Capped, so
-            # junk cannot make us spend more than the parser already did.
-            reason = "not accepted by the JSON parser"
-            if not scanned and len(text) <= WORDING_SCAN_LIMIT:
-                reason = _scan(text, raw, max_depth) or reason
+            # The parser refused it: True if the scan is still owed (for the
+            # wording only, rejection.broken_json), False if it found nothing
+            reason = not scanned
     # Here the text is not JSON (reason) or nests too deep (reason None).
     from . import rejection
 
@@ -228,11 +211,9 @@ def _frame(message):
     return None
 
 
-def _scan(text, raw, max_depth):
+def _scan(text, max_depth):
     try:
-        if raw is None:
-            raw = text.encode("utf-8")
-        return jsontext.check(raw, max_depth)
+        return jsontext.check(text.encode("utf-8"), max_depth)
     except Exception:
         return "text cannot be encoded as UTF-8"
 

@@ -5,10 +5,12 @@ Imported the first time one is raised (or a repr asked for): the texts are
 many and long, and a correct application never needs them (on MicroPython
 each str constant is an object of its own on the heap). Each function
 returns the exception; the caller raises it, so the traceback points at
-the misuse.
+the misuse. Connection.close lives here too: a session runs it at most
+once, at its end.
 """
 
 from . import errors
+from . import events
 
 
 def settings(role, queue_limit, incoming_limit, response_timeout):
@@ -65,6 +67,22 @@ def wrong_direction(action, role):
     )
 
 
+def not_a_call(connection, payload, action):
+    """send_call of a response payload or of an action for the peer to send."""
+    if not connection.protocol.is_request(payload):
+        return not_a_request(action)
+    return wrong_direction(action, connection.role)
+
+
+def refused_id(unique_id):
+    """A unique id the application chose that is malformed or in use."""
+    from .framing import is_valid_unique_id
+
+    if not is_valid_unique_id(unique_id):
+        return bad_unique_id(unique_id)
+    return unique_id_in_use(unique_id)
+
+
 def bad_unique_id(unique_id):
     return errors.InvalidUniqueIdError(
         "unique id must be a string of at most 36 characters (OCPP-J table 3)"
@@ -81,6 +99,13 @@ def queue_full(waiting, outstanding_id):
     return errors.QueueFullError(
         "%d CALLs already wait behind %s (queue_limit)" % (waiting, outstanding_id)
     )
+
+
+def not_owed(connection, call_id):
+    """An answer to a CALL the connection does not owe one."""
+    if connection.closed:
+        return closed()
+    return no_such_call(call_id)
 
 
 def no_such_call(call_id):
@@ -159,3 +184,20 @@ def validation_repr(validation):
         sorted(validation._skip_incoming),
         sorted(validation._skip_outgoing),
     )
+
+
+def close(connection):
+    """Connection.close: at most once per session, so not in core.py."""
+    if connection.closed:
+        return []
+    connection.closed = True
+    out = []
+    call = connection._outstanding
+    if call is not None:
+        out.append(events.CallCancelled(call[0], call[1], True))
+        connection._outstanding = None
+    for call in connection._queue:
+        out.append(events.CallCancelled(call[0], call[1], False))
+    connection._queue = []
+    connection._incoming = {}
+    return out

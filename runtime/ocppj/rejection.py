@@ -1,8 +1,8 @@
 """Why a frame is refused: the ``Rejected`` results of framing.parse.
 
-Imported the first time a frame fails a check or a CALLERROR comes in (on
-CPython also when a frame with many brackets needs its nesting judged, see
-``too_deep_refused``), so a device session with a well behaved peer never
+Imported the first time a frame fails a check, is not a str, answers no
+CALL of ours or a CALLERROR comes in (on CPython also when a frame with
+many brackets needs its nesting judged, see ``too_deep_refused``), so a device session with a well behaved peer never
 loads this module; ``framing.Rejected``, ``framing.peek`` and
 ``framing.CallError`` are these. The CallError codes (OCPP-J 1.6 table 7)
 are listed in framing.py.
@@ -10,7 +10,8 @@ are listed in framing.py.
 
 from . import errors, events, jsontext
 from .framing import CALL, CALLERROR, CALLRESULT, CallResult, Call
-from .framing import PLACEHOLDER_ID, error_text, is_valid_unique_id
+from .framing import PLACEHOLDER_ID, error_text, is_valid_unique_id, parse
+from .framing import WORDING_SCAN_LIMIT, _scan
 
 
 class CallError:
@@ -56,6 +57,22 @@ SCAN_REASONS = (
 )
 
 
+def parse_bytes(data, max_frame_size, max_depth, measure_later):
+    """framing.parse of what is not a str: bytes holding UTF-8 (measured in
+    bytes against ``max_frame_size``) are parsed as their text."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise errors.UsageError("frames are str or bytes, not %s" % type(data))
+    raw = bytes(data)
+    if len(raw) > max_frame_size:
+        return too_large(len(raw), max_frame_size, None)
+    try:
+        text = raw.decode("utf-8")
+    except Exception:
+        return not_utf8()
+    # Its text is no longer than the bytes: within max_frame_size too.
+    return parse(text, max_frame_size, max_depth, measure_later)
+
+
 def too_large(size, limit, text):
     """A frame over ``limit``; ``text`` (None for bytes) is peeked for its id."""
     error = errors.GenericError(
@@ -71,9 +88,16 @@ def not_utf8():
 
 def broken_json(reason, text, max_depth):
     """A frame that is not one JSON value; ``reason`` None for "nested
-    deeper than ``max_depth``"."""
+    deeper than ``max_depth``", True or False for "the parser refused it",
+    True when the text is not scanned yet."""
     if reason is None:
         reason = SCAN_REASONS[2] % max_depth
+    elif type(reason) is bool:
+        # Scan now if not yet, only for its wording: both interpreters then
+        # describe the same broken frame the same way. Capped, so junk
+        # cannot make us spend more than the parser already did.
+        rescan = reason and len(text) <= WORDING_SCAN_LIMIT
+        reason = (rescan and _scan(text, max_depth)) or "not accepted by the JSON parser"
     message_type, unique_id = peek(text)
     error = _formation("frame is not valid JSON: " + reason)
     return Rejected(error, unique_id, message_type)
@@ -226,6 +250,20 @@ def _skip_blanks(text, i, n):
 # -- CALLs refused by the core and the router --------------------------------
 
 
+def call_refused(connection, unique_id, action):
+    """The OCPPError refusing a peer's CALL before its payload is read, in
+    the order Connection._call_received checks: a duplicate id, an unknown
+    action, one not for this end, one CALL too many."""
+    incoming = connection._incoming
+    if unique_id in incoming:
+        return duplicate_call(unique_id)
+    if action not in connection.protocol.ACTIONS:
+        return unknown_action(action)
+    if not connection._allowed(action, False):
+        return not_for_us(action, connection.role)
+    return too_many_calls(len(incoming))
+
+
 def duplicate_call(unique_id):
     # 4.2.3 names "an existing call with the same unique identifier is being
     # handled already" as a CallError situation, table 7 has no code for it.
@@ -317,6 +355,26 @@ def too_deep_refused(connection, frame, text, checked, out):
     return False
 
 
+def answer_received(connection, frame, text, out):
+    """Connection.receive_text of a CALLRESULT or CALLERROR that is not the
+    answer to our outstanding CALL (UnmatchedResponse), or a CALLERROR that
+    is (CallErrorReceived)."""
+    call = connection._outstanding
+    unique_id = frame.unique_id
+    if call is not None and unique_id == call[0]:
+        connection._outstanding = None
+        error = errors.from_call_error(frame.code, frame.description, frame.details)
+        out.append(events.CallErrorReceived(unique_id, call[1], error))
+        return
+    if frame.unmeasured is not None:
+        if too_deep_refused(connection, frame, text, False, out):
+            return
+    reason = "unknown"
+    if unique_id in connection._late_ids:
+        reason = "late"
+    out.append(events.UnmatchedResponse(unique_id, frame.message_type, reason, frame))
+
+
 def refuse(connection, unique_id, error, answerable, out, action=None):
     """Reports refused input to ``out`` as FrameRejected and, when it is
     ``answerable`` and the outbox has room, queues the CALLERROR."""
@@ -331,6 +389,17 @@ def refuse(connection, unique_id, error, answerable, out, action=None):
     out.append(
         events.FrameRejected(unique_id, error, answer_id is not None, answer_id, action)
     )
+
+
+def send_error(connection, call_id, error):
+    """Connection.send_error."""
+    if call_id not in connection._incoming:  # closed: nothing is owed
+        from . import misuse
+
+        raise misuse.not_owed(connection, call_id)
+    frame = error_frame(call_id, error)
+    del connection._incoming[call_id]
+    connection._outbox.append(frame)
 
 
 def error_frame(unique_id, error):

@@ -89,47 +89,13 @@ class Completion:
         self.problem = problem
 
 
-# handler class -> (on, after, table_actions), built once per class: a
+# handler class -> (on, after, table_actions), built once per class (by the
+# first Router for it, inline: one function less on MicroPython): a
 # connection then holds no bound methods or tuples of its own (the load
 # benchmark found per-connection tables a large share of GC work). on maps
 # action -> (function, attribute name, mark or None); after maps action ->
 # list of (attribute name, mark). Bound methods are looked up at dispatch.
 _TABLES = {}
-
-
-def _build_table(cls):
-    on = {}
-    after = {}
-    names = []
-    for name in dir(cls):
-        if name[:2] != "__":
-            names.append(name)
-    names.sort()  # MicroPython's dir() order differs from CPython's
-    for name in names:
-        try:
-            function = getattr(cls, name)
-            marks = _MARKS.get(function)
-        except Exception:
-            # unhashable or odd class attributes are simply not handlers
-            continue
-        if not marks:
-            continue
-        for mark in marks:
-            if mark[0] == "on":
-                _add_on(on, mark[1], function, name, mark)
-            else:
-                after.setdefault(mark[1], []).append((name, mark))
-    table = getattr(cls, "OCPP_HANDLERS", None)
-    table_actions = []
-    if table:
-        table_actions = sorted(table)
-        for action in table_actions:
-            name = table[action]
-            function = getattr(cls, name, None)
-            if function is None or getattr(function, "ocpp_stub", False):
-                continue
-            _add_on(on, action, function, name, None)
-    return on, after, table_actions
 
 
 def _add_on(on, action, function, name, mark):
@@ -150,10 +116,42 @@ class Router:
         self.handler = handler
         self.protocol = protocol
         self.connection = connection
-        tables = _TABLES.get(type(handler))
+        cls = type(handler)
+        tables = _TABLES.get(cls)
         if tables is None:
-            tables = _build_table(type(handler))
-            _TABLES[type(handler)] = tables
+            on = {}
+            after = {}
+            names = []
+            for name in dir(cls):
+                if name[:2] != "__":
+                    names.append(name)
+            names.sort()  # MicroPython's dir() order differs from CPython's
+            for name in names:
+                try:
+                    function = getattr(cls, name)
+                    marks = _MARKS.get(function)
+                except Exception:
+                    # unhashable or odd class attributes are simply not handlers
+                    continue
+                if not marks:
+                    continue
+                for mark in marks:
+                    if mark[0] == "on":
+                        _add_on(on, mark[1], function, name, mark)
+                    else:
+                        after.setdefault(mark[1], []).append((name, mark))
+            table = getattr(cls, "OCPP_HANDLERS", None)
+            table_actions = []
+            if table:
+                table_actions = sorted(table)
+                for action in table_actions:
+                    name = table[action]
+                    function = getattr(cls, name, None)
+                    if function is None or getattr(function, "ocpp_stub", False):
+                        continue
+                    _add_on(on, action, function, name, None)
+            tables = (on, after, table_actions)
+            _TABLES[cls] = tables
         self._on, self._after, self._table_actions = tables
 
     def actions(self):
@@ -192,19 +190,16 @@ class Router:
 
             return rejection.raiser(rejection.no_handler(event.action)), {}
         try:
-            kwargs = self._kwargs(event, entry[2])
+            # request_kwargs makes a new dict on every call: ours to add to
+            kwargs = self.protocol.request_kwargs(event.request)
+            mark = entry[2]
+            if mark is not None and mark[3]:
+                kwargs["call_unique_id"] = event.unique_id
         except Exception:
             from . import rejection
 
             return rejection.raiser(rejection.unreadable_fields(event.action)), {}
         return getattr(self.handler, entry[1]), kwargs
-
-    def _kwargs(self, event, mark):
-        # request_kwargs makes a new dict on every call: ours to add to
-        kwargs = self.protocol.request_kwargs(event.request)
-        if mark is not None and mark[3]:
-            kwargs["call_unique_id"] = event.unique_id
-        return kwargs
 
     def complete(self, event, result=None, exc=None):
         """Send the answer for ``event``: ``exc`` an OCPPError → that
@@ -230,7 +225,10 @@ class Router:
             for name, mark in self._after[event.action]:
                 try:
                     bound = getattr(self.handler, name)
-                    afters.append((bound, self._kwargs(event, mark)))
+                    kwargs = self.protocol.request_kwargs(event.request)
+                    if mark[3]:  # an @after mark, never None
+                        kwargs["call_unique_id"] = event.unique_id
+                    afters.append((bound, kwargs))
                 except Exception as failure:
                     problem = failure
         return Completion(answer, afters, problem)

@@ -114,3 +114,20 @@ def test_depth_of_parsed_values_matches_the_scan():
     # an upper bound: brackets inside strings count too
     assert jsontext.may_be_too_deep('["[[[["]', 1)
     assert not jsontext.may_be_too_deep("[[]]", 2)
+
+
+def test_a_broken_frame_is_worded_by_the_scan_up_to_the_wording_limit():
+    # CPython's parser refuses first; the scan then runs only for the
+    # description, and not at all above WORDING_SCAN_LIMIT.
+    from ocppj import framing
+
+    broken = '[2,"a" "Heartbeat",{}]'
+    short = framing.parse(broken)
+    assert short.error.description == (
+        "frame is not valid JSON: expected ',' or a closing bracket at offset 7"
+    )
+    padded = broken + " " * framing.WORDING_SCAN_LIMIT
+    long = framing.parse(padded)
+    assert long.error.code == "FormationViolation"
+    assert long.error.description == "frame is not valid JSON: not accepted by the JSON parser"
+    assert framing.parse(padded.encode("utf-8")).error.description == long.error.description
