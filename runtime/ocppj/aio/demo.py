@@ -80,10 +80,31 @@ def _fill(value, now):
     return value
 
 
+def _mentions_now(value):
+    if isinstance(value, dict):
+        return any(_mentions_now(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_mentions_now(item) for item in value)
+    return value == "{now}"
+
+
+def _timed(table):
+    return {action for action, answer in table.items() if _mentions_now(answer)}
+
+
+# Answers that carry the time: only these read the clock (MeterValues and
+# StatusNotification answers, most of a central system's traffic, do not).
+_CENTRAL_SYSTEM_TIMED = _timed(CENTRAL_SYSTEM_ANSWERS)
+_CHARGE_POINT_TIMED = _timed(CHARGE_POINT_ANSWERS)
+
+
 def default_response(role, action, overrides=None):
     """The wire dict this end (``role``) answers ``action`` with."""
-    table = CENTRAL_SYSTEM_ANSWERS if role == "CentralSystem" else CHARGE_POINT_ANSWERS
-    answer = _fill(table[action], utc_now())
+    table, timed = CHARGE_POINT_ANSWERS, _CHARGE_POINT_TIMED
+    if role == "CentralSystem":
+        table, timed = CENTRAL_SYSTEM_ANSWERS, _CENTRAL_SYSTEM_TIMED
+    now = utc_now() if action in timed else None
+    answer = _fill(table[action], now)
     if overrides and action in overrides:
         answer.update(overrides[action])
     return answer
