@@ -12,7 +12,7 @@ decoder, which decide and describe, so verdicts and error paths are theirs
 alone.
 """
 
-from . import call, call_result, datatypes, enums
+from . import call, call_result, codec, datatypes
 from .codec import new
 from .validators import is_date_time, is_multiple_of, is_uri
 
@@ -26,8 +26,10 @@ class Unusual(Exception):
 UNUSUAL = (Unusual, TypeError)
 
 
-E_GenericStatus = enums.GenericStatus._value2member_map_
-E_Phase = enums.Phase._value2member_map_
+# The codec's wire value -> member maps, bound here as globals (faster than
+# codec.E_... in every read).
+E_GenericStatus = codec.E_GenericStatus
+E_Phase = codec.E_Phase
 
 
 def read_Readings(d):
