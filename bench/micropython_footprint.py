@@ -301,6 +301,55 @@ def messages(bundle, n=200):
     return rows
 
 
+# What one piece of code costs once imported (.mpy v6), so a heap budget can
+# be read as "so many functions, classes and names". Each snippet module has
+# UNIT_COUNT of one construct, all with names of their own; it is imported in
+# a fresh interpreter after the Core profile and the runtime core, whose qstr
+# pools still have room for its names, so no pool step lands in a figure.
+UNIT_COUNT = 40
+UNIT_SNIPPETS = (
+    ("module-level function (def f(a): return a)", "".join("def uf%d(a):\n    return a\n" % i for i in range(UNIT_COUNT))),
+    ("method in a class", "class UK:\n" + "".join("    def um%d(self, a):\n        return a\n" % i for i in range(UNIT_COUNT))),
+    ("empty class", "".join("class UC%d:\n    pass\n" % i for i in range(UNIT_COUNT))),
+    ("interned name, pool slot already allocated", "def ua(a):\n" + "".join("    a.ux%d\n" % i for i in range(UNIT_COUNT))),
+)
+# The same function reading one attribute UNIT_COUNT times: the baseline the
+# interned-name figure is taken against.
+UNIT_BASELINE = "def ua(a):\n" + "    a.ux\n" * UNIT_COUNT
+
+
+def unit_costs(bundle):
+    """[(construct, heap bytes per unit)] measured on `bundle` (.mpy v6)."""
+    compiler = device.BIN / "mpy-cross"
+    results = []
+    baseline = None
+    for label, source in ((None, UNIT_BASELINE),) + UNIT_SNIPPETS:
+        snippet = Path(bundle) / "usr" / "unitcost.py"
+        snippet.write_text(source)
+        try:
+            subprocess.run([str(compiler), "-O3", "-s", "unitcost.py", "-o", str(snippet.with_suffix(".mpy")), str(snippet)],
+                           check=True, capture_output=True, text=True)
+        finally:
+            snippet.unlink()
+        steps = _IMPORT_STEPS["core"] + _IMPORT_STEPS["runtime"]
+        source = IMPORT_PROBE % {"before": steps, "step": "import usr.unitcost\n"}
+        completed = run_micropython(bundle, source)
+        snippet.with_suffix(".mpy").unlink()
+        size = None
+        for line in completed.stdout.splitlines():
+            if line.startswith("RETAINED "):
+                size = int(line.split()[1])
+        if size is None:
+            raise RuntimeError("unit probe failed: %s" % (completed.stderr or completed.stdout)[-2000:])
+        if label is None:
+            baseline = size
+        elif label.startswith("interned name"):
+            results.append((label, (size - baseline) / float(UNIT_COUNT)))
+        else:
+            results.append((label, size / float(UNIT_COUNT)))
+    return results
+
+
 def build_bundles(out):
     written = device.build(out)
     sizes = {}
@@ -403,6 +452,14 @@ def run():
                          dec_bytes, "%.1fx" % (dec_bytes / float(length)), "%.0f us" % dec_us])
         print("Per message (.mpy v6; JSON text included; port: about %dx the JSON length)" % PORT["alloc_ratio"])
         print(_table(["message", "JSON bytes", "build+encode B", "ratio", "time", "decode+validate B", "ratio", "time"], rows))
+        print()
+        figures["unit_costs"] = {}
+        rows = []
+        for label, per_unit in unit_costs(bundles["mpy-v6"]):
+            figures["unit_costs"][label] = per_unit
+            rows.append([label, "%.0f B" % per_unit])
+        print("Heap per construct once imported (.mpy v6, %d of each, names included)" % UNIT_COUNT)
+        print(_table(["construct", "heap"], rows))
     _write(figures)
     return figures
 
