@@ -323,17 +323,16 @@ def unit_costs(bundle):
     compiler = device.BIN / "mpy-cross"
     results = []
     baseline = None
-    for label, source in ((None, UNIT_BASELINE),) + UNIT_SNIPPETS:
+    probe = IMPORT_PROBE % {"before": _IMPORT_STEPS["core"] + _IMPORT_STEPS["runtime"], "step": "import usr.unitcost\n"}
+    for label, snippet_source in ((None, UNIT_BASELINE),) + UNIT_SNIPPETS:
         snippet = Path(bundle) / "usr" / "unitcost.py"
-        snippet.write_text(source)
+        snippet.write_text(snippet_source)
         try:
             subprocess.run([str(compiler), "-O3", "-s", "unitcost.py", "-o", str(snippet.with_suffix(".mpy")), str(snippet)],
                            check=True, capture_output=True, text=True)
         finally:
             snippet.unlink()
-        steps = _IMPORT_STEPS["core"] + _IMPORT_STEPS["runtime"]
-        source = IMPORT_PROBE % {"before": steps, "step": "import usr.unitcost\n"}
-        completed = run_micropython(bundle, source)
+        completed = run_micropython(bundle, probe)
         snippet.with_suffix(".mpy").unlink()
         size = None
         for line in completed.stdout.splitlines():
