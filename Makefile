@@ -54,9 +54,9 @@ device: setup
 # transaction; the central system prints every frame; then both stop.
 demo: setup
 	@PORT=$$($(PY) -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
-	$(PY) -m ocppj.cli serve --port $$PORT --duration 120 & SERVER=$$!; \
+	$(PY) -m ocppj_aio.cli serve --port $$PORT --duration 120 & SERVER=$$!; \
 	sleep 1; \
-	$(PY) -m ocppj.cli simulate ws://127.0.0.1:$$PORT/DEMO-CP-1 --quiet; STATUS=$$?; \
+	$(PY) -m ocppj_aio.cli simulate ws://127.0.0.1:$$PORT/DEMO-CP-1 --quiet; STATUS=$$?; \
 	kill $$SERVER; wait $$SERVER; exit $$STATUS
 
 clean:

@@ -1,8 +1,8 @@
 """Hot-path section: a central system's per-connection loop, frame in →
 frame out, as the server runs it: ours against mobilityhouse `ocpp` 2.1.0.
 
-Per connection our CentralSystem (ocppj.aio.server) makes an
-ocppj.aio.charge_point.ChargePoint around a ``_ServerLink`` (its
+Per connection our CentralSystem (ocppj_aio.server) makes an
+ocppj_aio.charge_point.ChargePoint around a ``_ServerLink`` (its
 WebSocketLink subclass: message counts, clock stamps, the heartbeat
 interval learnt from the BootNotification answers it is told about) and
 awaits its ``start()``;
@@ -49,8 +49,8 @@ from ocpp.v16 import enums as mh_enums
 from ocpp.v16.enums import Action as MhAction
 
 from ocpp16 import call_result, datatypes, enums, protocol
-from ocppj.aio import charge_point as aio_facade
-from ocppj.aio.server import _ServerLink
+from ocppj_aio import charge_point as aio_facade
+from ocppj_aio.server import _ServerLink
 from ocppj.routing import on
 
 from . import frames, mobilityhouse, results
@@ -307,7 +307,7 @@ def print_rows(rows, rounds):
 
 def run():
     print(
-        "hotpath: ocppj.aio ChargePoint as CentralSystem runs it vs mobilityhouse ocpp %s"
+        "hotpath: ocppj_aio ChargePoint as CentralSystem runs it vs mobilityhouse ocpp %s"
         " ChargePoint.start(), one connection answering charge-point CALLs; Python %s"
         % (mobilityhouse.VERSION, platform.python_version())
     )

@@ -16,7 +16,7 @@ Contenders:
                  complete, data_to_send), the way a pump drives them
   ours sync      ocppj.charge_point.ChargePoint.route_message, the sync
                  facade (adds the clock read and the event dispatch)
-  ours asyncio   ocppj.aio.charge_point.ChargePoint.route_message, awaited:
+  ours asyncio   ocppj_aio.charge_point.ChargePoint.route_message, awaited:
                  what a CPython user of the asyncio facade sees
   mh shipped     mobilityhouse ChargePoint.route_message as shipped:
                  ASYNC_VALIDATION on, so both schema checks (request and
@@ -54,7 +54,7 @@ from ocpp.v16.enums import Action as MhAction
 
 from ocpp16 import call_result, datatypes, enums, protocol
 from ocppj import charge_point as sync_facade
-from ocppj.aio import charge_point as aio_facade
+from ocppj_aio import charge_point as aio_facade
 from ocppj.core import CENTRAL_SYSTEM, Connection
 from ocppj.routing import Router, on
 

@@ -1,4 +1,4 @@
-"""A small OCPP 1.6J central system on ocppj.aio.
+"""A small OCPP 1.6J central system on ocppj_aio.
 
     python examples/central_system.py --port 9000 [--password SECRET]
 
@@ -18,9 +18,9 @@ import logging
 
 from ocpp16 import call, call_result, datatypes, protocol
 from ocpp16.enums import AuthorizationStatus, RegistrationStatus
-from ocppj.aio.charge_point import ChargePoint
-from ocppj.aio.security import PasswordTable
-from ocppj.aio.server import CentralSystem
+from ocppj_aio.charge_point import ChargePoint
+from ocppj_aio.security import PasswordTable
+from ocppj_aio.server import CentralSystem
 from ocppj.routing import after, on
 
 log = logging.getLogger("central_system")

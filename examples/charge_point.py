@@ -1,4 +1,4 @@
-"""A small OCPP 1.6J charge point on ocppj.aio.
+"""A small OCPP 1.6J charge point on ocppj_aio.
 
     python examples/charge_point.py ws://127.0.0.1:9000 CP-1 [--password SECRET]
 
@@ -18,8 +18,8 @@ import tempfile
 
 from ocpp16 import call, call_result, datatypes, protocol
 from ocpp16.enums import RemoteStartStopStatus, ResetStatus
-from ocppj.aio.charge_point import ChargePoint
-from ocppj.aio.client import ChargePointClient
+from ocppj_aio.charge_point import ChargePoint
+from ocppj_aio.client import ChargePointClient
 from ocppj.routing import on
 
 log = logging.getLogger("charge_point")

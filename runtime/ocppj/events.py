@@ -44,10 +44,16 @@ to None.
 
 from . import errors
 
-try:
-    from .speedups import event_init as _event_init  # CPython
-except ImportError:
-    _event_init = None
+# Makes the __init__ of an event class from its field names; use_init_factory
+# swaps it (the CPython tier compiles plain attribute stores: ocppj_aio.speedups).
+_event_init = None
+
+
+def use_init_factory(factory):
+    """Give event classes made from now on ``factory(names, required)`` as
+    their ``__init__``."""
+    global _event_init
+    _event_init = factory
 
 # One line per kind: its name, how many attributes its constructor
 # requires, then the attributes in constructor order after the first,

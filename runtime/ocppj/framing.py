@@ -30,13 +30,20 @@ except ImportError:
 from . import errors
 from . import jsontext
 
-try:
-    # CPython: its C JSON code without json's per-call wrappers, refusing
-    # NaN and Infinity itself (speedups.py)
-    from .speedups import loads as _strict_loads, dumps as _json_dumps
-except ImportError:
-    _strict_loads = None
-    _json_dumps = json.dumps
+# The JSON entry points frames go through. use_json swaps them: the
+# CPython tier hands in its C JSON code without json's per-call wrappers
+# (ocppj_aio.speedups), whose loads refuses NaN and Infinity itself.
+_strict_loads = None
+_json_dumps = json.dumps
+
+
+def use_json(strict_loads, dumps):
+    """Parse frames with ``strict_loads`` (which must refuse whatever is not
+    RFC 8259 JSON, NaN and Infinity included, by raising ValueError) and
+    write them with ``dumps`` (json.dumps's output for the same value)."""
+    global _strict_loads, _json_dumps
+    _strict_loads = strict_loads
+    _json_dumps = dumps
 
 CALL = 2
 CALLRESULT = 3

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from ocpp16 import protocol
-from ocppj.aio.charge_point import ChargePoint
+from ocppj_aio.charge_point import ChargePoint
 from ocppj.routing import on
 
 import payloads

@@ -28,7 +28,7 @@ from ocpp.v16 import call as their_call
 
 from ocpp16 import protocol
 from ocppj import errors
-from ocppj.aio.server import CentralSystem
+from ocppj_aio.server import CentralSystem
 
 import payloads
 from interop_support import NodePeer, node_or_skip, recording_class, run, write_table

@@ -31,8 +31,8 @@ from ocpp.v16 import call as their_call
 from ocpp.v16 import call_result as their_call_result
 
 from ocpp16 import protocol
-from ocppj.aio.client import ChargePointClient
-from ocppj.aio.server import CentralSystem
+from ocppj_aio.client import ChargePointClient
+from ocppj_aio.server import CentralSystem
 
 import payloads
 from interop_support import (

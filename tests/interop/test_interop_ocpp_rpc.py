@@ -22,8 +22,8 @@ import json
 import os
 
 from ocpp16 import protocol
-from ocppj.aio.client import ChargePointClient
-from ocppj.aio.server import CentralSystem
+from ocppj_aio.client import ChargePointClient
+from ocppj_aio.server import CentralSystem
 
 import payloads
 from interop_support import (

@@ -12,7 +12,7 @@ import websockets
 import fake_protocol as P
 from aio_pipe import Closed, pipe
 from ocppj import errors
-from ocppj.aio.charge_point import CallTimeoutError, ChargePoint
+from ocppj_aio.charge_point import CallTimeoutError, ChargePoint
 from ocppj.routing import after, on
 from scenario_support import authorize_response, boot_response, heartbeat_response
 
@@ -359,7 +359,7 @@ def test_over_a_real_websocket_on_loopback():
 
 
 def test_after_hooks_are_bounded():
-    from ocppj.aio import charge_point as aio_module
+    from ocppj_aio import charge_point as aio_module
 
     class Slow(ChargePoint):
         protocol = P

@@ -6,7 +6,7 @@ tests/generated (independent of the generator), decoded to typed objects by
 the generated codec, and must come out of the other end equal:
 
 * sans-IO: two ``Connection`` objects, frames moved by hand;
-* asyncio: two ``ocppj.aio`` ChargePoints subclassing the generated
+* asyncio: two ``ocppj_aio`` ChargePoints subclassing the generated
   handler classes (``ocpp16.handlers``), every stub overridden, routed
   through the ``OCPP_HANDLERS`` tables.
 """
@@ -28,7 +28,7 @@ from ocpp16 import handlers, protocol  # noqa: E402
 from payload_strategies import payloads  # noqa: E402
 
 from ocppj import errors  # noqa: E402
-from ocppj.aio.charge_point import ChargePoint  # noqa: E402
+from ocppj_aio.charge_point import ChargePoint  # noqa: E402
 from ocppj.core import Connection  # noqa: E402
 
 ACTIONS = sorted(protocol.ACTIONS)

@@ -1,4 +1,4 @@
-"""ocppj.speedups gives exactly what the portable code gives (CPython):
+"""ocppj_aio.speedups gives exactly what the portable code gives (CPython):
 loads is json.loads refusing NaN/Infinity, dumps is json.dumps, event_init
 builds events equal to the portable Event.__init__'s."""
 
@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ocppj import events, framing, speedups
+from ocppj import events, framing
+from ocppj_aio import speedups
 
 _values = st.recursive(
     st.none()
@@ -34,7 +35,7 @@ def strict_json_loads(text):
     return json.loads(text, parse_constant=speedups.refuse_constant)
 
 
-def test_framing_and_events_use_it_on_cpython():
+def test_importing_the_cpython_tier_installs_them():
     assert framing._strict_loads is speedups.loads
     assert framing._json_dumps is speedups.dumps
     assert events.CallReceived.__init__ is not events.Event.__init__

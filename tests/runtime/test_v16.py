@@ -1,8 +1,8 @@
-"""ocppj.v16: the CPython binding of the runtime to the generated package."""
+"""ocppj_aio.v16: the CPython binding of the runtime to the generated package."""
 
 import asyncio
 
-from ocppj.v16 import ChargePoint, call_result, enums, on, protocol
+from ocppj_aio.v16 import ChargePoint, call_result, enums, on, protocol
 
 
 class Pipe:

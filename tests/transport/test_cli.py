@@ -10,8 +10,8 @@ import time
 import pytest
 
 from ocpp16 import protocol
-from ocppj import cli
-from ocppj.aio.demo import (
+from ocppj_aio import cli
+from ocppj_aio.demo import (
     CENTRAL_SYSTEM_ANSWERS,
     CHARGE_POINT_ANSWERS,
     default_response,
@@ -112,7 +112,7 @@ def test_validate_command_reads_stdin_and_files_and_sets_the_exit_status(tmp_pat
     frames.write_bytes(
         b'[2,"1","Heartbeat",{}]\n\n[2,"2","Authorize",{"idTag":"\xff"}]\nnope\n'
     )
-    command = [sys.executable, "-m", "ocppj.cli", "validate"]
+    command = [sys.executable, "-m", "ocppj_aio.cli", "validate"]
     done = subprocess.run(
         command + [str(frames)], capture_output=True, text=True, timeout=60
     )
@@ -171,7 +171,7 @@ def test_serve_and_simulate_run_the_whole_scenario():
         [
             sys.executable,
             "-m",
-            "ocppj.cli",
+            "ocppj_aio.cli",
             "serve",
             "--port",
             str(port),
@@ -188,7 +188,7 @@ def test_serve_and_simulate_run_the_whole_scenario():
             [
                 sys.executable,
                 "-m",
-                "ocppj.cli",
+                "ocppj_aio.cli",
                 "simulate",
                 "ws://127.0.0.1:%d/SIM%%201" % port,
                 "--meter-values",

@@ -8,16 +8,16 @@ import pytest
 from websockets.exceptions import InvalidStatus
 
 from ocpp16 import call, protocol
-from ocppj.aio import security
-from ocppj.aio.client import (
+from ocppj_aio import security
+from ocppj_aio.client import (
     ChargePointClient,
     ConnectionFailed,
     DeliveryFailed,
     NotAcceptedError,
     NotConnectedError,
 )
-from ocppj.aio.demo import answering_class
-from ocppj.aio.server import CentralSystem
+from ocppj_aio.demo import answering_class
+from ocppj_aio.server import CentralSystem
 from ocppj.errors import CallTimeoutError, InternalError, UsageError
 from ocppj.routing import on
 
@@ -514,7 +514,7 @@ def test_an_unsendable_boot_notification_fails_at_construction():
 
 
 def test_meter_values_evicted_from_a_full_queue_fail_their_delivery():
-    from ocppj.aio.queue import TransactionQueue
+    from ocppj_aio.queue import TransactionQueue
 
     async def scenario():
         client = make_client(

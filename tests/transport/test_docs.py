@@ -40,7 +40,7 @@ def test_snippets_compile_and_their_imports_resolve(name):
 def test_migration_table_names_exist():
     # Names the tables in migrating.md promise, outside code blocks.
     from ocpp16 import call, call_result
-    from ocppj.aio.charge_point import CallTimeoutError, ChargePoint
+    from ocppj_aio.charge_point import CallTimeoutError, ChargePoint
     from ocppj.errors import NotImplementedCallError, NotSupportedError
     import asyncio
 

@@ -10,8 +10,8 @@ import json
 
 from ocpp16 import call_result, protocol
 from ocppj import errors
-from ocppj.aio.charge_point import ChargePoint
-from ocppj.aio.server import CentralSystem
+from ocppj_aio.charge_point import ChargePoint
+from ocppj_aio.server import CentralSystem
 from ocppj.routing import on
 
 from transport_support import open_websocket, run, wait_for

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from ocppj.aio.queue import TransactionQueue, TransactionQueueFull
+from ocppj_aio.queue import TransactionQueue, TransactionQueueFull
 from ocppj.errors import QueueFullError, UsageError
 
 START = {

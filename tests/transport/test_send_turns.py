@@ -10,7 +10,7 @@ import json
 import logging
 
 from ocpp16 import call_result, protocol
-from ocppj.aio.charge_point import ChargePoint
+from ocppj_aio.charge_point import ChargePoint
 from ocppj.routing import on
 
 from transport_support import run

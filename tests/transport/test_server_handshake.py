@@ -7,8 +7,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from ocpp16 import protocol
-from ocppj.aio import security
-from ocppj.aio.server import CentralSystem, identity_from_path
+from ocppj_aio import security
+from ocppj_aio.server import CentralSystem, identity_from_path
 from ocppj.errors import UsageError
 
 from transport_support import open_websocket, recording_central_system, run

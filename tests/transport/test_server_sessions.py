@@ -11,9 +11,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from ocpp16 import call, protocol
-from ocppj.aio.charge_point import ChargePoint
-from ocppj.aio.demo import answering_class
-from ocppj.aio.server import CentralSystem, NotConnectedError
+from ocppj_aio.charge_point import ChargePoint
+from ocppj_aio.demo import answering_class
+from ocppj_aio.server import CentralSystem, NotConnectedError
 from ocppj.errors import CallCancelledError, CallTimeoutError
 from ocppj.routing import on
 

@@ -8,9 +8,9 @@ import pytest
 from websockets.exceptions import InvalidStatus
 
 from ocpp16 import call, protocol
-from ocppj.aio import security
-from ocppj.aio.client import ChargePointClient
-from ocppj.aio.server import CentralSystem
+from ocppj_aio import security
+from ocppj_aio.client import ChargePointClient
+from ocppj_aio.server import CentralSystem
 
 from transport_certs import Pki
 from transport_support import (

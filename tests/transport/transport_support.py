@@ -6,7 +6,7 @@ import socket
 from websockets.asyncio.client import connect
 
 from ocpp16 import call, protocol
-from ocppj.aio.demo import answering_class
+from ocppj_aio.demo import answering_class
 from ocppj.routing import on
 
 HOST = "127.0.0.1"

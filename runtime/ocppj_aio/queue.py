@@ -44,7 +44,7 @@ import json
 import os
 import uuid
 
-from ..errors import QueueFullError, UsageError
+from ocppj.errors import QueueFullError, UsageError
 
 TRANSACTION_ACTIONS = ("StartTransaction", "StopTransaction", "MeterValues")
 

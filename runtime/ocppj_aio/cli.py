@@ -28,8 +28,8 @@ import signal
 import sys
 import time
 
-from . import framing
-from .core import Connection
+from ocppj import framing
+from ocppj.core import Connection
 
 
 def _protocol():
@@ -95,7 +95,7 @@ def validate_frame(protocol, text, role=None, calls=None):
             )
         return "valid", "CALLRESULT %s.conf" % action
     action = calls.pop(frame.unique_id, None)
-    from .errors import error_class, RECEIVED_SPELLINGS
+    from ocppj.errors import error_class, RECEIVED_SPELLINGS
 
     if error_class(frame.code) is None and frame.code not in RECEIVED_SPELLINGS:
         return (
@@ -161,7 +161,7 @@ def _say(prefix):
 
 
 def _server_tls(args):
-    from .aio import security
+    from . import security
 
     if args.security_profile not in (2, 3):
         return None
@@ -192,8 +192,8 @@ def tune_gc():
 
 
 async def _serve(args):
-    from .aio.demo import TracingLink, answering_class
-    from .aio.server import CentralSystem
+    from .demo import TracingLink, answering_class
+    from .server import CentralSystem
 
     protocol = _protocol()
     say = _say("[cs]")
@@ -265,7 +265,7 @@ async def _serve(args):
 
 
 def _client_tls(args):
-    from .aio import security
+    from . import security
 
     if not args.url.lower().startswith("wss://"):
         return None
@@ -278,8 +278,8 @@ def _client_tls(args):
 
 
 async def _simulate(args):
-    from .aio.client import ChargePointClient
-    from .aio.demo import TracingLink, answering_class, utc_now
+    from .client import ChargePointClient
+    from .demo import TracingLink, answering_class, utc_now
 
     protocol = _protocol()
     say = _say("[cp]")

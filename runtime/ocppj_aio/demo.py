@@ -11,7 +11,7 @@ import datetime
 import itertools
 import json
 
-from ..routing import on
+from ocppj.routing import on
 from .charge_point import ChargePoint
 
 # Wire-form answers to the charge point's CALLs (central system side).

@@ -1,8 +1,8 @@
 """An OCPP-J 1.6 central system over asyncio ``websockets`` (CPython only).
 
     from ocpp16 import protocol, call_result
-    from ocppj.aio.charge_point import ChargePoint
-    from ocppj.aio.server import CentralSystem
+    from ocppj_aio.charge_point import ChargePoint
+    from ocppj_aio.server import CentralSystem
     from ocppj.routing import on
 
     class MyChargePoint(ChargePoint):          # one object per connection
@@ -27,7 +27,7 @@ plain-text body that says why):
   naming what was offered and what is spoken. OCPP-J 3.2 literally asks to
   complete the handshake without a subprotocol and then close; pass
   ``subprotocol_mismatch="close"`` for that (closed with 1002).
-* security profile (see ``ocppj.aio.security``): 1 and 2 need HTTP Basic
+* security profile (see ``ocppj_aio.security``): 1 and 2 need HTTP Basic
   with username == identity and a password ``authenticator(identity,
   password_bytes)`` accepts, else 401 with ``WWW-Authenticate``; 2 and 3
   need ``ssl_context``; 3 needs a client certificate (the TLS context
@@ -41,10 +41,10 @@ plain-text body that says why):
 
 Per connection ``charge_point_factory(identity, link)`` makes the object
 whose ``@on`` methods or overridden ``ocpp16.handlers`` stubs answer the
-charge point's CALLs; it must be an ``ocppj.aio.charge_point.ChargePoint``.
+charge point's CALLs; it must be an ``ocppj_aio.charge_point.ChargePoint``.
 A ChargePoint subclass can be passed as the factory: it is called as
 ``cls(identity, link, protocol=protocol, **charge_point_options)``.
-``link`` (``ocppj.aio.link.WebSocketLink``) tells identity, subprotocol,
+``link`` (``ocppj_aio.link.WebSocketLink``) tells identity, subprotocol,
 remote address, peer certificate, close code.
 
 Hooks ``on_connect(charge_point, link)`` and ``on_disconnect(charge_point,
@@ -81,7 +81,7 @@ import urllib.parse
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
 
-from ..errors import UsageError
+from ocppj.errors import UsageError
 from . import security
 from .charge_point import ChargePoint
 from .link import NotConnectedError, WebSocketLink

@@ -1,6 +1,6 @@
 """CPython convenience: the runtime bound to the generated `ocpp16` package.
 
-    from ocppj.v16 import ChargePoint, on, after, call, call_result, enums
+    from ocppj_aio.v16 import ChargePoint, on, after, call, call_result, enums
 
     class CentralSystemSide(ChargePoint):
         @on(enums.Action.boot_notification)
@@ -16,8 +16,8 @@ by its CPython name, so it is not shipped to devices.
 
 from ocpp16 import call, call_result, datatypes, enums, handlers, protocol
 
-from .aio import charge_point as _aio
-from .routing import after, on
+from . import charge_point as _aio
+from ocppj.routing import after, on
 
 __all__ = [
     "ChargePoint",

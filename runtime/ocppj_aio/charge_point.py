@@ -49,8 +49,8 @@ import logging
 import time
 import types
 
-from .. import charge_point as base
-from .. import errors
+from ocppj import charge_point as base
+from ocppj import errors
 
 _LOG = logging.getLogger("ocppj")
 

@@ -1,8 +1,9 @@
 """What only CPython gets: faster ways to do what the portable modules do.
 
-CPython only; the device bundle leaves this module out, and the modules
-that use it fall back to their portable code where it cannot be imported.
-Each function gives exactly the portable result (tests/runtime/test_speedups.py).
+CPython only. The portable tier never imports it: ``install()``, which this
+package runs on import, hands the entry points to framing and events, and
+where it has not run they use their portable code. Each function gives
+exactly the portable result (tests/runtime/test_speedups.py).
 
 * ``loads`` (framing): json.loads reaches the C scanner through three
   Python calls and two whitespace matches, which on a small frame cost a
@@ -85,3 +86,12 @@ _probe = [3, "-1", {"a": [1.5, None, True, -0.0, 10**20], "b": "\\\u00e9\n"}]
 if dumps(_probe) != json.dumps(_probe) or loads(json.dumps(_probe)) != _probe:
     raise ImportError("the C JSON code does not match json.dumps/json.loads here")
 del _probe
+
+
+def install():
+    """Hand the portable core these entry points (framing.use_json,
+    events.use_init_factory). Idempotent; the CPython tier runs it on import."""
+    from ocppj import events, framing
+
+    framing.use_json(loads, dumps)
+    events.use_init_factory(event_init)

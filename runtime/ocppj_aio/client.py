@@ -1,7 +1,7 @@
 """An OCPP-J 1.6 charge point over asyncio ``websockets`` (CPython only).
 
     from ocpp16 import call, protocol
-    from ocppj.aio.client import ChargePointClient
+    from ocppj_aio.client import ChargePointClient
 
     client = ChargePointClient(
         "ws://127.0.0.1:9000/ocpp", "CP-1",
@@ -23,7 +23,7 @@ Connection: the connection URL is ``url`` + "/" + percent-encoded
 ``identity`` (OCPP-J 1.6 3.1.1); without ``identity`` the last segment of
 ``url`` is the identity. The client offers ``ocpp1.6`` and closes (1002)
 a connection on which the server did not select it (OCPP-J 3.2).
-Security profiles as in ``ocppj.aio.security``: 0 and 1 over ``ws://``,
+Security profiles as in ``ocppj_aio.security``: 0 and 1 over ``ws://``,
 2 and 3 over ``wss://``; 1 and 2 send HTTP Basic (identity, ``password``);
 3 presents the certificate loaded in ``ssl_context``
 (``security.client_ssl_context(cafile, certfile, keyfile)``). A URL scheme
@@ -87,8 +87,8 @@ import urllib.parse
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from .. import framing
-from ..errors import (
+from ocppj import framing
+from ocppj.errors import (
     CallCancelledError,
     CallTimeoutError,
     OCPPError,

@@ -1,6 +1,6 @@
 """The connection object an asyncio ChargePoint talks through.
 
-``ocppj.aio.charge_point.ChargePoint(id, connection)`` needs only
+``ocppj_aio.charge_point.ChargePoint(id, connection)`` needs only
 ``await connection.recv()`` and ``await connection.send(text)``. The
 server and the client hand it a ``WebSocketLink`` around a ``websockets``
 connection, which adds what hooks and applications ask about a connection:
