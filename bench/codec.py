@@ -106,9 +106,14 @@ class Case:
             theirs = mobilityhouse.typed_request(action, payload)
             # Apples to apples: both sides must read and write the same frame.
             mobilityhouse.decode(text)
-            for side, written in (("ours", encode_frame(ours)), ("mobilityhouse", mobilityhouse.encode(theirs, UNIQUE_ID))):
+            for side, written in (
+                ("ours", encode_frame(ours)),
+                ("mobilityhouse", mobilityhouse.encode(theirs, UNIQUE_ID)),
+            ):
                 if json.loads(written) != frame:
-                    raise AssertionError("%s: %s encodes %s differently: %s" % (label, side, action, written))
+                    raise AssertionError(
+                        "%s: %s encodes %s differently: %s" % (label, side, action, written)
+                    )
             self.texts.append(text)
             self.frames.append(frame)
             self.ours.append(ours)
@@ -137,7 +142,8 @@ class Case:
             "encode_speedup": us["theirs_encode"] / us["ours_encode"],
             "decode_vs_json": us["ours_decode"] / us["json_loads"],
             "encode_vs_json": us["ours_encode"] / us["json_dumps"],
-            "roundtrip_vs_json": (us["ours_decode"] + us["ours_encode"]) / (us["json_loads"] + us["json_dumps"]),
+            "roundtrip_vs_json": (us["ours_decode"] + us["ours_encode"])
+            / (us["json_loads"] + us["json_dumps"]),
             "theirs_roundtrip_vs_json": (us["theirs_decode"] + us["theirs_encode"])
             / (us["json_loads"] + us["json_dumps"]),
         }
@@ -147,7 +153,9 @@ def _scaling_payload(count):
     return {
         "connectorId": 1,
         "transactionId": 48213,
-        "meterValue": [{"timestamp": frames.TIMESTAMP, "sampledValue": frames.sampled_values(count)}],
+        "meterValue": [
+            {"timestamp": frames.TIMESTAMP, "sampledValue": frames.sampled_values(count)}
+        ],
     }
 
 
@@ -196,13 +204,22 @@ def _print_messages(rows):
     print(
         results.table(
             ["message", "ours/json", "mobilityhouse/json"],
-            [[r["label"], _fmt(r["roundtrip_vs_json"], 2) + "x", _fmt(r["theirs_roundtrip_vs_json"]) + "x"] for r in rows],
+            [
+                [
+                    r["label"],
+                    _fmt(r["roundtrip_vs_json"], 2) + "x",
+                    _fmt(r["theirs_roundtrip_vs_json"]) + "x",
+                ]
+                for r in rows
+            ],
         )
     )
 
 
 def _print_scaling(rows):
-    print("\nMeterValues with N sampled values (one meterValue, all fields set): µs per sampledValue")
+    print(
+        "\nMeterValues with N sampled values (one meterValue, all fields set): µs per sampledValue"
+    )
     print(
         results.table(
             [
@@ -235,9 +252,14 @@ def _print_scaling(rows):
 
 
 def run():
-    print("codec: ocpp16 (generated) vs mobilityhouse ocpp %s, CALL frames from a charge point" % mobilityhouse.VERSION)
+    print(
+        "codec: ocpp16 (generated) vs mobilityhouse ocpp %s, CALL frames from a charge point"
+        % mobilityhouse.VERSION
+    )
     cases = [Case(label, [(action, payload)]) for label, action, payload in frames.PAYLOADS]
-    cases.append(Case("mix (one of each)", [(action, payload) for _, action, payload in frames.PAYLOADS]))
+    cases.append(
+        Case("mix (one of each)", [(action, payload) for _, action, payload in frames.PAYLOADS])
+    )
     rows = [case.measure() for case in cases]
     _print_messages(rows)
 

@@ -46,7 +46,10 @@ def meter_values_payload(readings, per_reading):
         "connectorId": 1,
         "transactionId": 48213,
         "meterValue": [
-            {"timestamp": "2024-05-17T09:4%d:00Z" % minute, "sampledValue": sampled_values(per_reading)}
+            {
+                "timestamp": "2024-05-17T09:4%d:00Z" % minute,
+                "sampledValue": sampled_values(per_reading),
+            }
             for minute in range(readings)
         ],
     }

@@ -47,11 +47,10 @@ from ocpp.v16 import call_result as mh_call_result
 from ocpp.v16 import datatypes as mh_datatypes
 from ocpp.v16 import enums as mh_enums
 from ocpp.v16.enums import Action as MhAction
-
 from ocpp16 import call_result, datatypes, enums, protocol
+from ocppj.routing import on
 from ocppj_aio import charge_point as aio_facade
 from ocppj_aio.server import _ServerLink
-from ocppj.routing import on
 
 from . import frames, mobilityhouse, results
 from .runtime import (
@@ -112,7 +111,9 @@ class ChargePointSocket:
 
 def _our_id_tag_info():
     return datatypes.IdTagInfo(
-        status=enums.AuthorizationStatus.accepted, expiry_date=EXPIRY_DATE, parent_id_tag=PARENT_ID_TAG
+        status=enums.AuthorizationStatus.accepted,
+        expiry_date=EXPIRY_DATE,
+        parent_id_tag=PARENT_ID_TAG,
     )
 
 
@@ -122,7 +123,9 @@ class OurChargePoint(aio_facade.ChargePoint):
     @on("BootNotification")
     async def on_boot_notification(self, charge_point_vendor, charge_point_model, **kwargs):
         return call_result.BootNotification(
-            status=enums.RegistrationStatus.accepted, current_time=CURRENT_TIME, interval=HEARTBEAT_INTERVAL
+            status=enums.RegistrationStatus.accepted,
+            current_time=CURRENT_TIME,
+            interval=HEARTBEAT_INTERVAL,
         )
 
     @on("Heartbeat")
@@ -139,7 +142,9 @@ class OurChargePoint(aio_facade.ChargePoint):
 
     @on("StartTransaction")
     async def on_start_transaction(self, connector_id, id_tag, meter_start, timestamp, **kwargs):
-        return call_result.StartTransaction(id_tag_info=_our_id_tag_info(), transaction_id=TRANSACTION_ID)
+        return call_result.StartTransaction(
+            id_tag_info=_our_id_tag_info(), transaction_id=TRANSACTION_ID
+        )
 
     @on("MeterValues")
     async def on_meter_values(self, connector_id, meter_value, **kwargs):
@@ -153,12 +158,16 @@ class OurChargePoint(aio_facade.ChargePoint):
 
     @on("DataTransfer")
     async def on_data_transfer(self, vendor_id, **kwargs):
-        return call_result.DataTransfer(status=enums.DataTransferStatus.accepted, data=DATA_TRANSFER_REPLY)
+        return call_result.DataTransfer(
+            status=enums.DataTransferStatus.accepted, data=DATA_TRANSFER_REPLY
+        )
 
 
 def _their_id_tag_info():
     return mh_datatypes.IdTagInfo(
-        status=mh_enums.AuthorizationStatus.accepted, expiry_date=EXPIRY_DATE, parent_id_tag=PARENT_ID_TAG
+        status=mh_enums.AuthorizationStatus.accepted,
+        expiry_date=EXPIRY_DATE,
+        parent_id_tag=PARENT_ID_TAG,
     )
 
 
@@ -251,10 +260,14 @@ class Contenders:
         for name in self.NAMES:
             answer = self.run(name, [text]).last
             if answer is None or json.loads(answer) != expected:
-                raise AssertionError("%s answers %s with %s, not %s" % (name, action, answer, expected))
+                raise AssertionError(
+                    "%s answers %s with %s, not %s" % (name, action, answer, expected)
+                )
 
     def table(self, texts):
-        return {name: ((lambda batch, name=name: self.run(name, batch)), texts) for name in self.NAMES}
+        return {
+            name: ((lambda batch, name=name: self.run(name, batch)), texts) for name in self.NAMES
+        }
 
 
 RATIOS = {

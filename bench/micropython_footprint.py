@@ -52,7 +52,15 @@ PORT = {
     "alloc_ratio": 45,  # bytes allocated per byte of JSON to encode or decode
 }
 
-PROFILES = ("Core", "FirmwareManagement", "LocalAuthListManagement", "Reservation", "SmartCharging", "RemoteTrigger", "Security")
+PROFILES = (
+    "Core",
+    "FirmwareManagement",
+    "LocalAuthListManagement",
+    "Reservation",
+    "SmartCharging",
+    "RemoteTrigger",
+    "Security",
+)
 
 _IMPORT_STEPS = {
     "core": "from usr.ocpp16 import protocol\nprotocol.tables('Core')\n",
@@ -63,7 +71,17 @@ _IMPORT_STEPS = {
 }
 
 # The runtime modules a device imports, each after those it needs.
-RUNTIME_MODULES = ("errors", "events", "validation", "jsontext", "framing", "core", "routing", "charge_point", "device")
+RUNTIME_MODULES = (
+    "errors",
+    "events",
+    "validation",
+    "jsontext",
+    "framing",
+    "core",
+    "routing",
+    "charge_point",
+    "device",
+)
 # Loaded only when something goes wrong: an error class is asked for, the
 # application misuses the API, the peer sends a bad frame or CALL or answers
 # with a CALLERROR, a CALL of the peer is answered with a CALLERROR.
@@ -137,7 +155,7 @@ start = free()
 print("RETAINED", start - free())
 """
 
-MESSAGES_PROBE = r'''
+MESSAGES_PROBE = r"""
 import gc
 try:
     import ujson as json
@@ -209,7 +227,7 @@ for action, build in (("BootNotification", build_boot), ("MeterValues", build_me
         allocated(encode_step, build, None), micros(encode_step, build, None, REPEAT),
         allocated(decode_validate, action, text), micros(decode_validate, action, text, REPEAT),
     ]))
-'''
+"""
 
 
 # MicroPython puts the script's absolute directory first on sys.path, which
@@ -225,7 +243,11 @@ def run_micropython(bundle, source, heap=None):
         handle.write(_RELATIVE_IMPORTS + source)
         script = handle.name
     try:
-        command = [str(MICROPYTHON)] + (["-X", "heapsize=%d" % heap] if heap else []) + [os.path.basename(script)]
+        command = (
+            [str(MICROPYTHON)]
+            + (["-X", "heapsize=%d" % heap] if heap else [])
+            + [os.path.basename(script)]
+        )
         return subprocess.run(command, cwd=str(bundle), capture_output=True, text=True, timeout=300)
     finally:
         os.unlink(script)
@@ -233,7 +255,10 @@ def run_micropython(bundle, source, heap=None):
 
 def retained(bundle, step, before=""):
     """Heap retained by one import step (after `before` ran), in bytes."""
-    source = IMPORT_PROBE % {"before": _IMPORT_STEPS[before] if before else "", "step": _IMPORT_STEPS[step]}
+    source = IMPORT_PROBE % {
+        "before": _IMPORT_STEPS[before] if before else "",
+        "step": _IMPORT_STEPS[step],
+    }
     completed = run_micropython(bundle, source)
     for line in completed.stdout.splitlines():
         if line.startswith("RETAINED "):
@@ -254,10 +279,12 @@ def runtime_modules(bundle, names=RUNTIME_MODULES, before=()):
             _, name, size = line.split()
             rows.append([name, int(size)])
     if len(rows) != len(before) + len(names) or len(qstr_totals) != len(rows) + 1:
-        raise RuntimeError("module probe failed: %s" % (completed.stderr or completed.stdout)[-2000:])
+        raise RuntimeError(
+            "module probe failed: %s" % (completed.stderr or completed.stdout)[-2000:]
+        )
     for index, row in enumerate(rows):
         row.append(qstr_totals[index + 1] - qstr_totals[index])
-    return [tuple(row) for row in rows[len(before):]]
+    return [tuple(row) for row in rows[len(before) :]]
 
 
 def session(bundle):
@@ -269,9 +296,11 @@ def session(bundle):
         if line.startswith("SESSION "):
             held = int(line.split()[1])
         elif line.startswith("LOADED "):
-            loaded = [name.strip("[]' ") for name in line[len("LOADED "):].split(",")]
+            loaded = [name.strip("[]' ") for name in line[len("LOADED ") :].split(",")]
     if held is None:
-        raise RuntimeError("session probe failed: %s" % (completed.stderr or completed.stdout)[-2000:])
+        raise RuntimeError(
+            "session probe failed: %s" % (completed.stderr or completed.stdout)[-2000:]
+        )
     return held, loaded
 
 
@@ -295,9 +324,15 @@ def smallest_heap(bundle, steps, low=8 * 1024, high=1024 * 1024):
 
 def messages(bundle, n=200):
     completed = run_micropython(bundle, "REPEAT = %d\n" % n + MESSAGES_PROBE)
-    rows = [json.loads(line[len("MESSAGE "):]) for line in completed.stdout.splitlines() if line.startswith("MESSAGE ")]
+    rows = [
+        json.loads(line[len("MESSAGE ") :])
+        for line in completed.stdout.splitlines()
+        if line.startswith("MESSAGE ")
+    ]
     if len(rows) != 2:
-        raise RuntimeError("message probe failed: %s" % (completed.stderr or completed.stdout)[-2000:])
+        raise RuntimeError(
+            "message probe failed: %s" % (completed.stderr or completed.stdout)[-2000:]
+        )
     return rows
 
 
@@ -308,10 +343,20 @@ def messages(bundle, n=200):
 # pools still have room for its names, so no pool step lands in a figure.
 UNIT_COUNT = 40
 UNIT_SNIPPETS = (
-    ("module-level function (def f(a): return a)", "".join("def uf%d(a):\n    return a\n" % i for i in range(UNIT_COUNT))),
-    ("method in a class", "class UK:\n" + "".join("    def um%d(self, a):\n        return a\n" % i for i in range(UNIT_COUNT))),
+    (
+        "module-level function (def f(a): return a)",
+        "".join("def uf%d(a):\n    return a\n" % i for i in range(UNIT_COUNT)),
+    ),
+    (
+        "method in a class",
+        "class UK:\n"
+        + "".join("    def um%d(self, a):\n        return a\n" % i for i in range(UNIT_COUNT)),
+    ),
     ("empty class", "".join("class UC%d:\n    pass\n" % i for i in range(UNIT_COUNT))),
-    ("interned name, pool slot already allocated", "def ua(a):\n" + "".join("    a.ux%d\n" % i for i in range(UNIT_COUNT))),
+    (
+        "interned name, pool slot already allocated",
+        "def ua(a):\n" + "".join("    a.ux%d\n" % i for i in range(UNIT_COUNT)),
+    ),
 )
 # The same function reading one attribute UNIT_COUNT times: the baseline the
 # interned-name figure is taken against.
@@ -323,13 +368,28 @@ def unit_costs(bundle):
     compiler = device.BIN / "mpy-cross"
     results = []
     baseline = None
-    probe = IMPORT_PROBE % {"before": _IMPORT_STEPS["core"] + _IMPORT_STEPS["runtime"], "step": "import usr.unitcost\n"}
+    probe = IMPORT_PROBE % {
+        "before": _IMPORT_STEPS["core"] + _IMPORT_STEPS["runtime"],
+        "step": "import usr.unitcost\n",
+    }
     for label, snippet_source in ((None, UNIT_BASELINE),) + UNIT_SNIPPETS:
         snippet = Path(bundle) / "usr" / "unitcost.py"
         snippet.write_text(snippet_source)
         try:
-            subprocess.run([str(compiler), "-O3", "-s", "unitcost.py", "-o", str(snippet.with_suffix(".mpy")), str(snippet)],
-                           check=True, capture_output=True, text=True)
+            subprocess.run(
+                [
+                    str(compiler),
+                    "-O3",
+                    "-s",
+                    "unitcost.py",
+                    "-o",
+                    str(snippet.with_suffix(".mpy")),
+                    str(snippet),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
         finally:
             snippet.unlink()
         completed = run_micropython(bundle, probe)
@@ -339,7 +399,9 @@ def unit_costs(bundle):
             if line.startswith("RETAINED "):
                 size = int(line.split()[1])
         if size is None:
-            raise RuntimeError("unit probe failed: %s" % (completed.stderr or completed.stdout)[-2000:])
+            raise RuntimeError(
+                "unit probe failed: %s" % (completed.stderr or completed.stdout)[-2000:]
+            )
         if label is None:
             baseline = size
         elif label.startswith("interned name"):
@@ -354,7 +416,9 @@ def build_bundles(out):
     sizes = {}
     for folder in ("mpy-v6", "mpy-v5", "py"):
         for package in ("ocpp16", "ocppj"):
-            sizes[(folder, package)] = sum(p.stat().st_size for p in written[folder] if p.parent.name == package)
+            sizes[(folder, package)] = sum(
+                p.stat().st_size for p in written[folder] if p.parent.name == package
+            )
     return {"py": Path(out), "mpy-v6": Path(out) / "mpy-v6"}, sizes
 
 
@@ -363,7 +427,11 @@ def _table(headers, rows):
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = []
     for index, row in enumerate(cells):
-        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        lines.append(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))
+            )
+        )
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -386,27 +454,70 @@ def run():
             runtime = retained(bundle, "runtime", before="core")
             enums = retained(bundle, "enums", before="core")
             handlers = retained(bundle, "handlers", before="core")
-            figures[name] = {"core": core, "all": every, "runtime_adds": runtime, "enums_adds": enums, "handlers_adds": handlers}
-            rows.append([name, _kb(core), _kb(every), "%.2f" % (every / float(PORT["schemas"])), _kb(runtime), _kb(enums), _kb(handlers)])
+            figures[name] = {
+                "core": core,
+                "all": every,
+                "runtime_adds": runtime,
+                "enums_adds": enums,
+                "handlers_adds": handlers,
+            }
+            rows.append(
+                [
+                    name,
+                    _kb(core),
+                    _kb(every),
+                    "%.2f" % (every / float(PORT["schemas"])),
+                    _kb(runtime),
+                    _kb(enums),
+                    _kb(handlers),
+                ]
+            )
         print("Heap retained after import (MicroPython %s unix)" % _micropython_version())
-        print(_table(["bundle", "Core profile", "all 39 actions", "all / port", "+ runtime core", "+ enums", "+ handlers"], rows))
-        print("  port (issue figures): schemas %s, whole import %s" % (_kb(PORT["schemas"]), _kb(PORT["import"])))
+        print(
+            _table(
+                [
+                    "bundle",
+                    "Core profile",
+                    "all 39 actions",
+                    "all / port",
+                    "+ runtime core",
+                    "+ enums",
+                    "+ handlers",
+                ],
+                rows,
+            )
+        )
+        print(
+            "  port (issue figures): schemas %s, whole import %s"
+            % (_kb(PORT["schemas"]), _kb(PORT["import"]))
+        )
         print()
         figures["runtime_modules"] = {}
         per_bundle = {}
         for name, bundle in bundles.items():
             per_bundle[name] = runtime_modules(bundle)
-            per_bundle[name + " rare"] = runtime_modules(bundle, RARE_PATH_MODULES, before=RUNTIME_MODULES)
+            per_bundle[name + " rare"] = runtime_modules(
+                bundle, RARE_PATH_MODULES, before=RUNTIME_MODULES
+            )
         rows = []
         for index, module in enumerate(RUNTIME_MODULES + RARE_PATH_MODULES):
             row = [module if index < len(RUNTIME_MODULES) else module + " (on first use)"]
             for name in bundles:
-                table = per_bundle[name] if index < len(RUNTIME_MODULES) else per_bundle[name + " rare"]
-                _, size, qstrs = table[index if index < len(RUNTIME_MODULES) else index - len(RUNTIME_MODULES)]
-                figures["runtime_modules"]["%s/%s" % (name, module)] = {"retained": size, "qstr": qstrs}
+                table = (
+                    per_bundle[name] if index < len(RUNTIME_MODULES) else per_bundle[name + " rare"]
+                )
+                _, size, qstrs = table[
+                    index if index < len(RUNTIME_MODULES) else index - len(RUNTIME_MODULES)
+                ]
+                figures["runtime_modules"]["%s/%s" % (name, module)] = {
+                    "retained": size,
+                    "qstr": qstrs,
+                }
                 row += [size, qstrs]
             rows.append(row)
-        print("Runtime module by module, on top of the Core profile (bytes; qstr: of which interned")
+        print(
+            "Runtime module by module, on top of the Core profile (bytes; qstr: of which interned"
+        )
         print("names and qstr pool growth, counted where a pool fills up)")
         headers = ["module"]
         for name in bundles:
@@ -418,21 +529,39 @@ def run():
             held, loaded = session(bundle)
             figures["session"][name] = {"held": held, "loaded": loaded}
             rows.append([name, _kb(held), " ".join(module.split(".")[-1] for module in loaded)])
-        print("One device session on top of the Core profile: runtime imported, booted, one CALL served")
+        print(
+            "One device session on top of the Core profile: runtime imported, booted, one CALL served"
+        )
         print(_table(["bundle", "heap held", "ocppj modules loaded"], rows))
         print()
         print(".mpy bytes per bytecode generation")
-        print(_table(["generation", "ocpp16", "ocppj"], [
-            ["v6 (MicroPython 1.22+)", sizes[("mpy-v6", "ocpp16")], sizes[("mpy-v6", "ocppj")]],
-            ["v5 -mno-unicode (QuecPython 1.13)", sizes[("mpy-v5", "ocpp16")], sizes[("mpy-v5", "ocppj")]],
-            ["source .py", sizes[("py", "ocpp16")], sizes[("py", "ocppj")]],
-        ]))
+        print(
+            _table(
+                ["generation", "ocpp16", "ocppj"],
+                [
+                    [
+                        "v6 (MicroPython 1.22+)",
+                        sizes[("mpy-v6", "ocpp16")],
+                        sizes[("mpy-v6", "ocppj")],
+                    ],
+                    [
+                        "v5 -mno-unicode (QuecPython 1.13)",
+                        sizes[("mpy-v5", "ocpp16")],
+                        sizes[("mpy-v5", "ocppj")],
+                    ],
+                    ["source .py", sizes[("py", "ocpp16")], sizes[("py", "ocppj")]],
+                ],
+            )
+        )
         figures["mpy_bytes"] = {"%s/%s" % key: value for key, value in sizes.items()}
         print()
         rows = []
         figures["min_heap"] = {}
         for name, bundle in bundles.items():
-            for label, steps in (("Core profile", ("core",)), ("all actions + runtime core", ("all", "runtime"))):
+            for label, steps in (
+                ("Core profile", ("core",)),
+                ("all actions + runtime core", ("all", "runtime")),
+            ):
                 smallest = smallest_heap(bundle, steps)
                 figures["min_heap"]["%s: %s" % (name, label)] = smallest
                 rows.append([name, label, _kb(smallest)])
@@ -442,15 +571,47 @@ def run():
         rows = []
         figures["messages"] = []
         for action, length, enc_bytes, enc_us, dec_bytes, dec_us in messages(bundles["mpy-v6"]):
-            figures["messages"].append({
-                "action": action, "json_length": length,
-                "build_encode_bytes": enc_bytes, "build_encode_us": enc_us,
-                "decode_validate_bytes": dec_bytes, "decode_validate_us": dec_us,
-            })
-            rows.append([action, length, enc_bytes, "%.1fx" % (enc_bytes / float(length)), "%.0f us" % enc_us,
-                         dec_bytes, "%.1fx" % (dec_bytes / float(length)), "%.0f us" % dec_us])
-        print("Per message (.mpy v6; JSON text included; port: about %dx the JSON length)" % PORT["alloc_ratio"])
-        print(_table(["message", "JSON bytes", "build+encode B", "ratio", "time", "decode+validate B", "ratio", "time"], rows))
+            figures["messages"].append(
+                {
+                    "action": action,
+                    "json_length": length,
+                    "build_encode_bytes": enc_bytes,
+                    "build_encode_us": enc_us,
+                    "decode_validate_bytes": dec_bytes,
+                    "decode_validate_us": dec_us,
+                }
+            )
+            rows.append(
+                [
+                    action,
+                    length,
+                    enc_bytes,
+                    "%.1fx" % (enc_bytes / float(length)),
+                    "%.0f us" % enc_us,
+                    dec_bytes,
+                    "%.1fx" % (dec_bytes / float(length)),
+                    "%.0f us" % dec_us,
+                ]
+            )
+        print(
+            "Per message (.mpy v6; JSON text included; port: about %dx the JSON length)"
+            % PORT["alloc_ratio"]
+        )
+        print(
+            _table(
+                [
+                    "message",
+                    "JSON bytes",
+                    "build+encode B",
+                    "ratio",
+                    "time",
+                    "decode+validate B",
+                    "ratio",
+                    "time",
+                ],
+                rows,
+            )
+        )
         print()
         figures["unit_costs"] = {}
         rows = []

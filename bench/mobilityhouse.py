@@ -14,7 +14,12 @@ Sending (ChargePoint.call): `serialize_as_dict` → `snake_to_camel_case` →
 
 import importlib.metadata
 
-from ocpp.charge_point import camel_to_snake_case, remove_nones, serialize_as_dict, snake_to_camel_case
+from ocpp.charge_point import (
+    camel_to_snake_case,
+    remove_nones,
+    serialize_as_dict,
+    snake_to_camel_case,
+)
 from ocpp.messages import Call, _validate_payload, unpack
 from ocpp.v16 import call, datatypes, enums
 
@@ -29,14 +34,20 @@ _SAMPLED_VALUE_ENUMS = {
     "unit": enums.UnitOfMeasure,
 }
 _TOP_LEVEL_ENUMS = {
-    "StatusNotification": {"error_code": enums.ChargePointErrorCode, "status": enums.ChargePointStatus},
+    "StatusNotification": {
+        "error_code": enums.ChargePointErrorCode,
+        "status": enums.ChargePointStatus,
+    },
     "StopTransaction": {"reason": enums.Reason},
 }
 
 
 def _sampled_value(d):
     return datatypes.SampledValue(
-        **{k: (_SAMPLED_VALUE_ENUMS[k](v) if k in _SAMPLED_VALUE_ENUMS else v) for k, v in d.items()}
+        **{
+            k: (_SAMPLED_VALUE_ENUMS[k](v) if k in _SAMPLED_VALUE_ENUMS else v)
+            for k, v in d.items()
+        }
     )
 
 
@@ -74,6 +85,8 @@ def decode_for_handler(text):
 def encode(obj, unique_id):
     """Their dataclass → validated CALL text, as ChargePoint.call builds it."""
     camel_case_payload = snake_to_camel_case(serialize_as_dict(obj))
-    message = Call(unique_id=unique_id, action=obj.__class__.__name__, payload=remove_nones(camel_case_payload))
+    message = Call(
+        unique_id=unique_id, action=obj.__class__.__name__, payload=remove_nones(camel_case_payload)
+    )
     _validate_payload(message, "1.6")
     return message.to_json()

@@ -51,12 +51,11 @@ from ocpp.v16 import call_result as mh_call_result
 from ocpp.v16 import datatypes as mh_datatypes
 from ocpp.v16 import enums as mh_enums
 from ocpp.v16.enums import Action as MhAction
-
 from ocpp16 import call_result, datatypes, enums, protocol
 from ocppj import charge_point as sync_facade
-from ocppj_aio import charge_point as aio_facade
 from ocppj.core import CENTRAL_SYSTEM, Connection
 from ocppj.routing import Router, on
+from ocppj_aio import charge_point as aio_facade
 
 from . import frames, mobilityhouse, results, timing
 
@@ -70,14 +69,22 @@ DATA_TRANSFER_REPLY = '{"ack":true}'
 
 # The CALLRESULT payload each action must be answered with.
 EXPECTED_ANSWERS = {
-    "BootNotification": {"status": "Accepted", "currentTime": CURRENT_TIME, "interval": HEARTBEAT_INTERVAL},
+    "BootNotification": {
+        "status": "Accepted",
+        "currentTime": CURRENT_TIME,
+        "interval": HEARTBEAT_INTERVAL,
+    },
     "Heartbeat": {"currentTime": CURRENT_TIME},
     "StatusNotification": {},
     "Authorize": {
         "idTagInfo": {"status": "Accepted", "expiryDate": EXPIRY_DATE, "parentIdTag": PARENT_ID_TAG}
     },
     "StartTransaction": {
-        "idTagInfo": {"status": "Accepted", "expiryDate": EXPIRY_DATE, "parentIdTag": PARENT_ID_TAG},
+        "idTagInfo": {
+            "status": "Accepted",
+            "expiryDate": EXPIRY_DATE,
+            "parentIdTag": PARENT_ID_TAG,
+        },
         "transactionId": TRANSACTION_ID,
     },
     "MeterValues": {},
@@ -91,7 +98,9 @@ EXPECTED_ANSWERS = {
 
 def _our_id_tag_info():
     return datatypes.IdTagInfo(
-        status=enums.AuthorizationStatus.accepted, expiry_date=EXPIRY_DATE, parent_id_tag=PARENT_ID_TAG
+        status=enums.AuthorizationStatus.accepted,
+        expiry_date=EXPIRY_DATE,
+        parent_id_tag=PARENT_ID_TAG,
     )
 
 
@@ -101,7 +110,9 @@ class OurCentralSystemHandlers:
     @on("BootNotification")
     def on_boot_notification(self, charge_point_vendor, charge_point_model, **kwargs):
         return call_result.BootNotification(
-            status=enums.RegistrationStatus.accepted, current_time=CURRENT_TIME, interval=HEARTBEAT_INTERVAL
+            status=enums.RegistrationStatus.accepted,
+            current_time=CURRENT_TIME,
+            interval=HEARTBEAT_INTERVAL,
         )
 
     @on("Heartbeat")
@@ -118,7 +129,9 @@ class OurCentralSystemHandlers:
 
     @on("StartTransaction")
     def on_start_transaction(self, connector_id, id_tag, meter_start, timestamp, **kwargs):
-        return call_result.StartTransaction(id_tag_info=_our_id_tag_info(), transaction_id=TRANSACTION_ID)
+        return call_result.StartTransaction(
+            id_tag_info=_our_id_tag_info(), transaction_id=TRANSACTION_ID
+        )
 
     @on("MeterValues")
     def on_meter_values(self, connector_id, meter_value, **kwargs):
@@ -132,7 +145,9 @@ class OurCentralSystemHandlers:
 
     @on("DataTransfer")
     def on_data_transfer(self, vendor_id, **kwargs):
-        return call_result.DataTransfer(status=enums.DataTransferStatus.accepted, data=DATA_TRANSFER_REPLY)
+        return call_result.DataTransfer(
+            status=enums.DataTransferStatus.accepted, data=DATA_TRANSFER_REPLY
+        )
 
 
 class CorePump:
@@ -192,7 +207,9 @@ class OurAsyncioChargePoint(OurCentralSystemHandlers, aio_facade.ChargePoint):
 
 def _their_id_tag_info():
     return mh_datatypes.IdTagInfo(
-        status=mh_enums.AuthorizationStatus.accepted, expiry_date=EXPIRY_DATE, parent_id_tag=PARENT_ID_TAG
+        status=mh_enums.AuthorizationStatus.accepted,
+        expiry_date=EXPIRY_DATE,
+        parent_id_tag=PARENT_ID_TAG,
     )
 
 
@@ -374,7 +391,9 @@ class Contenders:
             getattr(self, name)([text])
             answer = self.last_answers()[name]
             if answer is None or json.loads(answer) != expected:
-                raise AssertionError("%s answers %s with %s, not %s" % (name, action, answer, expected))
+                raise AssertionError(
+                    "%s answers %s with %s, not %s" % (name, action, answer, expected)
+                )
             self._forget()
 
     def _forget(self):
@@ -417,7 +436,9 @@ def measure(contenders, clock, label, messages, ratios=RATIOS):
         "messages": len(texts),
         "bytes_in": round(sum(len(t) for t in texts) / len(texts)),
         "us": us,
-        "spread_us": {name: [f["cpu_min"] * 1e6, f["cpu_max"] * 1e6] for name, f in figures.items()},
+        "spread_us": {
+            name: [f["cpu_min"] * 1e6, f["cpu_max"] * 1e6] for name, f in figures.items()
+        },
         "wall_us": wall_us,
         "batch": {name: f["batch"] for name, f in figures.items()},
     }
@@ -445,7 +466,9 @@ def write_rows(section, clock, rows, method):
 
 def cases():
     rows = [(label, [(action, payload)]) for label, action, payload in frames.PAYLOADS]
-    rows.append(("mix (one of each)", [(action, payload) for _, action, payload in frames.PAYLOADS]))
+    rows.append(
+        ("mix (one of each)", [(action, payload) for _, action, payload in frames.PAYLOADS])
+    )
     return rows
 
 

@@ -18,10 +18,10 @@ import logging
 
 from ocpp16 import call, call_result, datatypes, protocol
 from ocpp16.enums import AuthorizationStatus, RegistrationStatus
+from ocppj.routing import after, on
 from ocppj_aio.charge_point import ChargePoint
 from ocppj_aio.security import PasswordTable
 from ocppj_aio.server import CentralSystem
-from ocppj.routing import after, on
 
 log = logging.getLogger("central_system")
 transaction_ids = itertools.count(1)
@@ -97,9 +97,7 @@ class ChargePointSession(ChargePoint):
 
     @on("StopTransaction")
     def on_stop(self, transaction_id, meter_stop, **fields):
-        log.info(
-            "%s stops transaction %d at %d Wh", self.id, transaction_id, meter_stop
-        )
+        log.info("%s stops transaction %d at %d Wh", self.id, transaction_id, meter_stop)
         return call_result.StopTransaction()
 
 
@@ -107,9 +105,7 @@ async def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9000)
-    parser.add_argument(
-        "--password", help="require HTTP Basic with this password (profile 1)"
-    )
+    parser.add_argument("--password", help="require HTTP Basic with this password (profile 1)")
     parser.add_argument("--duration", type=float, help="stop after this many seconds")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
@@ -126,9 +122,7 @@ async def main(argv=None):
         protocol=protocol,
         host=args.host,
         port=args.port,
-        on_connect=lambda cp, link: log.info(
-            "%s connected from %s", cp.id, link.remote_address[0]
-        ),
+        on_connect=lambda cp, link: log.info("%s connected from %s", cp.id, link.remote_address[0]),
         on_disconnect=lambda cp, link: log.info("%s gone (%s)", cp.id, link.close_code),
         **options,
     )

@@ -18,9 +18,9 @@ import tempfile
 
 from ocpp16 import call, call_result, datatypes, protocol
 from ocpp16.enums import RemoteStartStopStatus, ResetStatus
+from ocppj.routing import on
 from ocppj_aio.charge_point import ChargePoint
 from ocppj_aio.client import ChargePointClient
-from ocppj.routing import on
 
 log = logging.getLogger("charge_point")
 
@@ -86,17 +86,13 @@ async def main(argv=None):
         await client.wait_accepted()
         log.info("accepted; heartbeat every %ss", client.heartbeat_interval)
         await client.call(
-            call.StatusNotification(
-                connector_id=1, error_code="NoError", status="Available"
-            )
+            call.StatusNotification(connector_id=1, error_code="NoError", status="Available")
         )
         authorized = await client.call(call.Authorize(id_tag="TAG-0001"))
         log.info("Authorize: %s", authorized.id_tag_info.status.value)
 
         start = client.enqueue(
-            call.StartTransaction(
-                connector_id=1, id_tag="TAG-0001", meter_start=0, timestamp=now()
-            )
+            call.StartTransaction(connector_id=1, id_tag="TAG-0001", meter_start=0, timestamp=now())
         )
         for energy in (500, 1000):
             client.enqueue(meter_values(1, energy), transaction=start.transaction)

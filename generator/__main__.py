@@ -29,7 +29,9 @@ def render_all(schema_dir: Path, meta_dir: Path):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m generator", description=__doc__)
     parser.add_argument("--schemas", type=Path, default=ROOT / "schemas" / "upstream")
-    parser.add_argument("--meta", type=Path, default=ROOT / "schemas", help="actions.json, errata.json, lock")
+    parser.add_argument(
+        "--meta", type=Path, default=ROOT / "schemas", help="actions.json, errata.json, lock"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "generated")
     args = parser.parse_args(argv)
     try:

@@ -84,15 +84,23 @@ class _Builder:
         required = node.get("required", [])
         for name in required:
             if name not in properties:
-                raise SchemaError(context.file, pointer + "/required", "%r is required but not a property" % name)
+                raise SchemaError(
+                    context.file, pointer + "/required", "%r is required but not a property" % name
+                )
         additional = node.get("additionalProperties", True)
         if not isinstance(additional, bool):
-            raise SchemaError(context.file, pointer + "/additionalProperties", "only true/false is supported")
+            raise SchemaError(
+                context.file, pointer + "/additionalProperties", "only true/false is supported"
+            )
         fields = []
         for wire_name, child in properties.items():
             child_pointer = "%s/properties/%s" % (pointer, wire_name)
-            type_ref = self._type(context, child, child_pointer, location + "." + wire_name, wire_name)
-            fields.append(m.Field(wire_name, snake_case(wire_name), type_ref, wire_name in required))
+            type_ref = self._type(
+                context, child, child_pointer, location + "." + wire_name, wire_name
+            )
+            fields.append(
+                m.Field(wire_name, snake_case(wire_name), type_ref, wire_name in required)
+            )
         # Required first, as dataclasses need; schema order otherwise.
         ordered = [f for f in fields if f.required] + [f for f in fields if not f.required]
         return tuple(ordered), additional
@@ -100,7 +108,9 @@ class _Builder:
     def _type(self, context, node, pointer, location, prop_name, ref_name=None) -> m.TypeRef:
         if isinstance(node, dict) and "$ref" in node:
             if set(node) - {"$ref"}:
-                raise SchemaError(context.file, pointer, "$ref beside other keywords is not supported")
+                raise SchemaError(
+                    context.file, pointer, "$ref beside other keywords is not supported"
+                )
             target, ref_name = context.resolve(node["$ref"], pointer)
             pointer = node["$ref"][1:]
             node = target
@@ -112,7 +122,9 @@ class _Builder:
             fmt = node.get("format")
             if fmt is not None and fmt not in FORMATS:
                 raise SchemaError(context.file, pointer, "format %r is not understood" % fmt)
-            return m.TypeRef(m.STRING, max_length=_int(context, node, pointer, "maxLength"), format=fmt)
+            return m.TypeRef(
+                m.STRING, max_length=_int(context, node, pointer, "maxLength"), format=fmt
+            )
         if kind in ("integer", "number"):
             return m.TypeRef(
                 m.INTEGER if kind == "integer" else m.NUMBER,
@@ -134,7 +146,9 @@ class _Builder:
                 min_items=_int(context, node, pointer, "minItems"),
                 max_items=_int(context, node, pointer, "maxItems"),
             )
-        return m.TypeRef(m.OBJECT, object=self._object(context, node, pointer, location, prop_name, ref_name))
+        return m.TypeRef(
+            m.OBJECT, object=self._object(context, node, pointer, location, prop_name, ref_name)
+        )
 
     def _enum(self, context, node, pointer, location, ref_name) -> str:
         values = node["enum"]
@@ -145,7 +159,9 @@ class _Builder:
         key = tuple(sorted(values))
         entry = self.enums.get(key)
         if entry is None:
-            entry = self.enums[key] = _EnumEntry(tuple(values), location, "%s#%s" % (context.file, pointer))
+            entry = self.enums[key] = _EnumEntry(
+                tuple(values), location, "%s#%s" % (context.file, pointer)
+            )
         else:
             entry.locations.append(location)
         if ref_name is not None:
@@ -202,7 +218,9 @@ class _Builder:
                 )
             taken[name] = key
             aliases = tuple(n for n in spec_names if n != name)
-            by_placeholder["enum:" + "|".join(key)] = m.EnumType(name, entry.values, aliases, entry.origin)
+            by_placeholder["enum:" + "|".join(key)] = m.EnumType(
+                name, entry.values, aliases, entry.origin
+            )
         return by_placeholder
 
 
@@ -215,7 +233,9 @@ class _Context:
     def resolve(self, ref: str, pointer: str) -> Tuple[Any, str]:
         prefix = "#/definitions/"
         if not ref.startswith(prefix):
-            raise SchemaError(self.file, pointer, "only local #/definitions references are supported")
+            raise SchemaError(
+                self.file, pointer, "only local #/definitions references are supported"
+            )
         name = ref[len(prefix) :]
         try:
             return self.schema["definitions"][name], name
@@ -235,13 +255,16 @@ def _rename_enums(type_ref: m.TypeRef, names: Dict[str, m.EnumType]) -> m.TypeRe
         return m.TypeRef(m.ENUM, enum=names[type_ref.enum].name)
     if type_ref.kind == m.ARRAY:
         item = _rename_enums(type_ref.item, names)
-        return m.TypeRef(m.ARRAY, item=item, min_items=type_ref.min_items, max_items=type_ref.max_items)
+        return m.TypeRef(
+            m.ARRAY, item=item, min_items=type_ref.min_items, max_items=type_ref.max_items
+        )
     return type_ref
 
 
 def _finish_object(obj: m.ObjectType, names) -> m.ObjectType:
     fields = tuple(
-        m.Field(f.wire_name, f.py_name, _rename_enums(f.type, names), f.required, f.description) for f in obj.fields
+        m.Field(f.wire_name, f.py_name, _rename_enums(f.type, names), f.required, f.description)
+        for f in obj.fields
     )
     return m.ObjectType(obj.name, fields, obj.additional_properties, obj.origin)
 
@@ -267,7 +290,11 @@ def build_model(sources: Sources) -> m.Model:
                 profile=row.profile,
                 section=row.section,
                 request=m.Message(
-                    request.action, True, request.class_name, _finish_object(request.object, names), request.schema_file
+                    request.action,
+                    True,
+                    request.class_name,
+                    _finish_object(request.object, names),
+                    request.schema_file,
                 ),
                 response=m.Message(
                     response.action,
@@ -278,6 +305,8 @@ def build_model(sources: Sources) -> m.Model:
                 ),
             )
         )
-    datatypes = tuple(sorted((_finish_object(o, names) for o in builder.objects.values()), key=lambda o: o.name))
+    datatypes = tuple(
+        sorted((_finish_object(o, names) for o in builder.objects.values()), key=lambda o: o.name)
+    )
     enums = tuple(sorted(names.values(), key=lambda e: e.name))
     return m.Model(tuple(actions), enums, datatypes, sources.source, sources.errata)

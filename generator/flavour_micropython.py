@@ -86,7 +86,12 @@ def _literal(value) -> str:
 
 def is_plain_name(text: str) -> bool:
     """Text that can be spelled as an attribute name (so it becomes a qstr)."""
-    return text.isidentifier() and text.isascii() and not keyword.iskeyword(text) and not text.startswith("__")
+    return (
+        text.isidentifier()
+        and text.isascii()
+        and not keyword.iskeyword(text)
+        and not text.startswith("__")
+    )
 
 
 def name_ref(text: str, odd: List[str]) -> str:
@@ -135,7 +140,12 @@ class MicroPythonFlavour:
         self.kinds = KINDS
         self.kind_mask = KIND_MASK
         self.length_unit = LENGTH_UNIT
-        self.flags = (("CLOSED", CLOSED), ("REQUEST", REQUEST), ("RESPONSE", RESPONSE), ("REQUIRED_UNIT", REQUIRED_UNIT))
+        self.flags = (
+            ("CLOSED", CLOSED),
+            ("REQUEST", REQUEST),
+            ("RESPONSE", RESPONSE),
+            ("REQUIRED_UNIT", REQUIRED_UNIT),
+        )
         self.profiles = self._place()
         self._by_profile = {p.name: p for p in self.profiles}
         self._check_names()
@@ -190,7 +200,9 @@ class MicroPythonFlavour:
         self._object_home = {name: profiles[i] for name, i in object_home.items()}
         for index, profile in enumerate(profiles):
             used = set()
-            for obj in profile.datatypes + [msg.object for a in profile.actions for msg in (a.request, a.response)]:
+            for obj in profile.datatypes + [
+                msg.object for a in profile.actions for msg in (a.request, a.response)
+            ]:
                 for f in obj.fields:
                     used |= self._homes_of(f.type)
             profile.imports = [p for p in profiles[:index] if p.name in used]
@@ -232,7 +244,9 @@ class MicroPythonFlavour:
                 raise ValueError("%s names both an action and a nested type" % action.name)
         for profile in self.profiles:
             taken = set()
-            for name in [a.name for a in profile.actions] + ["T_" + o.name for o in profile.datatypes]:
+            for name in [a.name for a in profile.actions] + [
+                "T_" + o.name for o in profile.datatypes
+            ]:
                 if name in taken:
                     raise ValueError("%s defines %s twice" % (profile.module, name))
                 taken.add(name)
@@ -245,7 +259,9 @@ class MicroPythonFlavour:
         for obj in list(self.model.datatypes) + [msg.object for msg in self.model.messages]:
             for f in obj.fields:
                 if f.py_name != snake_case(f.wire_name) or keyword.iskeyword(f.py_name.rstrip("_")):
-                    raise ValueError("%s.%s: the engine cannot derive %r" % (obj.name, f.wire_name, f.py_name))
+                    raise ValueError(
+                        "%s.%s: the engine cannot derive %r" % (obj.name, f.wire_name, f.py_name)
+                    )
         for action in self.model.actions:
             for text in (action.name, action.initiator, action.profile):
                 if not is_plain_name(text):

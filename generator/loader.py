@@ -54,9 +54,7 @@ def load(schema_dir: Path, meta_dir: Path) -> Sources:
         with path.open(encoding="utf-8") as handle:
             schemas[path.name] = json.load(handle)
     if not schemas:
-        raise SystemExit(
-            "no schemas in %s: run `make schemas` first" % schema_dir.as_posix()
-        )
+        raise SystemExit("no schemas in %s: run `make schemas` first" % schema_dir.as_posix())
     actions = _load_actions(meta_dir / "actions.json")
     errata = _load_json(meta_dir / "errata.json").get("patches", [])
     applied = []
@@ -89,10 +87,14 @@ def _load_actions(path: Path) -> Tuple[ActionRow, ...]:
     rows = []
     for row in _load_json(path)["actions"]:
         if row["initiator"] not in INITIATORS:
-            raise SystemExit("%s: %s has unknown initiator %r" % (path, row["name"], row["initiator"]))
+            raise SystemExit(
+                "%s: %s has unknown initiator %r" % (path, row["name"], row["initiator"])
+            )
         if row["profile"] not in PROFILES:
             raise SystemExit("%s: %s has unknown profile %r" % (path, row["name"], row["profile"]))
-        rows.append(ActionRow(row["name"], row["initiator"], row["profile"], row.get("section", "")))
+        rows.append(
+            ActionRow(row["name"], row["initiator"], row["profile"], row.get("section", ""))
+        )
     return tuple(sorted(rows, key=lambda r: r.name))
 
 

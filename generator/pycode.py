@@ -45,7 +45,10 @@ def value_checks(t: m.TypeRef, var: str, path_code: str, depth: int = 0) -> List
             lines.append("    " + _raise("TYPE", path_code, "type number"))
         elif t.integral_float:
             # `% 1` rather than int(): inf and nan must fail, not raise.
-            lines.append("if type(%s) is not int and not (type(%s) is float and %s %% 1 == 0):" % (var, var, var))
+            lines.append(
+                "if type(%s) is not int and not (type(%s) is float and %s %% 1 == 0):"
+                % (var, var, var)
+            )
             lines.append("    " + _raise("TYPE", path_code, "type integer"))
         else:
             lines.append("if type(%s) is not int:" % var)
@@ -199,7 +202,10 @@ def decoder_body(obj: m.ObjectType, constructor: str) -> List[str]:
 
 def encoder_body(obj: m.ObjectType) -> List[str]:
     """Statements of encode_<Name>(o): required keys in one literal, optional ones when set."""
-    items = ", ".join("%r: %s" % (f.wire_name, encode_expr(f.type, "o.%s" % f.py_name)) for f in obj.required_fields)
+    items = ", ".join(
+        "%r: %s" % (f.wire_name, encode_expr(f.type, "o.%s" % f.py_name))
+        for f in obj.required_fields
+    )
     lines = ["d = {%s}" % items]
     for f in obj.optional_fields:
         lines.append("v = o.%s" % f.py_name)

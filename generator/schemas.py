@@ -56,13 +56,9 @@ def compare_hashes(actual, expected, where):
     problems = []
     for name in sorted(set(actual) | set(expected)):
         if name not in actual:
-            problems.append(
-                "%s: %s is missing (lock sha256 %s)" % (where, name, expected[name])
-            )
+            problems.append("%s: %s is missing (lock sha256 %s)" % (where, name, expected[name]))
         elif name not in expected:
-            problems.append(
-                "%s: %s is not in the lock (sha256 %s)" % (where, name, actual[name])
-            )
+            problems.append("%s: %s is not in the lock (sha256 %s)" % (where, name, actual[name]))
         elif actual[name] != expected[name]:
             problems.append(
                 "%s: %s has sha256 %s, the lock says %s"
@@ -183,9 +179,7 @@ def update_lock(lock_path=LOCK_PATH, wheels_dir=WHEELS):
     wheel = fetch_wheel(lock, wheels_dir)
     members = read_members(wheel, lock["member_prefix"])
     if not members:
-        raise SchemaVerificationError(
-            "%s has no files under %s" % (wheel, lock["member_prefix"])
-        )
+        raise SchemaVerificationError("%s has no files under %s" % (wheel, lock["member_prefix"]))
     # The pin first, then the files sorted by name, so a reviewer reads the diff top down.
     lock = {key: lock[key] for key in LOCK_HEADER}
     lock["files"] = {name: sha256_bytes(members[name]) for name in sorted(members)}
@@ -228,10 +222,7 @@ def main(argv=None):
     try:
         if args.update_lock:
             lock = update_lock()
-            print(
-                "%s: %d files from %s"
-                % (LOCK_PATH.name, len(lock["files"]), lock["wheel"])
-            )
+            print("%s: %d files from %s" % (LOCK_PATH.name, len(lock["files"]), lock["wheel"]))
         elif args.check:
             verify_folder(UPSTREAM, load_lock())
             print("%s matches %s" % (UPSTREAM, LOCK_PATH.name))

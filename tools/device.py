@@ -72,7 +72,9 @@ def build(out):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m tools.device", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.device", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "build" / "device")
     args = parser.parse_args(argv)
     try:

@@ -112,8 +112,7 @@ class Child:
             line = self.process.stdout.readline()
             if not line:
                 raise RuntimeError(
-                    "%s exited: %s"
-                    % (self.process.args[1:3], self.process.stderr.read())
+                    "%s exited: %s" % (self.process.args[1:3], self.process.stderr.read())
                 )
             return json.loads(line)
 
@@ -190,9 +189,7 @@ def _step(generator, server, command, settings, profile=False):
     report["server_full_gcs"] = gc_after["gc_counts"][2] - gc_before["gc_counts"][2]
     report["server_longest_gc_ms"] = 1000.0 * gc_after["gc_longest_s"]
     report["server_cpu_pct"] = 100.0 * server_cpu
-    report["generator_cpu_pct"] = (
-        100.0 * report["generator_cpu_s"] / report["generator_wall_s"]
-    )
+    report["generator_cpu_pct"] = 100.0 * report["generator_cpu_s"] / report["generator_wall_s"]
     report["loadavg_1m"] = os.getloadavg()[0]
     # CPU per call does not depend on how much of a core the server got,
     # so it stays comparable when other processes share the machine
@@ -392,8 +389,7 @@ def _row(figures):
         gen,
         "%.0f" % closed["achieved_rate"],
         "%.0f" % closed["server_cpu_us_per_call"],
-        "%.0f%%"
-        % (100.0 * closed["server_gc_pct"] / max(closed["server_cpu_pct"], 1e-9)),
+        "%.0f%%" % (100.0 * closed["server_gc_pct"] / max(closed["server_cpu_pct"], 1e-9)),
         "%.0f" % max(s["server_longest_gc_ms"] for s in [closed] + figures["steps"]),
         "%.1f" % (figures["bytes_per_connection"] / 1024),
     ]
@@ -439,8 +435,7 @@ def report(by_key, settings, say=print):
                 continue
             if ours["sustained"] is not None and theirs["sustained"] is not None:
                 line[other] = (
-                    ours["sustained"]["achieved_rate"]
-                    / theirs["sustained"]["achieved_rate"]
+                    ours["sustained"]["achieved_rate"] / theirs["sustained"]["achieved_rate"]
                 )
             # calls per CPU-second: what each would do with a core to itself
             line[other + "_by_cpu"] = (

@@ -85,9 +85,7 @@ def masked_frame(payload, opcode=0x1):
         header = struct.pack("!BBQI", 0x80 | opcode, 0xFF, length, key)
     if length:
         words = (length + 3) // 4
-        stream = int.from_bytes(key.to_bytes(4, "big") * words, "big") >> (
-            8 * (words * 4 - length)
-        )
+        stream = int.from_bytes(key.to_bytes(4, "big") * words, "big") >> (8 * (words * 4 - length))
         payload = (int.from_bytes(payload, "big") ^ stream).to_bytes(length, "big")
     return header + payload
 
@@ -175,8 +173,7 @@ class ChargePointProtocol(asyncio.Protocol):
             "Sec-WebSocket-Key: %s\r\n"
             "Sec-WebSocket-Version: 13\r\n"
             "Sec-WebSocket-Protocol: ocpp1.6\r\n"
-            "\r\n"
-            % (generator.path, self.index, generator.host_header, self.key.decode())
+            "\r\n" % (generator.path, self.index, generator.host_header, self.key.decode())
         )
         transport.write(request.encode("ascii"))
 
@@ -268,10 +265,7 @@ class ChargePointProtocol(asyncio.Protocol):
             kind = message[1:].lstrip()[:1]
         quote = message.find(b'"') + 1
         n = len(pending)
-        if (
-            message[quote : quote + n] != pending
-            or message[quote + n : quote + n + 1] != b'"'
-        ):
+        if message[quote : quote + n] != pending or message[quote + n : quote + n + 1] != b'"':
             self.generator.stray += 1
         elif kind == b"3":
             self.pending = None
@@ -478,9 +472,7 @@ class Generator:
 
     def _check_drained(self):
         if self._drained is not None and not self._drained.done():
-            if not any(
-                c.pending is not None and not c.closed for c in self.connections
-            ):
+            if not any(c.pending is not None and not c.closed for c in self.connections):
                 self._drained.set_result(None)
 
     # ---------------------------------------------------- a step
@@ -560,9 +552,7 @@ async def main(url, connections):
         raise SystemExit("connections must be 1..%d" % MAX_CONNECTIONS)
     limit = raise_open_files(connections + 256)
     if limit < connections + 64:
-        raise SystemExit(
-            "open-file limit %d is too low for %d connections" % (limit, connections)
-        )
+        raise SystemExit("open-file limit %d is too low for %d connections" % (limit, connections))
     generator = Generator(url, connections)
     cpu_before = cpu_seconds()
     try:
@@ -586,9 +576,7 @@ async def main(url, connections):
         }
     )
     reader = asyncio.StreamReader()
-    await generator.loop.connect_read_pipe(
-        lambda: asyncio.StreamReaderProtocol(reader), sys.stdin
-    )
+    await generator.loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     while True:
         line = await reader.readline()
         if not line:

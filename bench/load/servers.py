@@ -50,9 +50,9 @@ def _utc_now():
 
 async def serve_ours():
     from ocpp16 import protocol
+    from ocppj_aio.cli import tune_gc
     from ocppj_aio.demo import answering_class
     from ocppj_aio.server import CentralSystem
-    from ocppj_aio.cli import tune_gc
 
     answering = answering_class(protocol, "CentralSystem")
     server = CentralSystem(

@@ -78,9 +78,7 @@ def infer_role(protocol, actions):
 
 def is_awaitable(value):
     # MicroPython coroutines are generators: no __await__, but send/throw.
-    return hasattr(value, "__await__") or (
-        hasattr(value, "send") and hasattr(value, "throw")
-    )
+    return hasattr(value, "__await__") or (hasattr(value, "send") and hasattr(value, "throw"))
 
 
 class ChargePoint:
@@ -245,9 +243,7 @@ class ChargePoint:
         event lands in ``take_outcome(unique_id)``."""
         if now is None:
             now = self._now()
-        unique_id = self._session.send_call(
-            payload, now, unique_id=unique_id, validate=validate
-        )
+        unique_id = self._session.send_call(payload, now, unique_id=unique_id, validate=validate)
         self._awaiting[unique_id] = True
         self._flush()
         return unique_id

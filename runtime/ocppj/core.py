@@ -43,9 +43,7 @@ Rules it enforces:
   raise OutgoingValidationError and nothing is sent.
 """
 
-from . import errors
-from . import events
-from . import framing
+from . import errors, events, framing
 from .validation import as_validation
 
 CHARGE_POINT = "ChargePoint"
@@ -286,9 +284,7 @@ class Connection:
         if protocol.is_request(payload) or payload_action != action:
             from . import misuse
 
-            raise misuse.wrong_answer(
-                call_id, action, payload_action, protocol.is_request(payload)
-            )
+            raise misuse.wrong_answer(call_id, action, payload_action, protocol.is_request(payload))
         try:
             wire = protocol.encode(payload)
         except Exception as exc:
@@ -334,11 +330,7 @@ class Connection:
             rejection.refuse_frame(self, frame, out)
         elif frame.message_type == framing.CALL:
             self._call_received(frame, text, out)
-        elif (
-            call is None
-            or unique_id != call[0]
-            or frame.message_type == framing.CALLERROR
-        ):
+        elif call is None or unique_id != call[0] or frame.message_type == framing.CALLERROR:
             # An answer we are not waiting for, or a CALLERROR (rejection.py
             # made its frame, so it is loaded already)
             from . import rejection
@@ -415,8 +407,8 @@ class Connection:
             checked = self.validation.checks_incoming(action)
             error, request = self._read(action, frame.payload, checked, True)
         if frame.unmeasured is not None and not (
-                checked and error is None and self._payload_depth < self.max_depth
-            ):
+            checked and error is None and self._payload_depth < self.max_depth
+        ):
             from . import rejection
 
             if rejection.too_deep_refused(self, frame, text, False, out):

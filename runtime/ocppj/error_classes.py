@@ -144,9 +144,7 @@ def make(name):
             return errors.lookup(_class_name(code))
         start = _CALL_ERRORS.find(";" + code + "=") + len(code) + 2
         description = _CALL_ERRORS[start : _CALL_ERRORS.find(";", start)]
-        return type(
-            name, (OCPPError,), {"code": code, "default_description": description}
-        )
+        return type(name, (OCPPError,), {"code": code, "default_description": description})
     if _MISUSES.find(" " + name + " ") >= 0:
         return type(name, (UsageError,), {})
     if name == "ERROR_CLASSES":
@@ -161,9 +159,7 @@ def make(name):
         # still mean 1.6.
         return {
             "FormatViolation": errors.lookup("FormationViolationError"),
-            "OccurrenceConstraintViolation": errors.lookup(
-                "OccurenceConstraintViolationError"
-            ),
+            "OccurrenceConstraintViolation": errors.lookup("OccurenceConstraintViolationError"),
         }
     if _DEFINED_HERE.find(" " + name + " ") >= 0:
         return globals()[name]

@@ -55,6 +55,7 @@ def use_init_factory(factory):
     global _event_init
     _event_init = factory
 
+
 # One line per kind: its name, how many attributes its constructor
 # requires, then the attributes in constructor order after the first,
 # which is unique_id for every kind. The first three are what repr() shows.

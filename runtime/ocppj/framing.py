@@ -27,8 +27,7 @@ try:
 except ImportError:
     import json
 
-from . import errors
-from . import jsontext
+from . import errors, jsontext
 
 # The JSON entry points frames go through. use_json swaps them: the
 # CPython tier hands in its C JSON code without json's per-call wrappers
@@ -44,6 +43,7 @@ def use_json(strict_loads, dumps):
     global _strict_loads, _json_dumps
     _strict_loads = strict_loads
     _json_dumps = dumps
+
 
 CALL = 2
 CALLRESULT = 3
@@ -89,6 +89,7 @@ try:
     _RecursionError = RecursionError
 except NameError:  # MicroPython ports without it raise RuntimeError
     _RecursionError = RuntimeError
+
 
 class Call:
     message_type = CALL
@@ -151,11 +152,7 @@ def parse(
             message = (_strict_loads or json.loads)(text)
             frame = _frame(message)
             if not scanned:
-                if (
-                    measure_later
-                    and frame is not None
-                    and frame.message_type != CALLERROR
-                ):
+                if measure_later and frame is not None and frame.message_type != CALLERROR:
                     # Even counting the brackets costs more than the rest of
                     # parsing a small frame; a schema check that runs bounds
                     # the nesting, so the caller measures only where none does.

@@ -9,8 +9,7 @@ the misuse. Connection.close lives here too: a session runs it at most
 once, at its end.
 """
 
-from . import errors
-from . import events
+from . import errors, events
 
 
 def settings(role, queue_limit, incoming_limit, response_timeout):
@@ -29,15 +28,11 @@ def closed():
 
 
 def not_a_payload(payload):
-    return errors.PayloadTypeError(
-        "%r is not a payload object of this protocol" % (type(payload),)
-    )
+    return errors.PayloadTypeError("%r is not a payload object of this protocol" % (type(payload),))
 
 
 def not_a_request(action):
-    return errors.PayloadTypeError(
-        "%s is a response payload; a CALL needs a request" % action
-    )
+    return errors.PayloadTypeError("%s is a response payload; a CALL needs a request" % action)
 
 
 def wrong_answer(call_id, action, payload_action, is_request):
@@ -90,9 +85,7 @@ def bad_unique_id(unique_id):
 
 
 def unique_id_in_use(unique_id):
-    return errors.InvalidUniqueIdError(
-        "unique id %s is already used by a pending CALL" % unique_id
-    )
+    return errors.InvalidUniqueIdError("unique id %s is already used by a pending CALL" % unique_id)
 
 
 def queue_full(waiting, outstanding_id):
@@ -115,13 +108,9 @@ def no_such_call(call_id):
 def bad_call_error(error):
     """Why ``send_error`` cannot send ``error``."""
     if not isinstance(error, errors.OCPPError):
-        return errors.UsageError(
-            "send_error needs an OCPPError, not %r" % (type(error),)
-        )
+        return errors.UsageError("send_error needs an OCPPError, not %r" % (type(error),))
     if errors.error_class(error.code) is None:
-        return errors.UsageError(
-            "%r is not a 1.6 CallError code (OCPP-J table 7)" % (error.code,)
-        )
+        return errors.UsageError("%r is not a 1.6 CallError code (OCPP-J table 7)" % (error.code,))
     return errors.UsageError("CallError description must be str and details dict")
 
 
@@ -145,9 +134,7 @@ def two_handlers(action):
 
 
 def no_protocol():
-    return errors.UsageError(
-        "no protocol: pass protocol= or set the class attribute 'protocol'"
-    )
+    return errors.UsageError("no protocol: pass protocol= or set the class attribute 'protocol'")
 
 
 def async_handler(result):

@@ -9,9 +9,19 @@ are listed in framing.py.
 """
 
 from . import errors, events, jsontext
-from .framing import CALL, CALLERROR, CALLRESULT, CallResult, Call
-from .framing import PLACEHOLDER_ID, error_text, is_valid_unique_id, parse
-from .framing import WORDING_SCAN_LIMIT, _scan
+from .framing import (
+    CALL,
+    CALLERROR,
+    CALLRESULT,
+    PLACEHOLDER_ID,
+    WORDING_SCAN_LIMIT,
+    Call,
+    CallResult,
+    _scan,
+    error_text,
+    is_valid_unique_id,
+    parse,
+)
 
 
 class CallError:
@@ -75,9 +85,7 @@ def parse_bytes(data, max_frame_size, max_depth, measure_later):
 
 def too_large(size, limit, text):
     """A frame over ``limit``; ``text`` (None for bytes) is peeked for its id."""
-    error = errors.GenericError(
-        "frame of %d exceeds the receiver's limit of %d" % (size, limit)
-    )
+    error = errors.GenericError("frame of %d exceeds the receiver's limit of %d" % (size, limit))
     message_type, unique_id = peek(text)
     return Rejected(error, unique_id, message_type)
 
@@ -129,9 +137,7 @@ def _parse_message(message):
     if expected is None:
         # Table 2 lists 2, 3 and 4 only; the payload of anything else is
         # ignored (4.1.3) and the sender told so.
-        return Rejected(
-            _formation("unknown message type id %d" % message_type), unique_id
-        )
+        return Rejected(_formation("unknown message type id %d" % message_type), unique_id)
     name = _TYPE_NAMES[message_type]
     if count < expected:
         error = errors.ProtocolError(
@@ -139,16 +145,12 @@ def _parse_message(message):
         )
         return Rejected(error, unique_id, message_type)
     if count > expected:
-        error = _formation(
-            "%s frame has %d elements instead of %d" % (name, count, expected)
-        )
+        error = _formation("%s frame has %d elements instead of %d" % (name, count, expected))
         return Rejected(error, unique_id, message_type)
     if type(message[1]) is not str:
         return Rejected(_formation("unique id is not a string"), None, message_type)
     if unique_id is None:
-        return Rejected(
-            _formation("unique id is longer than 36 characters"), None, message_type
-        )
+        return Rejected(_formation("unique id is longer than 36 characters"), None, message_type)
     if message_type == CALL:
         return _parse_call(unique_id, message)
     if message_type == CALLRESULT:
@@ -169,9 +171,7 @@ def _parse_call(unique_id, message):
         return Rejected(_formation("action is not a string"), unique_id, CALL)
     payload = _payload(message[3])
     if payload is None:
-        return Rejected(
-            _formation("CALL payload is not a JSON object"), unique_id, CALL
-        )
+        return Rejected(_formation("CALL payload is not a JSON object"), unique_id, CALL)
     return Call(unique_id, action, payload)
 
 
@@ -268,8 +268,7 @@ def duplicate_call(unique_id):
     # 4.2.3 names "an existing call with the same unique identifier is being
     # handled already" as a CallError situation, table 7 has no code for it.
     return errors.GenericError(
-        "unique id %s belongs to a CALL still being handled (OCPP-J 4.1.4)"
-        % unique_id
+        "unique id %s belongs to a CALL still being handled (OCPP-J 4.1.4)" % unique_id
     )
 
 
@@ -285,9 +284,7 @@ def not_for_us(action, role):
 
 
 def too_many_calls(count):
-    return errors.GenericError(
-        "%d CALLs are still unanswered (OCPP-J 4.1.1 allows one)" % count
-    )
+    return errors.GenericError("%d CALLs are still unanswered (OCPP-J 4.1.1 allows one)" % count)
 
 
 def invalid_payload(protocol, action, exc):
@@ -310,9 +307,7 @@ def undecodable(action, request):
     kind = "response"
     if request:
         kind = "request"
-    return errors.FormationViolationError(
-        "%s %s payload cannot be decoded" % (action, kind)
-    )
+    return errors.FormationViolationError("%s %s payload cannot be decoded" % (action, kind))
 
 
 def no_handler(action):
@@ -386,9 +381,7 @@ def refuse(connection, unique_id, error, answerable, out, action=None):
         if answer_id is None:
             answer_id = PLACEHOLDER_ID
         connection._outbox.append(error_frame(answer_id, error))
-    out.append(
-        events.FrameRejected(unique_id, error, answer_id is not None, answer_id, action)
-    )
+    out.append(events.FrameRejected(unique_id, error, answer_id is not None, answer_id, action))
 
 
 def send_error(connection, call_id, error):
@@ -469,9 +462,7 @@ def report_problem(charge_point, event, problem, after):
     if after:
         charge_point._report("@after for %s" % event.action, problem)
     else:
-        charge_point._report(
-            "handler for %s %s" % (event.action, event.unique_id), problem
-        )
+        charge_point._report("handler for %s %s" % (event.action, event.unique_id), problem)
 
 
 def report_event(charge_point, event):

@@ -28,9 +28,7 @@ means just the requests (or just the responses) this role receives.
 
 
 class Validation:
-    def __init__(
-        self, incoming=True, outgoing=True, skip_incoming=(), skip_outgoing=()
-    ):
+    def __init__(self, incoming=True, outgoing=True, skip_incoming=(), skip_outgoing=()):
         self.incoming = bool(incoming)
         self.outgoing = bool(outgoing)
         # dicts used as sets: MicroPython 1.13 has set, but dicts keep the

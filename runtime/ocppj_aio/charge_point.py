@@ -189,9 +189,7 @@ class ChargePoint(base.ChargePoint):
                 raise
             # as a handler task would: report, and let recv() end start()
             for event, _, _ in answered:
-                self._report(
-                    "answering %s %s failed" % (event.action, event.unique_id), exc
-                )
+                self._report("answering %s %s failed" % (event.action, event.unique_id), exc)
             answered = None
         self._rearm()
         if answered:
@@ -227,9 +225,7 @@ class ChargePoint(base.ChargePoint):
             # CancelledError raised by the handler itself (the reader was
             # not cancelled: it is running it): answered InternalError
             return None, exc
-        self._spawn(
-            self._serve_async(event, None, (_resume(context, coro, yielded), None))
-        )
+        self._spawn(self._serve_async(event, None, (_resume(context, coro, yielded), None)))
         return None
 
     def _spawn(self, coro):
@@ -243,9 +239,7 @@ class ChargePoint(base.ChargePoint):
         except Exception as exc:
             # the answer could not be sent (connection gone); start() ends
             # on its own when recv() fails, nothing else to do here
-            self._report(
-                "answering %s %s failed" % (event.action, event.unique_id), exc
-            )
+            self._report("answering %s %s failed" % (event.action, event.unique_id), exc)
         finally:
             # cheaper than a done callback, which costs a loop turn per CALL
             self._handler_tasks.discard(asyncio.current_task())
@@ -284,9 +278,7 @@ class ChargePoint(base.ChargePoint):
         outbox); the router's Completion."""
         done = self._router.complete(event, result=result, exc=failure)
         if done.problem is not None:
-            self._report(
-                "handler for %s %s" % (event.action, event.unique_id), done.problem
-            )
+            self._report("handler for %s %s" % (event.action, event.unique_id), done.problem)
         return done
 
     def _after_answer(self, event, done, response):
@@ -409,9 +401,7 @@ class ChargePoint(base.ChargePoint):
 
     # ------------------------------------------------------------- calls
 
-    async def call(
-        self, payload, suppress=True, unique_id=None, skip_schema_validation=False
-    ):
+    async def call(self, payload, suppress=True, unique_id=None, skip_schema_validation=False):
         """Send a CALL and return the typed response.
 
         A CALLERROR answer returns None when ``suppress`` (mobilityhouse's

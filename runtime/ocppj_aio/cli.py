@@ -95,7 +95,7 @@ def validate_frame(protocol, text, role=None, calls=None):
             )
         return "valid", "CALLRESULT %s.conf" % action
     action = calls.pop(frame.unique_id, None)
-    from ocppj.errors import error_class, RECEIVED_SPELLINGS
+    from ocppj.errors import RECEIVED_SPELLINGS, error_class
 
     if error_class(frame.code) is None and frame.code not in RECEIVED_SPELLINGS:
         return (
@@ -126,11 +126,7 @@ def cmd_validate(args, out=sys.stdout):
                 continue
             count += 1
             try:
-                text = (
-                    line.encode("utf-8", "surrogateescape")
-                    if _has_surrogates(line)
-                    else line
-                )
+                text = line.encode("utf-8", "surrogateescape") if _has_surrogates(line) else line
             except UnicodeError:
                 text = line
             verdict, detail = validate_frame(protocol, text, role, calls)
@@ -201,9 +197,7 @@ async def _serve(args):
     answering = answering_class(protocol, "CentralSystem", overrides)
 
     def factory(identity, link):
-        return answering(
-            identity, TracingLink(link, "[cs] %s" % identity), protocol=protocol
-        )
+        return answering(identity, TracingLink(link, "[cs] %s" % identity), protocol=protocol)
 
     async def any_password(identity, password):
         if args.password is None:
@@ -223,10 +217,7 @@ async def _serve(args):
         )
 
     def disconnected(charge_point, link):
-        say(
-            "%s disconnected (%s %s)"
-            % (charge_point.id, link.close_code, link.close_reason or "")
-        )
+        say("%s disconnected (%s %s)" % (charge_point.id, link.close_code, link.close_reason or ""))
 
     server = CentralSystem(
         factory,
@@ -338,9 +329,7 @@ async def _simulate(args):
         authorized = await client.call(request("Authorize", {"idTag": id_tag}))
         if (
             authorized is None
-            or getattr(
-                authorized.id_tag_info.status, "value", authorized.id_tag_info.status
-            )
+            or getattr(authorized.id_tag_info.status, "value", authorized.id_tag_info.status)
             != "Accepted"
         ):
             say("idTag %s not accepted; no transaction" % id_tag)
@@ -452,9 +441,7 @@ async def _wait_accepted(client, timeout):
     deadline = time.monotonic() + timeout
     while True:
         try:
-            await client.wait_accepted(
-                timeout=min(1.0, max(0.01, deadline - time.monotonic()))
-            )
+            await client.wait_accepted(timeout=min(1.0, max(0.01, deadline - time.monotonic())))
             return
         except asyncio.TimeoutError:
             task = client._task
@@ -463,8 +450,7 @@ async def _wait_accepted(client, timeout):
                 raise SystemExit("client stopped")
             if time.monotonic() >= deadline:
                 raise SystemExit(
-                    "not accepted within %ss (last error: %s)"
-                    % (timeout, client.last_error)
+                    "not accepted within %ss (last error: %s)" % (timeout, client.last_error)
                 )
 
 
@@ -472,12 +458,8 @@ async def _wait_accepted(client, timeout):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="ocppj", description="OCPP 1.6J toolkit command line"
-    )
-    parser.add_argument(
-        "-v", "--verbose", action="store_true", help="log runtime details"
-    )
+    parser = argparse.ArgumentParser(prog="ocppj", description="OCPP 1.6J toolkit command line")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log runtime details")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run a demo central system")
@@ -500,8 +482,7 @@ def build_parser():
         "--gc-tuning",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="freeze start-up objects and collect garbage less often"
-        " (on by default; see tune_gc)",
+        help="freeze start-up objects and collect garbage less often (on by default; see tune_gc)",
     )
     serve.add_argument(
         "--duration",
@@ -516,12 +497,8 @@ def build_parser():
     )
     simulate.add_argument("--id", help="charge point identity appended to URL")
     simulate.add_argument("--security-profile", type=int, choices=(0, 1, 2, 3))
-    simulate.add_argument(
-        "--password", help="Basic password (AuthorizationKey; profiles 1-2)"
-    )
-    simulate.add_argument(
-        "--cafile", help="CA of the central system certificate (wss://)"
-    )
+    simulate.add_argument("--password", help="Basic password (AuthorizationKey; profiles 1-2)")
+    simulate.add_argument("--cafile", help="CA of the central system certificate (wss://)")
     simulate.add_argument("--certfile", help="client certificate (PEM; profile 3)")
     simulate.add_argument("--keyfile", help="client key (PEM)")
     simulate.add_argument("--no-check-hostname", action="store_true")
@@ -534,17 +511,11 @@ def build_parser():
     )
     simulate.add_argument("--max-reconnects", type=int, default=10)
     simulate.add_argument("--timeout", type=float, default=30)
-    simulate.add_argument(
-        "--stay", action="store_true", help="stay connected after the scenario"
-    )
-    simulate.add_argument(
-        "--quiet", action="store_true", help="print state changes, not frames"
-    )
+    simulate.add_argument("--stay", action="store_true", help="stay connected after the scenario")
+    simulate.add_argument("--quiet", action="store_true", help="print state changes, not frames")
 
     validate = commands.add_parser("validate", help="judge OCPP-J frames, one per line")
-    validate.add_argument(
-        "file", nargs="?", help="file of frames; stdin when omitted or -"
-    )
+    validate.add_argument("file", nargs="?", help="file of frames; stdin when omitted or -")
     validate.add_argument(
         "--role",
         choices=sorted(ROLE_NAMES),

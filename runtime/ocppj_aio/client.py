@@ -84,9 +84,6 @@ import random
 import time
 import urllib.parse
 
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
-
 from ocppj import framing
 from ocppj.errors import (
     CallCancelledError,
@@ -96,6 +93,9 @@ from ocppj.errors import (
     SessionClosedError,
     UsageError,
 )
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
 from . import security
 from .charge_point import ChargePoint
 from .link import NotConnectedError, WebSocketLink
@@ -157,9 +157,7 @@ class Delivery:
     def __init__(self, entry, future):
         self.entry = entry
         self.action = entry.action
-        self.transaction = (
-            entry.starts if entry.starts is not None else entry.transaction
-        )
+        self.transaction = entry.starts if entry.starts is not None else entry.transaction
         self._future = future
 
     def done(self):
@@ -222,16 +220,12 @@ class ChargePointClient:
         **charge_point_options,
     ):
         if identity is None:
-            identity = urllib.parse.unquote(
-                url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-            )
+            identity = urllib.parse.unquote(url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1])
             self.url = url
         else:
             self.url = url.rstrip("/") + "/" + urllib.parse.quote(identity, safe="")
         if not identity:
-            raise UsageError(
-                "no charge point identity: pass identity= or end the URL with it"
-            )
+            raise UsageError("no charge point identity: pass identity= or end the URL with it")
         self.identity = identity
         secure = self.url.lower().startswith("wss://")
         if not secure and not self.url.lower().startswith("ws://"):
@@ -443,13 +437,9 @@ class ChargePointClient:
         """One more attempt that did not get through registration."""
         self.failed_attempts += 1
         self._set_state("offline")
-        if (
-            self.max_reconnects is not None
-            and self.failed_attempts > self.max_reconnects
-        ):
+        if self.max_reconnects is not None and self.failed_attempts > self.max_reconnects:
             raise ConnectionFailed(
-                "%d connection attempts failed; last: %s"
-                % (self.failed_attempts, self.last_error),
+                "%d connection attempts failed; last: %s" % (self.failed_attempts, self.last_error),
                 self.last_error,
             )
         await self._pause(self.backoff_delay(self.failed_attempts))
@@ -465,11 +455,7 @@ class ChargePointClient:
 
     def _headers(self):
         if security.uses_basic_auth(self.security_profile):
-            return {
-                "Authorization": security.basic_authorization(
-                    self.identity, self.password
-                )
-            }
+            return {"Authorization": security.basic_authorization(self.identity, self.password)}
         return None
 
     # ------------------------------------------------------------ one connection
@@ -496,8 +482,7 @@ class ChargePointClient:
         """Serve one connection; True if it got through registration."""
         if websocket.subprotocol not in self.subprotocols:
             self.last_error = UsageError(
-                "the central system selected no subprotocol of %s"
-                % ", ".join(self.subprotocols)
+                "the central system selected no subprotocol of %s" % ", ".join(self.subprotocols)
             )
             await websocket.close(1002, "no OCPP subprotocol agreed")
             return False
@@ -518,11 +503,7 @@ class ChargePointClient:
         self.charge_point = charge_point
         self._registered = False
         try:
-            (
-                await _maybe_await(self._on_connect(charge_point, link))
-                if self._on_connect
-                else None
-            )
+            (await _maybe_await(self._on_connect(charge_point, link)) if self._on_connect else None)
         except Exception:
             _LOG.exception("on_connect hook failed")
         reader = asyncio.create_task(self._read(charge_point))
@@ -655,9 +636,7 @@ class ChargePointClient:
         (unless ``allow_pending`` and Pending)."""
         charge_point = self.charge_point
         if charge_point is None or self.link is None or not self.link.open:
-            raise NotConnectedError(
-                "%s is not connected" % self.identity, self.identity
-            )
+            raise NotConnectedError("%s is not connected" % self.identity, self.identity)
         if self.state != "accepted" and not (allow_pending and self.state == "pending"):
             raise NotAcceptedError(
                 "%s is %s; requests wait for an Accepted BootNotification"
@@ -687,9 +666,7 @@ class ChargePointClient:
         queued."""
         action = self.protocol.action_of(payload)
         if action not in TRANSACTION_ACTIONS:
-            raise UsageError(
-                "%s is not transaction-related; send it with call()" % (action,)
-            )
+            raise UsageError("%s is not transaction-related; send it with call()" % (action,))
         if not self.protocol.is_request(payload):
             raise UsageError("enqueue a request payload")
         wire = self.protocol.encode(payload)
@@ -718,12 +695,8 @@ class ChargePointClient:
             future.set_result(response)
 
     def _evicted(self, entry):
-        _LOG.warning(
-            "%s: queue full, dropped the queued %s", self.identity, entry.action
-        )
-        self._settle(
-            entry, failure=DeliveryFailed(entry.action, "evicted: the queue was full")
-        )
+        _LOG.warning("%s: queue full, dropped the queued %s", self.identity, entry.action)
+        self._settle(entry, failure=DeliveryFailed(entry.action, "evicted: the queue was full"))
 
     def _drop(self, entry, reason):
         _LOG.warning("%s: dropping queued %s: %s", self.identity, entry.action, reason)

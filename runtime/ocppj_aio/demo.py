@@ -12,6 +12,7 @@ import itertools
 import json
 
 from ocppj.routing import on
+
 from .charge_point import ChargePoint
 
 # Wire-form answers to the charge point's CALLs (central system side).
@@ -166,9 +167,7 @@ class TracingLink:
             kind = frame[0]
             unique_id = frame[1]
         except Exception:
-            self._write(
-                "%s %s (not an OCPP-J frame) %r" % (self._label, arrow, text[:80])
-            )
+            self._write("%s %s (not an OCPP-J frame) %r" % (self._label, arrow, text[:80]))
             return
         if kind == 2 and len(frame) > 3:
             action = frame[2]

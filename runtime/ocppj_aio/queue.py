@@ -82,9 +82,7 @@ class QueuedMessage:
 
 
 class TransactionQueue:
-    def __init__(
-        self, path=None, limit=DEFAULT_LIMIT, compact_after=DEFAULT_COMPACT_AFTER
-    ):
+    def __init__(self, path=None, limit=DEFAULT_LIMIT, compact_after=DEFAULT_COMPACT_AFTER):
         """``path`` None keeps everything in memory (lost on restart)."""
         if limit < 1:
             raise UsageError("limit must be at least 1")
@@ -148,17 +146,13 @@ class TransactionQueue:
         StartTransaction gets a fresh reference in ``.starts``; MeterValues
         and StopTransaction may name one in ``transaction``."""
         if action not in TRANSACTION_ACTIONS:
-            raise UsageError(
-                "%s is not a transaction-related message (OCPP 1.6 3.7)" % action
-            )
+            raise UsageError("%s is not a transaction-related message (OCPP 1.6 3.7)" % action)
         if type(payload) is not dict:
             raise UsageError("queue the wire dict of the payload")
         starts = None
         if action == "StartTransaction":
             if transaction is not None:
-                raise UsageError(
-                    "a StartTransaction starts a transaction; it names none"
-                )
+                raise UsageError("a StartTransaction starts a transaction; it names none")
             starts = "t-" + uuid.uuid4().hex
         elif transaction is not None and transaction not in self._ids:
             raise UsageError("unknown transaction reference %r" % (transaction,))
@@ -210,8 +204,7 @@ class TransactionQueue:
                 if len(self._ids) < self.limit:
                     return
         raise TransactionQueueFull(
-            "%d transactions are open or undelivered (limit %d)"
-            % (len(self._ids), self.limit)
+            "%d transactions are open or undelivered (limit %d)" % (len(self._ids), self.limit)
         )
 
     def record_attempt(self, entry):
@@ -240,15 +233,11 @@ class TransactionQueue:
         records = [{"op": "done", "seq": entry.seq, "why": why}]
         if entry.starts is not None:
             if transaction_id is not None and why == "delivered":
-                records.append(
-                    {"op": "txid", "ref": entry.starts, "id": transaction_id}
-                )
+                records.append({"op": "txid", "ref": entry.starts, "id": transaction_id})
             else:
                 # Never accepted: dependents cannot be sent; resolve() tells.
                 records.append({"op": "txid", "ref": entry.starts, "id": None})
-        ends_transaction = (
-            entry.action == "StopTransaction" and entry.transaction is not None
-        )
+        ends_transaction = entry.action == "StopTransaction" and entry.transaction is not None
         if ends_transaction:
             records.append({"op": "forget", "ref": entry.transaction})
         self._append(records)
@@ -266,9 +255,7 @@ class TransactionQueue:
     def _append(self, records):
         if self.path is None:
             return
-        text = "".join(
-            json.dumps(record, separators=(",", ":")) + "\n" for record in records
-        )
+        text = "".join(json.dumps(record, separators=(",", ":")) + "\n" for record in records)
         if self._file is None:
             self._file = open(self.path, "a", encoding="utf-8")
         self._file.write(text)

@@ -122,9 +122,7 @@ class PasswordTable:
 # ---------------------------------------------------------------- TLS
 
 
-def server_ssl_context(
-    certfile, keyfile=None, cafile=None, require_client_certificate=False
-):
+def server_ssl_context(certfile, keyfile=None, cafile=None, require_client_certificate=False):
     """A TLS server context for profiles 2 and 3.
 
     ``certfile``/``keyfile``: the central system certificate (chain) and key.

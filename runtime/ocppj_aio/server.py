@@ -78,10 +78,10 @@ import inspect
 import logging
 import urllib.parse
 
+from ocppj.errors import UsageError
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
 
-from ocppj.errors import UsageError
 from . import security
 from .charge_point import ChargePoint
 from .link import NotConnectedError, WebSocketLink
@@ -152,14 +152,10 @@ def identity_from_path(path, path_prefix=None):
         if prefix == "/":
             prefix = ""
         if not path.startswith(prefix + "/"):
-            raise LookupError(
-                "the OCPP-J endpoint is %s/<charge point identity>" % prefix
-            )
+            raise LookupError("the OCPP-J endpoint is %s/<charge point identity>" % prefix)
         rest = path[len(prefix) + 1 :]
         if "/" in rest:
-            raise LookupError(
-                "the OCPP-J endpoint is %s/<charge point identity>" % prefix
-            )
+            raise LookupError("the OCPP-J endpoint is %s/<charge point identity>" % prefix)
         segment = rest
     else:
         segment = path.rsplit("/", 1)[-1]
@@ -170,9 +166,7 @@ def identity_from_path(path, path_prefix=None):
     except UnicodeDecodeError:
         raise ValueError("the percent-decoded charge point identity is not UTF-8")
     if len(identity) > MAX_IDENTITY_LENGTH:
-        raise ValueError(
-            "charge point identity longer than %d characters" % MAX_IDENTITY_LENGTH
-        )
+        raise ValueError("charge point identity longer than %d characters" % MAX_IDENTITY_LENGTH)
     return identity
 
 
@@ -224,30 +218,22 @@ class CentralSystem:
         self.path_prefix = path_prefix
         self.security_profile = security.check_profile(security_profile)
         if security.uses_tls(security_profile) and ssl_context is None:
-            raise UsageError(
-                "security profile %d needs an ssl_context" % security_profile
-            )
+            raise UsageError("security profile %d needs an ssl_context" % security_profile)
         if not security.uses_tls(security_profile) and ssl_context is not None:
             raise UsageError(
-                "security profile %d is without TLS; profiles 2 and 3 use TLS"
-                % security_profile
+                "security profile %d is without TLS; profiles 2 and 3 use TLS" % security_profile
             )
         if security.uses_basic_auth(security_profile) and authenticator is None:
             raise UsageError(
-                "security profile %d needs an authenticator(identity, password)"
-                % security_profile
+                "security profile %d needs an authenticator(identity, password)" % security_profile
             )
         if on_duplicate not in DUPLICATE_POLICIES:
-            raise UsageError(
-                "on_duplicate is 'replace' or 'refuse', not %r" % (on_duplicate,)
-            )
+            raise UsageError("on_duplicate is 'replace' or 'refuse', not %r" % (on_duplicate,))
         if subprotocol_mismatch not in ("http", "close"):
             raise UsageError("subprotocol_mismatch is 'http' or 'close'")
         if idle_timeout is not None and idle_timeout != "heartbeat":
             if not isinstance(idle_timeout, (int, float)) or idle_timeout <= 0:
-                raise UsageError(
-                    "idle_timeout is None, 'heartbeat' or a positive number"
-                )
+                raise UsageError("idle_timeout is None, 'heartbeat' or a positive number")
         self.ssl_context = ssl_context
         self.authenticator = authenticator
         if certificate_binding is None:
@@ -352,9 +338,7 @@ class CentralSystem:
     def link(self, identity):
         session = self._sessions.get(identity)
         if session is None:
-            raise NotConnectedError(
-                "charge point %r is not connected" % (identity,), identity
-            )
+            raise NotConnectedError("charge point %r is not connected" % (identity,), identity)
         return session.link
 
     async def call(self, identity, payload, suppress=True, unique_id=None):
@@ -364,20 +348,13 @@ class CentralSystem:
         answering; CallTimeoutError without an answer in time."""
         session = self._sessions.get(identity)
         if session is None:
-            raise NotConnectedError(
-                "charge point %r is not connected" % (identity,), identity
-            )
-        response = await session.charge_point.call(
-            payload, suppress=suppress, unique_id=unique_id
-        )
+            raise NotConnectedError("charge point %r is not connected" % (identity,), identity)
+        response = await session.charge_point.call(payload, suppress=suppress, unique_id=unique_id)
         self._learn_interval(session.link, payload, response)
         return response
 
     def _learn_interval(self, link, payload, response):
-        if (
-            self.protocol.action_of(payload) != "ChangeConfiguration"
-            or response is None
-        ):
+        if self.protocol.action_of(payload) != "ChangeConfiguration" or response is None:
             return
         key = getattr(payload, "key", None)
         status = getattr(response, "status", None)
@@ -450,26 +427,19 @@ class CentralSystem:
             await self._check_password(identity, request)
         if profile == 3:
             ssl_object = connection.transport.get_extra_info("ssl_object")
-            peer_certificate = (
-                ssl_object.getpeercert() if ssl_object is not None else None
-            )
+            peer_certificate = ssl_object.getpeercert() if ssl_object is not None else None
             if not peer_certificate:
-                raise _Refusal(
-                    http.HTTPStatus.FORBIDDEN, "a client certificate is required"
-                )
+                raise _Refusal(http.HTTPStatus.FORBIDDEN, "a client certificate is required")
             subject = security.certificate_subject(peer_certificate)
             if not self.certificate_binding(identity, subject):
                 raise _Refusal(
                     http.HTTPStatus.FORBIDDEN,
-                    "the client certificate does not belong to charge point %s"
-                    % identity,
+                    "the client certificate does not belong to charge point %s" % identity,
                 )
 
         if self.identity_check is not None:
             if not await _maybe_await(self.identity_check(identity)):
-                raise _Refusal(
-                    http.HTTPStatus.NOT_FOUND, "unknown charge point %s" % identity
-                )
+                raise _Refusal(http.HTTPStatus.NOT_FOUND, "unknown charge point %s" % identity)
 
         if (
             self.max_connections is not None
@@ -490,14 +460,11 @@ class CentralSystem:
 
     async def _check_password(self, identity, request):
         challenge = {"WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"'}
-        credentials = security.parse_basic_authorization(
-            request.headers.get("Authorization")
-        )
+        credentials = security.parse_basic_authorization(request.headers.get("Authorization"))
         if credentials is None:
             raise _Refusal(
                 http.HTTPStatus.UNAUTHORIZED,
-                "HTTP Basic credentials required (security profile %d)"
-                % self.security_profile,
+                "HTTP Basic credentials required (security profile %d)" % self.security_profile,
                 challenge,
             )
         username, password = credentials
@@ -511,9 +478,7 @@ class CentralSystem:
             accepted = await _maybe_await(self.authenticator(identity, password))
         except Exception:
             _LOG.exception("authenticator failed for %s", identity)
-            raise _Refusal(
-                http.HTTPStatus.INTERNAL_SERVER_ERROR, "authentication failed"
-            )
+            raise _Refusal(http.HTTPStatus.INTERNAL_SERVER_ERROR, "authentication failed")
         if not accepted:
             raise _Refusal(
                 http.HTTPStatus.UNAUTHORIZED,
@@ -526,9 +491,7 @@ class CentralSystem:
     def _make_charge_point(self, identity, link):
         factory = self.charge_point_factory
         if isinstance(factory, type):
-            return factory(
-                identity, link, protocol=self.protocol, **self.charge_point_options
-            )
+            return factory(identity, link, protocol=self.protocol, **self.charge_point_options)
         return factory(identity, link)
 
     async def _handle(self, websocket):
@@ -547,16 +510,12 @@ class CentralSystem:
         old = self._sessions.get(identity)
         if old is not None:
             if self.on_duplicate == "refuse":
-                await websocket.close(
-                    1008, "charge point %s is already connected" % identity
-                )
+                await websocket.close(1008, "charge point %s is already connected" % identity)
                 return
             await self._replace(old)
             # Another connection of the same identity may have won a race.
             if identity in self._sessions:
-                await websocket.close(
-                    1008, "charge point %s is already connected" % identity
-                )
+                await websocket.close(1008, "charge point %s is already connected" % identity)
                 return
         link = _ServerLink(
             websocket,
@@ -609,9 +568,7 @@ class CentralSystem:
         try:
             await asyncio.wait_for(old.done.wait(), self.close_timeout + 1)
         except asyncio.TimeoutError:
-            _LOG.warning(
-                "old connection of %s did not finish in time", old.link.identity
-            )
+            _LOG.warning("old connection of %s did not finish in time", old.link.identity)
 
     def _idle_limit(self, link):
         if self.idle_timeout == "heartbeat":

@@ -15,9 +15,9 @@ by its CPython name, so it is not shipped to devices.
 """
 
 from ocpp16 import call, call_result, datatypes, enums, handlers, protocol
+from ocppj.routing import after, on
 
 from . import charge_point as _aio
-from ocppj.routing import after, on
 
 __all__ = [
     "ChargePoint",

@@ -31,7 +31,11 @@ def generate_in_subprocess(out: Path, hash_seed: str) -> None:
 
 
 def tree(root: Path) -> dict:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 @pytest.mark.skipif(not UPSTREAM.exists(), reason="run `make schemas` first")
@@ -51,10 +55,16 @@ def test_mini_fixture_matches_golden_files():
             path = GOLDEN / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-    expected = {p.relative_to(GOLDEN).as_posix(): p.read_text(encoding="utf-8") for p in GOLDEN.rglob("*") if p.is_file()}
+    expected = {
+        p.relative_to(GOLDEN).as_posix(): p.read_text(encoding="utf-8")
+        for p in GOLDEN.rglob("*")
+        if p.is_file()
+    }
     assert sorted(files) == sorted(expected)
     for rel in files:
-        assert files[rel] == expected[rel], "%s differs from its golden file (UPDATE_GOLDEN=1 after review)" % rel
+        assert files[rel] == expected[rel], (
+            "%s differs from its golden file (UPDATE_GOLDEN=1 after review)" % rel
+        )
 
 
 def test_every_python_file_carries_the_do_not_edit_header_and_no_timestamp():
@@ -113,7 +123,9 @@ def test_an_unknown_format_fails_loudly(tmp_path):
 def test_an_unresolved_reference_fails_loudly(tmp_path):
     def mutate(name, document):
         if name == "Ping.json":
-            document["properties"]["readings"]["items"]["properties"]["phase"] = {"$ref": "#/definitions/Nope"}
+            document["properties"]["readings"]["items"]["properties"]["phase"] = {
+                "$ref": "#/definitions/Nope"
+            }
 
     folder = mini_copy(tmp_path, mutate)
     with pytest.raises(SchemaError, match="unresolved reference #/definitions/Nope"):
@@ -139,7 +151,9 @@ except protocol.ValidationError as e:
 print(sorted(m.value for m in enums.Phase))
 """
     env = dict(os.environ, PYTHONPATH=str(tmp_path / "cpython"))
-    result = subprocess.run([sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True
+    )
     assert result.stdout.splitlines() == [
         "PropertyConstraintViolation interval minimum 0",
         "PropertyConstraintViolation readings[1].phase enum",
@@ -178,7 +192,9 @@ def test_enum_member_names(value, member):
 def _depth_model(additional_inside):
     from generator import model as m
 
-    inner = m.ObjectType("Inner", (m.Field("v", "v", m.TypeRef(kind=m.STRING), True),), additional_inside, "t")
+    inner = m.ObjectType(
+        "Inner", (m.Field("v", "v", m.TypeRef(kind=m.STRING), True),), additional_inside, "t"
+    )
     items = m.TypeRef(kind=m.ARRAY, item=m.TypeRef(kind=m.OBJECT, object="Inner"))
     payload = m.ObjectType("XRequest", (m.Field("list", "list", items, False),), False, "t")
     empty = m.ObjectType("XResponse", (), False, "t")

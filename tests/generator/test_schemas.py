@@ -69,9 +69,7 @@ def test_lock_covers_78_files_two_per_action():
     assert list(LOCK["files"]) == sorted(LOCK["files"])
     actions = {n[: -len(".json")] for n in names if not n.endswith("Response.json")}
     assert len(actions) == 39
-    assert names == {a + ".json" for a in actions} | {
-        a + "Response.json" for a in actions
-    }
+    assert names == {a + ".json" for a in actions} | {a + "Response.json" for a in actions}
 
 
 def test_upstream_matches_lock(upstream):
@@ -248,9 +246,7 @@ def unit_enum(document, *path):
     node = document
     for key in path:
         node = node[key]
-    return node["items"]["properties"]["sampledValue"]["items"]["properties"]["unit"][
-        "enum"
-    ]
+    return node["items"]["properties"]["sampledValue"]["items"]["properties"]["unit"]["enum"]
 
 
 def test_patched_meter_value_units_agree_and_keep_both_celsius(upstream):
@@ -280,9 +276,9 @@ def test_integer_fields_fixed_by_the_errata(upstream):
 
 
 def test_send_local_list_id_tag_info_properties(upstream):
-    info = patched("SendLocalList.json")["properties"]["localAuthorizationList"][
-        "items"
-    ]["properties"]["idTagInfo"]
+    info = patched("SendLocalList.json")["properties"]["localAuthorizationList"]["items"][
+        "properties"
+    ]["idTagInfo"]
     assert set(info["properties"]) == {"expiryDate", "parentIdTag", "status"}
     assert not {"expiryDate", "parentIdTag"} & set(info)
 
@@ -292,10 +288,7 @@ def test_every_object_forbids_additional_properties(upstream):
 
     def walk(node, where):
         if isinstance(node, dict):
-            if (
-                node.get("type") == "object"
-                and node.get("additionalProperties") is not False
-            ):
+            if node.get("type") == "object" and node.get("additionalProperties") is not False:
                 loose.append(where)
             for key, value in node.items():
                 walk(value, where + "/" + key)

@@ -10,13 +10,11 @@ import os
 import shutil
 import subprocess
 
-import pytest
-
-from ocpp16 import protocol
-from ocppj_aio.charge_point import ChargePoint
-from ocppj.routing import on
-
 import payloads
+import pytest
+from ocpp16 import protocol
+from ocppj.routing import on
+from ocppj_aio.charge_point import ChargePoint
 
 NODE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node")
 
@@ -46,9 +44,9 @@ def assert_same_typed(actual, expected, path="payload"):
         )
         return
     if isinstance(expected, (int, float)) and not isinstance(expected, enum.Enum):
-        assert isinstance(actual, (int, float)) and not isinstance(
-            actual, enum.Enum
-        ), "%s: %r is not a number" % (path, actual)
+        assert isinstance(actual, (int, float)) and not isinstance(actual, enum.Enum), (
+            "%s: %r is not a number" % (path, actual)
+        )
         assert actual == expected, "%s: %r != %r" % (path, actual, expected)
         return
     assert type(actual) is type(expected), "%s: %s (%r) is not %s" % (
@@ -103,9 +101,11 @@ def assert_wire_equal(actual, expected, path="payload"):
         for key in expected:
             assert_wire_equal(actual[key], expected[key], path + "." + key)
     elif isinstance(expected, list):
-        assert isinstance(actual, list) and len(actual) == len(
-            expected
-        ), "%s: %r != %r" % (path, actual, expected)
+        assert isinstance(actual, list) and len(actual) == len(expected), "%s: %r != %r" % (
+            path,
+            actual,
+            expected,
+        )
         for index, (got, want) in enumerate(zip(actual, expected)):
             assert_wire_equal(got, want, "%s[%d]" % (path, index))
     elif isinstance(actual, decimal.Decimal):
@@ -136,11 +136,7 @@ def recording_class(role, seen):
     appending ``(action, request object)`` to ``seen``. The request object
     is rebuilt from the handler's keyword arguments, so the test sees
     exactly what a handler gets."""
-    other = (
-        payloads.CHARGE_POINT
-        if role == payloads.CENTRAL_SYSTEM
-        else payloads.CENTRAL_SYSTEM
-    )
+    other = payloads.CHARGE_POINT if role == payloads.CENTRAL_SYSTEM else payloads.CENTRAL_SYSTEM
     namespace = {"role": role, "protocol": protocol}
 
     def make(action):
@@ -175,9 +171,7 @@ def node_or_skip():
     if node is None or npm is None:
         pytest.skip(
             "ocpp-rpc interop needs node and npm on PATH (missing: %s)"
-            % ", ".join(
-                name for name, path in (("node", node), ("npm", npm)) if not path
-            )
+            % ", ".join(name for name, path in (("node", node), ("npm", npm)) if not path)
         )
     version = subprocess.run(
         [node, "--version"], capture_output=True, text=True, check=True
@@ -186,8 +180,7 @@ def node_or_skip():
     assert major >= 18, "ocpp-rpc 2.2.1 needs node >= 17.3; found %s" % version
     installed = os.path.join(NODE_DIR, "node_modules", "ocpp-rpc", "package.json")
     assert os.path.exists(installed), (
-        "ocpp-rpc is not installed: run `npm ci` in tests/interop/node "
-        "(.ci/run does this)"
+        "ocpp-rpc is not installed: run `npm ci` in tests/interop/node (.ci/run does this)"
     )
     with open(installed, encoding="utf-8") as handle:
         assert json.load(handle)["version"] == "2.2.1"

@@ -20,18 +20,16 @@ mobilityhouse only.
 
 import asyncio
 
+import payloads
 import websockets
+from interop_support import NodePeer, node_or_skip, recording_class, run, write_table
 from ocpp import exceptions as their_exceptions
 from ocpp.routing import on as their_on
 from ocpp.v16 import ChargePoint as TheirChargePoint
 from ocpp.v16 import call as their_call
-
 from ocpp16 import protocol
 from ocppj import errors
 from ocppj_aio.server import CentralSystem
-
-import payloads
-from interop_support import NodePeer, node_or_skip, recording_class, run, write_table
 
 Reset = protocol.request_class("Reset")
 INVALID_RESETS = [
@@ -47,9 +45,7 @@ async def refusals(charge_point):
     caught = []
     for _, request in INVALID_RESETS:
         try:
-            await charge_point.call(
-                request, suppress=False, skip_schema_validation=True
-            )
+            await charge_point.call(request, suppress=False, skip_schema_validation=True)
         except errors.OCPPError as refused:
             caught.append(refused)
         else:
@@ -103,16 +99,12 @@ def test_mobilityhouse_refuses_our_invalid_calls_and_we_get_typed_errors():
 def test_we_refuse_invalid_calls_from_mobilityhouse_with_codes_it_understands():
     invalid = [
         (
-            their_call.BootNotification(
-                charge_point_vendor="V", charge_point_model=None
-            ),
+            their_call.BootNotification(charge_point_vendor="V", charge_point_model=None),
             their_exceptions.OccurenceConstraintViolationError,
             {"path": "chargePointModel", "rule": "required"},
         ),
         (
-            their_call.BootNotification(
-                charge_point_vendor="V" * 21, charge_point_model="M"
-            ),
+            their_call.BootNotification(charge_point_vendor="V" * 21, charge_point_model="M"),
             their_exceptions.PropertyConstraintViolationError,
             {"path": "chargePointVendor", "rule": "maxLength 20"},
         ),

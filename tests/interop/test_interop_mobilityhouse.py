@@ -18,7 +18,15 @@ import asyncio
 import importlib.metadata
 import logging
 
+import payloads
 import websockets
+from interop_support import (
+    assert_seen_in_order,
+    assert_wire_equal,
+    check_our_response,
+    recording_class,
+    run,
+)
 from ocpp.charge_point import (
     camel_to_snake_case,
     remove_nones,
@@ -29,19 +37,9 @@ from ocpp.routing import on as their_on
 from ocpp.v16 import ChargePoint as TheirChargePoint
 from ocpp.v16 import call as their_call
 from ocpp.v16 import call_result as their_call_result
-
 from ocpp16 import protocol
 from ocppj_aio.client import ChargePointClient
 from ocppj_aio.server import CentralSystem
-
-import payloads
-from interop_support import (
-    assert_seen_in_order,
-    assert_wire_equal,
-    check_our_response,
-    recording_class,
-    run,
-)
 
 CHARGE_POINT_ACTIONS = payloads.initiated_by(payloads.CHARGE_POINT)
 CENTRAL_SYSTEM_ACTIONS = payloads.initiated_by(payloads.CENTRAL_SYSTEM)
@@ -58,9 +56,7 @@ def their_request(action):
 
 
 def their_response(action):
-    return getattr(their_call_result, action)(
-        **camel_to_snake_case(payloads.RESPONSES[action])
-    )
+    return getattr(their_call_result, action)(**camel_to_snake_case(payloads.RESPONSES[action]))
 
 
 def their_wire(obj):
@@ -90,18 +86,14 @@ def their_class(seen, actions):
 def assert_they_saw(seen, actions):
     assert [action for action, _ in seen] == list(actions)
     for action, fields in seen:
-        assert_wire_equal(
-            fields, camel_to_snake_case(payloads.REQUESTS[action]), action + ".req"
-        )
+        assert_wire_equal(fields, camel_to_snake_case(payloads.REQUESTS[action]), action + ".req")
 
 
 def assert_they_got(results, actions):
     assert list(results) == list(actions)
     for action, response in results.items():
         assert type(response) is getattr(their_call_result, action), (action, response)
-        assert_wire_equal(
-            their_wire(response), payloads.RESPONSES[action], action + ".conf"
-        )
+        assert_wire_equal(their_wire(response), payloads.RESPONSES[action], action + ".conf")
 
 
 class _Errors(logging.Handler):
@@ -185,9 +177,7 @@ def test_mobilityhouse_central_system_against_our_charge_point():
 
         async def serve(websocket):
             identity = websocket.request.path.rsplit("/", 1)[-1]
-            central_system = their_class(seen_by_them, CHARGE_POINT_ACTIONS)(
-                identity, websocket
-            )
+            central_system = their_class(seen_by_them, CHARGE_POINT_ACTIONS)(identity, websocket)
             await connected.put((central_system, websocket))
             try:
                 await central_system.start()
@@ -196,9 +186,7 @@ def test_mobilityhouse_central_system_against_our_charge_point():
             finally:
                 finished.set()
 
-        async with websockets.serve(
-            serve, "127.0.0.1", 0, subprotocols=["ocpp1.6"]
-        ) as listener:
+        async with websockets.serve(serve, "127.0.0.1", 0, subprotocols=["ocpp1.6"]) as listener:
             port = listener.sockets[0].getsockname()[1]
             client = ChargePointClient(
                 "ws://127.0.0.1:%d/ocpp" % port,

@@ -21,10 +21,6 @@ import asyncio
 import json
 import os
 
-from ocpp16 import protocol
-from ocppj_aio.client import ChargePointClient
-from ocppj_aio.server import CentralSystem
-
 import payloads
 from interop_support import (
     NODE_DIR,
@@ -37,6 +33,9 @@ from interop_support import (
     run,
     write_table,
 )
+from ocpp16 import protocol
+from ocppj_aio.client import ChargePointClient
+from ocppj_aio.server import CentralSystem
 
 CHARGE_POINT_ACTIONS = payloads.initiated_by(payloads.CHARGE_POINT)
 CENTRAL_SYSTEM_ACTIONS = payloads.initiated_by(payloads.CENTRAL_SYSTEM)
@@ -52,9 +51,7 @@ def test_the_pinned_version_is_locked():
 
 def test_ocpp_rpc_knows_every_action_including_the_security_extension():
     node_or_skip()
-    path = os.path.join(
-        NODE_DIR, "node_modules", "ocpp-rpc", "lib", "schemas", "ocpp1_6.json"
-    )
+    path = os.path.join(NODE_DIR, "node_modules", "ocpp-rpc", "lib", "schemas", "ocpp1_6.json")
     with open(path, encoding="utf-8") as handle:
         ids = {schema["$id"] for schema in json.load(handle)}
     expected = set()

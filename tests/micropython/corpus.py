@@ -34,7 +34,13 @@ _DATES = (
     "2020-01-01t08:00:00z",
     "1999-10-10T10:10:10.5-05:30",
 )
-_BAD_DATES = ("2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z", "yesterday", "2024-01-01 00:00:00Z", "2024-01-01T24:00:00Z")
+_BAD_DATES = (
+    "2023-02-29T00:00:00Z",
+    "2024-13-01T00:00:00Z",
+    "yesterday",
+    "2024-01-01 00:00:00Z",
+    "2024-01-01T24:00:00Z",
+)
 _URIS = ("https://example.com/firmware.bin", "ftp://user@host/path", "urn:ocpp:1.6")
 
 
@@ -113,6 +119,7 @@ def mutations(model, obj, payload, rng):
     """(name, mutated payload) pairs; each breaks one rule somewhere."""
     out = [("not an object", ["x"]), ("null payload", None)]
     for target, _, path in _objects_in(model, obj, payload):
+
         def variant(change, label):
             mutated = copy.deepcopy(payload)
             if change(_at(mutated, path)) is not False:
@@ -129,31 +136,69 @@ def mutations(model, obj, payload, rng):
             t = f.type
             if f.wire_name not in _at(payload, path):
                 continue
-            wrong = {m.STRING: 5, m.ENUM: 5, m.INTEGER: "5", m.NUMBER: "5", m.BOOLEAN: 1, m.OBJECT: [], m.ARRAY: {}}
-            variant(lambda d, f=f, v=wrong[t.kind]: d.__setitem__(f.wire_name, v), "wrong type %s" % f.wire_name)
+            wrong = {
+                m.STRING: 5,
+                m.ENUM: 5,
+                m.INTEGER: "5",
+                m.NUMBER: "5",
+                m.BOOLEAN: 1,
+                m.OBJECT: [],
+                m.ARRAY: {},
+            }
+            variant(
+                lambda d, f=f, v=wrong[t.kind]: d.__setitem__(f.wire_name, v),
+                "wrong type %s" % f.wire_name,
+            )
             if t.kind in (m.INTEGER, m.NUMBER):
-                variant(lambda d, f=f: d.__setitem__(f.wire_name, True), "bool for number %s" % f.wire_name)
+                variant(
+                    lambda d, f=f: d.__setitem__(f.wire_name, True),
+                    "bool for number %s" % f.wire_name,
+                )
                 variant(lambda d, f=f: d.__setitem__(f.wire_name, 2.5), "fraction %s" % f.wire_name)
             if t.kind == m.INTEGER and t.minimum is not None:
-                variant(lambda d, f=f, t=t: d.__setitem__(f.wire_name, int(t.minimum) - 1), "below minimum %s" % f.wire_name)
+                variant(
+                    lambda d, f=f, t=t: d.__setitem__(f.wire_name, int(t.minimum) - 1),
+                    "below minimum %s" % f.wire_name,
+                )
             if t.kind == m.NUMBER and t.multiple_of is not None:
-                variant(lambda d, f=f: d.__setitem__(f.wire_name, 0.15), "not multiple %s" % f.wire_name)
+                variant(
+                    lambda d, f=f: d.__setitem__(f.wire_name, 0.15), "not multiple %s" % f.wire_name
+                )
             if t.kind == m.STRING and t.max_length is not None:
                 over = "a" * (t.max_length + 1)
                 wide = "\u00e9" * t.max_length  # at the limit in characters, over it in bytes
-                variant(lambda d, f=f, v=over: d.__setitem__(f.wire_name, v), "over maxLength %s" % f.wire_name)
+                variant(
+                    lambda d, f=f, v=over: d.__setitem__(f.wire_name, v),
+                    "over maxLength %s" % f.wire_name,
+                )
                 if t.max_length <= 500:
-                    variant(lambda d, f=f, v=wide: d.__setitem__(f.wire_name, v), "wide at maxLength %s" % f.wire_name)
+                    variant(
+                        lambda d, f=f, v=wide: d.__setitem__(f.wire_name, v),
+                        "wide at maxLength %s" % f.wire_name,
+                    )
             if t.kind == m.STRING and t.format == "date-time":
                 bad = rng.choice(_BAD_DATES)
-                variant(lambda d, f=f, v=bad: d.__setitem__(f.wire_name, v), "bad date-time %s" % f.wire_name)
+                variant(
+                    lambda d, f=f, v=bad: d.__setitem__(f.wire_name, v),
+                    "bad date-time %s" % f.wire_name,
+                )
             if t.kind == m.STRING and t.format == "uri":
-                variant(lambda d, f=f: d.__setitem__(f.wire_name, "no scheme"), "bad uri %s" % f.wire_name)
+                variant(
+                    lambda d, f=f: d.__setitem__(f.wire_name, "no scheme"),
+                    "bad uri %s" % f.wire_name,
+                )
             if t.kind == m.ENUM:
-                variant(lambda d, f=f: d.__setitem__(f.wire_name, "NotAValue"), "bad enum %s" % f.wire_name)
+                variant(
+                    lambda d, f=f: d.__setitem__(f.wire_name, "NotAValue"),
+                    "bad enum %s" % f.wire_name,
+                )
             if t.kind == m.ARRAY:
-                variant(lambda d, f=f: d.__setitem__(f.wire_name, []), "empty list %s" % f.wire_name)
-                variant(lambda d, f=f: d.__setitem__(f.wire_name, [None]), "null item %s" % f.wire_name)
+                variant(
+                    lambda d, f=f: d.__setitem__(f.wire_name, []), "empty list %s" % f.wire_name
+                )
+                variant(
+                    lambda d, f=f: d.__setitem__(f.wire_name, [None]), "null item %s" % f.wire_name
+                )
     return out
 
 
@@ -168,11 +213,23 @@ def build_cases(model=None, seed=SEED):
             for n in range(VALID_PER_MESSAGE):
                 payload = drawer.object(message.object)
                 base = "%s.%s#%d" % (action.name, "req" if message.is_request else "conf", n)
-                cases.append({"id": base, "action": action.name, "request": message.is_request, "payload": payload})
+                cases.append(
+                    {
+                        "id": base,
+                        "action": action.name,
+                        "request": message.is_request,
+                        "payload": payload,
+                    }
+                )
                 if n == 0:
                     for label, mutated in mutations(model, message.object, payload, rng):
                         cases.append(
-                            {"id": base + " " + label, "action": action.name, "request": message.is_request, "payload": mutated}
+                            {
+                                "id": base + " " + label,
+                                "action": action.name,
+                                "request": message.is_request,
+                                "payload": mutated,
+                            }
                         )
     return cases
 

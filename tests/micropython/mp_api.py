@@ -63,11 +63,17 @@ def constructors_behave_like_dataclasses():
 
 @check
 def nested_types_accept_snake_case_dicts():
-    request = call.StartTransactionPayload(connector_id=1, id_tag="T", meter_start=0, timestamp="2024-01-01T00:00:00Z")
+    request = call.StartTransactionPayload(
+        connector_id=1, id_tag="T", meter_start=0, timestamp="2024-01-01T00:00:00Z"
+    )
     assert protocol.encode(request)["meterStart"] == 0
-    answer = call_result.StartTransactionPayload(transaction_id=7, id_tag_info={"status": "Accepted", "parent_id_tag": "P"})
+    answer = call_result.StartTransactionPayload(
+        transaction_id=7, id_tag_info={"status": "Accepted", "parent_id_tag": "P"}
+    )
     wire = protocol.encode(answer)
-    assert wire == {"transactionId": 7, "idTagInfo": {"status": "Accepted", "parentIdTag": "P"}}, wire
+    assert wire == {"transactionId": 7, "idTagInfo": {"status": "Accepted", "parentIdTag": "P"}}, (
+        wire
+    )
     protocol.validate_response("StartTransaction", wire)
     back = protocol.decode_response("StartTransaction", wire)
     assert back.id_tag_info.parent_id_tag == "P" and back.id_tag_info.expiry_date is None
@@ -85,12 +91,31 @@ def unknown_names_are_attribute_errors():
 
 @check
 def validation_errors_carry_code_path_and_rule():
-    error = raises(protocol.ValidationError, protocol.validate_request, "StopTransaction", {
-        "meterStop": 1, "timestamp": "2024-01-01T00:00:00Z", "transactionId": 1,
-        "transactionData": [{"timestamp": "2024-01-01T00:00:00Z", "sampledValue": [{"value": "1", "unit": "Wh"}, {"value": 2}]}],
-    })
-    assert (error.code, error.path, error.rule) == ("TypeConstraintViolation", "transactionData[0].sampledValue[1].value", "type string")
-    assert str(error) == "transactionData[0].sampledValue[1].value: type string (TypeConstraintViolation)"
+    error = raises(
+        protocol.ValidationError,
+        protocol.validate_request,
+        "StopTransaction",
+        {
+            "meterStop": 1,
+            "timestamp": "2024-01-01T00:00:00Z",
+            "transactionId": 1,
+            "transactionData": [
+                {
+                    "timestamp": "2024-01-01T00:00:00Z",
+                    "sampledValue": [{"value": "1", "unit": "Wh"}, {"value": 2}],
+                }
+            ],
+        },
+    )
+    assert (error.code, error.path, error.rule) == (
+        "TypeConstraintViolation",
+        "transactionData[0].sampledValue[1].value",
+        "type string",
+    )
+    assert (
+        str(error)
+        == "transactionData[0].sampledValue[1].value: type string (TypeConstraintViolation)"
+    )
     error = raises(protocol.ValidationError, protocol.validate_request, "Heartbeat", [])
     assert (error.code, error.path) == ("FormationViolation", "")
 
@@ -111,7 +136,12 @@ def max_length_counts_characters_on_a_build_without_unicode():
         assert len(as_bytes(wide)) == 40 and protocol.text_length(as_bytes(wide)) == 20
         assert protocol.text_length(as_bytes("\u20ac\u4e2d" * 3 + "ab")) == 8
         protocol.validate_request("Authorize", {"idTag": as_bytes(wide)})
-        error = raises(protocol.ValidationError, protocol.validate_request, "Authorize", {"idTag": as_bytes(wide + "\u00e9")})
+        error = raises(
+            protocol.ValidationError,
+            protocol.validate_request,
+            "Authorize",
+            {"idTag": as_bytes(wide + "\u00e9")},
+        )
         assert (error.path, error.rule) == ("idTag", "maxLength 20")
     finally:
         protocol.UNICODE = True
@@ -123,7 +153,9 @@ def handler_stubs_are_marked_and_raise():
     assert table["Reset"] == "on_reset" and "BootNotification" not in table
     assert handlers.ChargePointHandlers.on_reset.ocpp_stub is True
     assert "BootNotification" in handlers.CentralSystemHandlers.OCPP_HANDLERS
-    assert "DataTransfer" in table and "DataTransfer" in handlers.CentralSystemHandlers.OCPP_HANDLERS
+    assert (
+        "DataTransfer" in table and "DataTransfer" in handlers.CentralSystemHandlers.OCPP_HANDLERS
+    )
 
     class Mine(handlers.ChargePointHandlers):
         def on_reset(self, type):

@@ -76,7 +76,9 @@ def call_returns_the_typed_response_and_serves_calls_meanwhile():
     link = Link()
     cp = Device("CP-1", link, response_timeout=30, protocol=protocol)
     assert cp._ocpp_version == "1.6"
-    response = cp.call(cp._call.BootNotificationPayload(charge_point_vendor="Quectel", charge_point_model="EC200U"))
+    response = cp.call(
+        cp._call.BootNotificationPayload(charge_point_vendor="Quectel", charge_point_model="EC200U")
+    )
     assert isinstance(response, cp._call_result.BootNotificationPayload)
     assert response.status == "Accepted" and response.interval == 300
     assert cp.reset == "Soft"
@@ -124,7 +126,11 @@ def start_serves_until_the_connection_goes():
         pass
     assert cp.reset == "Hard"
     assert link.sent[0] == [3, "cs-2", {"status": "Accepted"}]
-    assert link.sent[1][0] == 4 and link.sent[1][1] == "cs-3" and link.sent[1][2] == "PropertyConstraintViolation"
+    assert (
+        link.sent[1][0] == 4
+        and link.sent[1][1] == "cs-3"
+        and link.sent[1][2] == "PropertyConstraintViolation"
+    )
     try:
         cp.call(cp._call.HeartbeatPayload())
         raise AssertionError("call on a closed session")

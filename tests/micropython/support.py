@@ -42,7 +42,13 @@ def same_value(a, b):
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return a == b or math.isclose(a, b, rel_tol=1e-12, abs_tol=0.0)
     if isinstance(a, list):
-        return isinstance(b, list) and len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+        return (
+            isinstance(b, list) and len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+        )
     if isinstance(a, dict):
-        return isinstance(b, dict) and sorted(a) == sorted(b) and all(same_value(a[k], b[k]) for k in a)
+        return (
+            isinstance(b, dict)
+            and sorted(a) == sorted(b)
+            and all(same_value(a[k], b[k]) for k in a)
+        )
     return type(a) is type(b) and a == b

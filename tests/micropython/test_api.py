@@ -7,13 +7,14 @@ import sys
 from enum import Enum
 
 import pytest
-
 from ocpp16 import enums as cpython_enums
 
 from .support import FLAVOUR, HERE, ROOT, micropython
 
 ENUM_NAMES = sorted(
-    name for name, value in vars(cpython_enums).items() if isinstance(value, type) and issubclass(value, Enum) and value is not Enum
+    name
+    for name, value in vars(cpython_enums).items()
+    if isinstance(value, type) and issubclass(value, Enum) and value is not Enum
 )
 
 
@@ -39,7 +40,11 @@ def test_every_api_check_passes_on_micropython(micro):
 
 def test_the_same_checks_pass_on_cpython():
     completed = subprocess.run(
-        [sys.executable, str(HERE / "mp_api.py"), str(FLAVOUR)], capture_output=True, text=True, cwd=str(ROOT), timeout=300
+        [sys.executable, str(HERE / "mp_api.py"), str(FLAVOUR)],
+        capture_output=True,
+        text=True,
+        cwd=str(ROOT),
+        timeout=300,
     )
     lines = _lines(completed.stdout)
     assert not [line for line in lines if line.startswith("FAIL")], completed.stdout
@@ -52,5 +57,7 @@ def test_enum_members_match_the_cpython_flavour(micro):
             _, name, member, value = line.split(" ", 3)
             assert getattr(cpython_enums, name)[member].value == value, line
             seen.add((name, member))
-    expected = {(name, member) for name in ENUM_NAMES for member in getattr(cpython_enums, name).__members__}
+    expected = {
+        (name, member) for name in ENUM_NAMES for member in getattr(cpython_enums, name).__members__
+    }
     assert seen == expected

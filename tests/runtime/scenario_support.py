@@ -77,9 +77,7 @@ def only(event_list, kind=None):
 
 
 def boot_request(vendor="VendorX", model="ModelY"):
-    return P.BootNotificationRequest(
-        charge_point_vendor=vendor, charge_point_model=model
-    )
+    return P.BootNotificationRequest(charge_point_vendor=vendor, charge_point_model=model)
 
 
 def boot_response(status="Accepted"):

@@ -6,14 +6,13 @@ import asyncio
 import json
 import time
 
+import fake_protocol as P
 import pytest
 import websockets
-
-import fake_protocol as P
 from aio_pipe import Closed, pipe
 from ocppj import errors
-from ocppj_aio.charge_point import CallTimeoutError, ChargePoint
 from ocppj.routing import after, on
+from ocppj_aio.charge_point import CallTimeoutError, ChargePoint
 from scenario_support import authorize_response, boot_response, heartbeat_response
 
 
@@ -142,12 +141,8 @@ def test_timeout_raises_an_asyncio_timeout_error():
         frame = json.loads(await silent.recv())
         second = asyncio.ensure_future(cp.call(P.HeartbeatRequest()))
         next_frame = json.loads(await silent.recv())
-        await silent.send(
-            json.dumps([3, frame[1], {"currentTime": "2024-01-01T00:00:00Z"}])
-        )
-        await silent.send(
-            json.dumps([3, next_frame[1], {"currentTime": "2024-01-02T00:00:00Z"}])
-        )
+        await silent.send(json.dumps([3, frame[1], {"currentTime": "2024-01-01T00:00:00Z"}]))
+        await silent.send(json.dumps([3, next_frame[1], {"currentTime": "2024-01-02T00:00:00Z"}]))
         assert (await second).current_time == "2024-01-02T00:00:00Z"
         silent.close()
         with pytest.raises(Closed):
@@ -173,9 +168,7 @@ def test_concurrent_calls_go_out_one_at_a_time():
             # nothing else went out while this one is unanswered
             assert peer.inbox.empty()
             status = "Accepted" if index != 1 else "Blocked"
-            await peer.send(
-                json.dumps([3, frame[1], {"idTagInfo": {"status": status}}])
-            )
+            await peer.send(json.dumps([3, frame[1], {"idTagInfo": {"status": status}}]))
         results = await asyncio.gather(*calls)
         assert seen == ["T0", "T1", "T2"]
         assert [result.id_tag_info.status for result in results] == [
@@ -262,13 +255,9 @@ def test_unique_id_choices():
         waiting = asyncio.ensure_future(cp.call(P.HeartbeatRequest()))
         frame = json.loads(await peer.recv())
         assert frame[1] == "gen-1"
-        await peer.send(
-            json.dumps([3, "gen-1", {"currentTime": "2024-01-01T00:00:00Z"}])
-        )
+        await peer.send(json.dumps([3, "gen-1", {"currentTime": "2024-01-01T00:00:00Z"}]))
         await waiting
-        waiting = asyncio.ensure_future(
-            cp.call(P.HeartbeatRequest(), unique_id="chosen")
-        )
+        waiting = asyncio.ensure_future(cp.call(P.HeartbeatRequest(), unique_id="chosen"))
         assert json.loads(await peer.recv())[1] == "chosen"
         peer.close()
         with pytest.raises(Closed):
@@ -290,9 +279,7 @@ def test_invalid_answer_raises_even_when_suppressed():
         with pytest.raises(errors.OccurenceConstraintViolationError):
             await waiting
         # skip_schema_validation lets the same answer through
-        waiting = asyncio.ensure_future(
-            cp.call(P.HeartbeatRequest(), skip_schema_validation=True)
-        )
+        waiting = asyncio.ensure_future(cp.call(P.HeartbeatRequest(), skip_schema_validation=True))
         frame = json.loads(await peer.recv())
         await peer.send(json.dumps([3, frame[1], {"currentTime": "whenever"}]))
         assert (await waiting).current_time == "whenever"
@@ -331,9 +318,7 @@ def test_over_a_real_websocket_on_loopback():
             except websockets.ConnectionClosed:
                 pass
 
-        async with websockets.serve(
-            serve, "127.0.0.1", 0, subprotocols=["ocpp1.6"]
-        ) as server:
+        async with websockets.serve(serve, "127.0.0.1", 0, subprotocols=["ocpp1.6"]) as server:
             port = server.sockets[0].getsockname()[1]
             async with websockets.connect(
                 "ws://127.0.0.1:%d/CP-WS" % port, subprotocols=["ocpp1.6"]
@@ -342,9 +327,7 @@ def test_over_a_real_websocket_on_loopback():
                 device = ChargePointSide("CP-WS", websocket)
                 reader = asyncio.ensure_future(device.start())
                 response = await device.call(
-                    P.BootNotificationRequest(
-                        charge_point_vendor="V", charge_point_model="M"
-                    )
+                    P.BootNotificationRequest(charge_point_vendor="V", charge_point_model="M")
                 )
                 assert response == boot_response()
                 result = await connected[0].call(P.ResetRequest(type="Soft"))
@@ -377,9 +360,7 @@ def test_after_hooks_are_bounded():
         device = Slow("CP-10", mine)
         limit = aio_module.AFTER_TASK_LIMIT
         for index in range(limit + 5):
-            await device.route_message(
-                json.dumps([2, "r%d" % index, "Reset", {"type": "Soft"}])
-            )
+            await device.route_message(json.dumps([2, "r%d" % index, "Reset", {"type": "Soft"}]))
             peer.inbox.get_nowait()  # the pipe is bounded too
         await asyncio.sleep(0)
         assert len(device._after_tasks) == limit
@@ -402,7 +383,4 @@ def test_answer_that_cannot_be_sent_is_reported_not_raised(caplog):
         central.close()
 
     run(scenario())
-    assert any(
-        "answering Authorize x failed" in record.getMessage()
-        for record in caplog.records
-    )
+    assert any("answering Authorize x failed" in record.getMessage() for record in caplog.records)

@@ -14,11 +14,10 @@ all; the frame count is printed at the end of the module.
 import json
 import os
 
+import fake_protocol as P
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import fake_protocol as P
 from ocppj import errors
 from ocppj.core import Connection
 from scenario_support import heartbeat_request, is_well_formed_call_error
@@ -84,8 +83,9 @@ json_scalars = (
 )
 json_values = st.recursive(
     json_scalars,
-    lambda children: st.lists(children, max_size=5)
-    | st.dictionaries(st.text(max_size=12), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=12), children, max_size=5)
+    ),
     max_leaves=20,
 )
 message_types = st.sampled_from([2, 3, 4]) | st.integers(-3, 9) | json_values
@@ -166,9 +166,7 @@ def test_arbitrary_json(role, value):
 @settings(max_examples=EXAMPLES)
 @given(
     ROLES,
-    st.tuples(
-        message_types, unique_ids, actions | error_codes, payloads | st.text(), payloads
-    ),
+    st.tuples(message_types, unique_ids, actions | error_codes, payloads | st.text(), payloads),
 )
 def test_arbitrary_five_element_arrays(role, elements):
     _feed(_session(role), json.dumps(list(elements)))

@@ -35,14 +35,9 @@ def minimal_payload(root, node=None):
     node = resolve(root, root if node is None else node)
     if node["type"] == "object":
         properties = node.get("properties", {})
-        return {
-            name: minimal_payload(root, properties[name])
-            for name in node.get("required", [])
-        }
+        return {name: minimal_payload(root, properties[name]) for name in node.get("required", [])}
     if node["type"] == "array":
-        return [
-            minimal_payload(root, node["items"]) for _ in range(node.get("minItems", 0))
-        ]
+        return [minimal_payload(root, node["items"]) for _ in range(node.get("minItems", 0))]
     return full_payload(root, node)
 
 
@@ -50,16 +45,12 @@ def _cases():
     cases = []
     for action in sorted(protocol.ACTIONS):
         initiator = protocol.ACTIONS[action][0]
-        senders = (
-            ["ChargePoint", "CentralSystem"] if initiator == "Both" else [initiator]
-        )
+        senders = ["ChargePoint", "CentralSystem"] if initiator == "Both" else [initiator]
         request_schema = message_schema(action, "request")
         response_schema = message_schema(action, "response")
         for sender in senders:
             for build in (full_payload, minimal_payload):
-                cases.append(
-                    [action, sender, build(request_schema), build(response_schema)]
-                )
+                cases.append([action, sender, build(request_schema), build(response_schema)])
     return cases
 
 
@@ -95,9 +86,7 @@ def _run(interpreter, tmp_path):
         env=dict(os.environ, MICROPYPATH=""),
     )
     lines = completed.stdout.splitlines()
-    assert lines and lines[-1] == "DONE", (
-        completed.stdout[-3000:] + completed.stderr[-3000:]
-    )
+    assert lines and lines[-1] == "DONE", completed.stdout[-3000:] + completed.stderr[-3000:]
     failures = [line for line in lines if line.startswith("FAIL")]
     assert not failures, "\n".join(failures)
     wires = [json.loads(line[5:]) for line in lines if line.startswith("WIRE ")]

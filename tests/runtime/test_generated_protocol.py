@@ -25,11 +25,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "generated"))
 from aio_pipe import Closed, pipe  # noqa: E402
 from budget import examples  # noqa: E402
 from ocpp16 import handlers, protocol  # noqa: E402
-from payload_strategies import payloads  # noqa: E402
-
 from ocppj import errors  # noqa: E402
-from ocppj_aio.charge_point import ChargePoint  # noqa: E402
 from ocppj.core import Connection  # noqa: E402
+from ocppj_aio.charge_point import ChargePoint  # noqa: E402
+from payload_strategies import payloads  # noqa: E402
 
 ACTIONS = sorted(protocol.ACTIONS)
 ROLES = ("ChargePoint", "CentralSystem")
@@ -61,12 +60,8 @@ def test_the_protocol_has_39_actions_and_every_one_has_a_handler_stub():
 @given(data=st.data())
 def test_sans_io_pipe_carries_every_action_both_ways(action, data):
     for sender_role, receiver_role in directions(action):
-        request = protocol.decode_request(
-            action, data.draw(payloads(action, "request"))
-        )
-        response = protocol.decode_response(
-            action, data.draw(payloads(action, "response"))
-        )
+        request = protocol.decode_request(action, data.draw(payloads(action, "request")))
+        response = protocol.decode_response(action, data.draw(payloads(action, "response")))
         sender = Connection(protocol, sender_role)
         receiver = Connection(protocol, receiver_role)
 
@@ -121,20 +116,14 @@ def test_asyncio_charge_points_with_generated_handlers_carry_all_39(data):
     messages = []
     for action in ACTIONS:
         for sender_role, receiver_role in directions(action):
-            request = protocol.decode_request(
-                action, data.draw(payloads(action, "request"))
-            )
-            response = protocol.decode_response(
-                action, data.draw(payloads(action, "response"))
-            )
+            request = protocol.decode_request(action, data.draw(payloads(action, "request")))
+            response = protocol.decode_response(action, data.draw(payloads(action, "response")))
             messages.append((action, sender_role, request, response))
 
     async def scenario():
         responses = {"ChargePoint": {}, "CentralSystem": {}}
         for action, sender_role, request, response in messages:
-            receiver_role = (
-                "CentralSystem" if sender_role == "ChargePoint" else "ChargePoint"
-            )
+            receiver_role = "CentralSystem" if sender_role == "ChargePoint" else "ChargePoint"
             responses[receiver_role][action] = response
         received = {"ChargePoint": [], "CentralSystem": []}
         cs_class = _handler_class(
@@ -156,9 +145,7 @@ def test_asyncio_charge_points_with_generated_handlers_carry_all_39(data):
         assert ends["ChargePoint"]._session.role == "ChargePoint"
         readers = [asyncio.ensure_future(end.start()) for end in ends.values()]
         for action, sender_role, request, response in messages:
-            receiver_role = (
-                "CentralSystem" if sender_role == "ChargePoint" else "ChargePoint"
-            )
+            receiver_role = "CentralSystem" if sender_role == "ChargePoint" else "ChargePoint"
             got = await ends[sender_role].call(request, suppress=False)
             assert got == response, action
             last_action, kwargs = received[receiver_role][-1]

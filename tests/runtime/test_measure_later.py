@@ -14,7 +14,6 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from ocpp16 import protocol
 from ocppj import framing
 from ocppj.core import Connection
@@ -75,9 +74,7 @@ def _outcome(conn, texts):
 
 
 def _session(role, outstanding, validation):
-    conn = Connection(
-        protocol, role, validation=validation, id_factory=lambda: "ours-1"
-    )
+    conn = Connection(protocol, role, validation=validation, id_factory=lambda: "ours-1")
     if outstanding:
         from ocpp16 import call
 
@@ -117,10 +114,7 @@ def test_protocol_bounds_valid_payloads():
 def test_valid_deep_enough_frame_is_accepted_unmeasured():
     frame = framing.parse(call("a", "MeterValues", meter_values()), 1 << 20, 32, True)
     assert frame.unmeasured is not None  # 40+ brackets: measuring was deferred
-    assert (
-        framing.parse(call("a", "MeterValues", meter_values()), 1 << 20, 32).unmeasured
-        is None
-    )
+    assert framing.parse(call("a", "MeterValues", meter_values()), 1 << 20, 32).unmeasured is None
 
 
 def test_valid_meter_values_with_many_brackets():
@@ -140,9 +134,7 @@ def test_valid_meter_values_with_many_brackets():
         call("a", "NoSuchAction", {"x": nested(40), "y": _sampled(30)}),
         call("a", "NoSuchAction", {"x": nested(10), "y": _sampled(30)}),
         call("a", "Reset", {"type": nested(40), "y": _sampled(30)}),
-        call(
-            "a", "DataTransfer", {"vendorId": "v", "data": nested(40), "y": _sampled(3)}
-        ),
+        call("a", "DataTransfer", {"vendorId": "v", "data": nested(40), "y": _sampled(3)}),
     ],
 )
 def test_refused_calls_get_the_eager_verdict(text):
@@ -178,11 +170,7 @@ def test_results_matched_and_unmatched():
     deep_conf = {"currentTime": TIMESTAMP, "x": nested(40), "y": _sampled(5)}
     for texts in (
         [result("ours-1", deep_conf)],
-        [
-            result(
-                "ours-1", {"currentTime": TIMESTAMP, "x": nested(20), "y": _sampled(20)}
-            )
-        ],
+        [result("ours-1", {"currentTime": TIMESTAMP, "x": nested(20), "y": _sampled(20)})],
         [result("other", deep_conf)],
         [result("other", {"x": nested(20), "y": _sampled(20)})],
         [result("ours-1", {"currentTime": TIMESTAMP, "y": _sampled(20)})],
@@ -207,8 +195,9 @@ def test_a_small_max_depth_is_never_vouched_for():
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=3),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
     max_leaves=60,
 )
 
@@ -222,22 +211,16 @@ _json = st.recursive(
     unique_id=st.sampled_from(["a", "ours-1"]),
     skip=st.booleans(),
 )
-def test_random_nesting_gets_the_eager_verdict(
-    depth, where, junk, message_type, unique_id, skip
-):
+def test_random_nesting_gets_the_eager_verdict(depth, where, junk, message_type, unique_id, skip):
     payload = meter_values(12)
     if where == "extra":
         payload["extra"] = [nested(depth), junk]
     elif where == "connectorId":
         payload["connectorId"] = nested(depth)
     elif where == "meterValue":
-        payload["meterValue"].append(
-            {"timestamp": TIMESTAMP, "sampledValue": [nested(depth)]}
-        )
+        payload["meterValue"].append({"timestamp": TIMESTAMP, "sampledValue": [nested(depth)]})
     else:
-        payload["meterValue"][0]["sampledValue"].append(
-            {"value": nested(depth), "j": junk}
-        )
+        payload["meterValue"][0]["sampledValue"].append({"value": nested(depth), "j": junk})
     if message_type == 2:
         text = call(unique_id, "MeterValues", payload)
         role, outstanding = "CentralSystem", False

@@ -18,9 +18,7 @@ HEAP = "512K"  # about what a QuecPython module leaves to user code
 
 
 def _run(command):
-    completed = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=600
-    )
+    completed = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     results = {}
     for line in completed.stdout.splitlines():
         if line.startswith("PASS ") or line.startswith("FAIL "):

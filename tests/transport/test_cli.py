@@ -8,7 +8,6 @@ import sys
 import time
 
 import pytest
-
 from ocpp16 import protocol
 from ocppj_aio import cli
 from ocppj_aio.demo import (
@@ -16,7 +15,6 @@ from ocppj_aio.demo import (
     CHARGE_POINT_ANSWERS,
     default_response,
 )
-
 from transport_support import free_port
 
 # (frame, verdict, words the explanation must contain)
@@ -38,8 +36,7 @@ TABLE = [
         "chargePointModel violates type string",
     ),
     (
-        '[2,"b","BootNotification",{"chargePointVendor":"%s","chargePointModel":"M"}]'
-        % ("V" * 21),
+        '[2,"b","BootNotification",{"chargePointVendor":"%s","chargePointModel":"M"}]' % ("V" * 21),
         "PropertyConstraintViolation",
         "maxLength 20",
     ),
@@ -84,10 +81,7 @@ def test_validate_verdicts(frame, verdict, words):
 
 def test_validate_checks_a_result_against_the_call_with_its_id():
     calls = {}
-    assert (
-        cli.validate_frame(protocol, '[2,"h1","Heartbeat",{}]', calls=calls)[0]
-        == "valid"
-    )
+    assert cli.validate_frame(protocol, '[2,"h1","Heartbeat",{}]', calls=calls)[0] == "valid"
     verdict, detail = cli.validate_frame(
         protocol, '[3,"h1",{"currentTime":"yesterday"}]', calls=calls
     )
@@ -109,13 +103,9 @@ def test_validate_direction_depends_on_the_receiver_role():
 
 def test_validate_command_reads_stdin_and_files_and_sets_the_exit_status(tmp_path):
     frames = tmp_path / "frames.txt"
-    frames.write_bytes(
-        b'[2,"1","Heartbeat",{}]\n\n[2,"2","Authorize",{"idTag":"\xff"}]\nnope\n'
-    )
+    frames.write_bytes(b'[2,"1","Heartbeat",{}]\n\n[2,"2","Authorize",{"idTag":"\xff"}]\nnope\n')
     command = [sys.executable, "-m", "ocppj_aio.cli", "validate"]
-    done = subprocess.run(
-        command + [str(frames)], capture_output=True, text=True, timeout=60
-    )
+    done = subprocess.run(command + [str(frames)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     lines = done.stdout.splitlines()
     assert lines[0] == "1: valid: CALL Heartbeat"
@@ -135,17 +125,11 @@ def test_validate_command_reads_stdin_and_files_and_sets_the_exit_status(tmp_pat
 def test_demo_answers_are_schema_valid_for_every_action():
     for action, (initiator, _) in protocol.ACTIONS.items():
         if initiator in ("ChargePoint", "Both"):
-            protocol.validate_response(
-                action, default_response("CentralSystem", action)
-            )
+            protocol.validate_response(action, default_response("CentralSystem", action))
         if initiator in ("CentralSystem", "Both"):
             protocol.validate_response(action, default_response("ChargePoint", action))
-    expected_cs = {
-        a for a, (i, _) in protocol.ACTIONS.items() if i in ("ChargePoint", "Both")
-    }
-    expected_cp = {
-        a for a, (i, _) in protocol.ACTIONS.items() if i in ("CentralSystem", "Both")
-    }
+    expected_cs = {a for a, (i, _) in protocol.ACTIONS.items() if i in ("ChargePoint", "Both")}
+    expected_cp = {a for a, (i, _) in protocol.ACTIONS.items() if i in ("CentralSystem", "Both")}
     assert set(CENTRAL_SYSTEM_ANSWERS) == expected_cs
     assert set(CHARGE_POINT_ANSWERS) == expected_cp
 

@@ -5,9 +5,9 @@ import asyncio
 import random
 
 import pytest
-from websockets.exceptions import InvalidStatus
-
 from ocpp16 import call, protocol
+from ocppj.errors import CallTimeoutError, InternalError, UsageError
+from ocppj.routing import on
 from ocppj_aio import security
 from ocppj_aio.client import (
     ChargePointClient,
@@ -18,9 +18,6 @@ from ocppj_aio.client import (
 )
 from ocppj_aio.demo import answering_class
 from ocppj_aio.server import CentralSystem
-from ocppj.errors import CallTimeoutError, InternalError, UsageError
-from ocppj.routing import on
-
 from transport_support import (
     boot_request,
     free_port,
@@ -28,6 +25,7 @@ from transport_support import (
     run,
     wait_for,
 )
+from websockets.exceptions import InvalidStatus
 
 NOW = "2024-05-01T12:00:00Z"
 AnsweringChargePoint = answering_class(protocol, "ChargePoint")
@@ -51,9 +49,7 @@ def actions(factory, identity=None):
 
 
 def start_request(tag="TAG-1"):
-    return call.StartTransaction(
-        connector_id=1, id_tag=tag, meter_start=100, timestamp=NOW
-    )
+    return call.StartTransaction(connector_id=1, id_tag=tag, meter_start=100, timestamp=NOW)
 
 
 def meter_request():
@@ -86,9 +82,7 @@ def test_boot_first_then_heartbeats_at_the_interval_given():
                 assert client.registration.status == "Accepted"
                 loop = asyncio.get_running_loop()
                 started = loop.time()
-                await wait_for(
-                    lambda: actions(factory).count("Heartbeat") == 2, timeout=6
-                )
+                await wait_for(lambda: actions(factory).count("Heartbeat") == 2, timeout=6)
                 elapsed = loop.time() - started
             assert actions(factory)[:3] == [
                 "BootNotification",
@@ -166,9 +160,7 @@ def test_rejected_charge_point_stays_silent_until_the_interval_passed():
         factory = recording_central_system(
             answers={"BootNotification": [boot_answer("Rejected", 1)]}
         )
-        async with CentralSystem(
-            factory, protocol=protocol, response_timeout=0.4
-        ) as server:
+        async with CentralSystem(factory, protocol=protocol, response_timeout=0.4) as server:
             async with make_client(server.url("CP-1")) as client:
                 await wait_for(lambda: client.state == "rejected")
                 # While Rejected the charge point does not answer (OCPP 1.6 4.2).
@@ -191,9 +183,7 @@ def test_a_failed_boot_is_retried():
             answers={"BootNotification": [InternalError("database down")]}
         )
         async with CentralSystem(factory, protocol=protocol) as server:
-            async with make_client(
-                server.url("CP-1"), boot_retry_interval=0.2
-            ) as client:
+            async with make_client(server.url("CP-1"), boot_retry_interval=0.2) as client:
                 await client.wait_accepted(3)
             assert actions(factory) == ["BootNotification", "BootNotification"]
 
@@ -279,17 +269,13 @@ def test_connects_once_the_central_system_comes_up_and_reconnects_after_a_drop()
             await client.wait_accepted(3)
             assert client.connections == 1
             await server.link("CP-1").close(1001, "restarting")
-            await wait_for(
-                lambda: client.connections == 2 and client.accepted, timeout=3
-            )
+            await wait_for(lambda: client.connections == 2 and client.accepted, timeout=3)
             # Unchanged BootNotification: not sent again (OCPP-J 1.6 5.4).
             assert actions(factory).count("BootNotification") == 1
             # Changed (e.g. new firmware): sent again on the next connection.
             client.boot_notification = boot_request(model="Model-2")
             await server.link("CP-1").close(1001, "restarting")
-            await wait_for(
-                lambda: client.connections == 3 and client.accepted, timeout=3
-            )
+            await wait_for(lambda: client.connections == 3 and client.accepted, timeout=3)
             assert actions(factory).count("BootNotification") == 2
             assert factory.received[-1][2]["charge_point_model"] == "Model-2"
         finally:
@@ -325,9 +311,7 @@ def test_offline_transaction_messages_are_delivered_in_order_with_the_assigned_i
     async def scenario():
         port = free_port()
         factory = recording_central_system()
-        client = make_client(
-            "ws://127.0.0.1:%d/CP-1" % port, queue=str(tmp_path / "q.jsonl")
-        )
+        client = make_client("ws://127.0.0.1:%d/CP-1" % port, queue=str(tmp_path / "q.jsonl"))
         start = client.enqueue(start_request())
         meter = client.enqueue(meter_request(), transaction=start.transaction)
         stop = client.enqueue(stop_request(), transaction=start.transaction)
@@ -340,9 +324,7 @@ def test_offline_transaction_messages_are_delivered_in_order_with_the_assigned_i
             await asyncio.wait_for(stop, 5)
             await client.close()
         assert started.transaction_id == 1
-        assert (
-            client.transaction_id(start.transaction) is None
-        )  # forgotten after the stop
+        assert client.transaction_id(start.transaction) is None  # forgotten after the stop
         assert actions(factory) == [
             "BootNotification",
             "StartTransaction",
@@ -474,9 +456,7 @@ def test_losing_the_connection_is_not_a_failed_attempt():
 
 def test_transaction_messages_cannot_overtake_the_queue():
     async def scenario():
-        async with CentralSystem(
-            recording_central_system(), protocol=protocol
-        ) as server:
+        async with CentralSystem(recording_central_system(), protocol=protocol) as server:
             client = make_client(server.url("CP-1"))
             async with client:
                 await client.wait_accepted(3)
@@ -548,9 +528,7 @@ def test_a_rejection_is_honoured_across_a_reconnect():
     boot_times = []
 
     class RejectOnceAndHangUp(
-        recording_central_system(
-            answers={"BootNotification": [boot_answer("Rejected", 1)]}
-        )
+        recording_central_system(answers={"BootNotification": [boot_answer("Rejected", 1)]})
     ):
         @after("BootNotification")
         async def hang_up(self, **fields):

@@ -39,10 +39,11 @@ def test_snippets_compile_and_their_imports_resolve(name):
 
 def test_migration_table_names_exist():
     # Names the tables in migrating.md promise, outside code blocks.
-    from ocpp16 import call, call_result
-    from ocppj_aio.charge_point import CallTimeoutError, ChargePoint
-    from ocppj.errors import NotImplementedCallError, NotSupportedError
     import asyncio
+
+    from ocpp16 import call, call_result
+    from ocppj.errors import NotImplementedCallError, NotSupportedError
+    from ocppj_aio.charge_point import CallTimeoutError, ChargePoint
 
     assert call.BootNotificationPayload is call.BootNotification
     assert call_result.ResetPayload is call_result.Reset

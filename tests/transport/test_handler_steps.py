@@ -10,10 +10,9 @@ import json
 
 from ocpp16 import call_result, protocol
 from ocppj import errors
+from ocppj.routing import on
 from ocppj_aio.charge_point import ChargePoint
 from ocppj_aio.server import CentralSystem
-from ocppj.routing import on
-
 from transport_support import open_websocket, run, wait_for
 
 STEP = contextvars.ContextVar("step", default="unset")
@@ -46,9 +45,7 @@ class Steps(ChargePoint):
             self.cancelled.append(vendor_id)
             raise
         # still in this handler's own context after the wait
-        return call_result.DataTransfer(
-            status="Accepted", data="%s %s" % (STEP.get(), outcome)
-        )
+        return call_result.DataTransfer(status="Accepted", data="%s %s" % (STEP.get(), outcome))
 
     @on("Authorize")
     async def authorize(self, id_tag):

@@ -4,9 +4,8 @@ import json
 import os
 
 import pytest
-
-from ocppj_aio.queue import TransactionQueue, TransactionQueueFull
 from ocppj.errors import QueueFullError, UsageError
+from ocppj_aio.queue import TransactionQueue, TransactionQueueFull
 
 START = {
     "connectorId": 1,
@@ -16,9 +15,7 @@ START = {
 }
 METER = {
     "connectorId": 1,
-    "meterValue": [
-        {"timestamp": "2024-01-01T00:01:00Z", "sampledValue": [{"value": "5"}]}
-    ],
+    "meterValue": [{"timestamp": "2024-01-01T00:01:00Z", "sampledValue": [{"value": "5"}]}],
 }
 STOP = {"meterStop": 10, "timestamp": "2024-01-01T00:02:00Z", "transactionId": 0}
 
@@ -88,17 +85,11 @@ def test_a_corrupt_middle_line_is_skipped_and_counted(tmp_path):
     path = str(tmp_path / "q.jsonl")
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(
-            json.dumps(
-                {"op": "put", "seq": 1, "action": "MeterValues", "payload": METER}
-            )
-            + "\n"
+            json.dumps({"op": "put", "seq": 1, "action": "MeterValues", "payload": METER}) + "\n"
         )
         handle.write("garbage\n")
         handle.write(
-            json.dumps(
-                {"op": "put", "seq": 2, "action": "MeterValues", "payload": METER}
-            )
-            + "\n"
+            json.dumps({"op": "put", "seq": 2, "action": "MeterValues", "payload": METER}) + "\n"
         )
     queue = TransactionQueue(path)
     assert queue.skipped_records == 1

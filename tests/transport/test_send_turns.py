@@ -10,9 +10,8 @@ import json
 import logging
 
 from ocpp16 import call_result, protocol
-from ocppj_aio.charge_point import ChargePoint
 from ocppj.routing import on
-
+from ocppj_aio.charge_point import ChargePoint
 from transport_support import run
 
 NOW = "2024-05-17T09:41:27.318Z"
@@ -50,9 +49,7 @@ def heartbeat(unique_id):
 async def _three_answers_in_flight(charge_point):
     tasks = []
     for unique_id in ("1", "2", "3"):
-        tasks.append(
-            asyncio.ensure_future(charge_point.route_message(heartbeat(unique_id)))
-        )
+        tasks.append(asyncio.ensure_future(charge_point.route_message(heartbeat(unique_id))))
         await asyncio.sleep(0)  # each one completes its answer, then waits
     return tasks
 

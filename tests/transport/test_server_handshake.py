@@ -4,14 +4,12 @@ import asyncio
 import base64
 
 import pytest
-from websockets.exceptions import ConnectionClosed, InvalidStatus
-
 from ocpp16 import protocol
+from ocppj.errors import UsageError
 from ocppj_aio import security
 from ocppj_aio.server import CentralSystem, identity_from_path
-from ocppj.errors import UsageError
-
 from transport_support import open_websocket, recording_central_system, run
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 
 def central_system(**options):
@@ -70,9 +68,7 @@ def test_spec_literal_mismatch_mode_upgrades_without_subprotocol_then_closes():
     # OCPP-J 1.6 section 3.2: answer without Sec-WebSocket-Protocol, then close.
     async def scenario():
         async with central_system(subprotocol_mismatch="close") as server:
-            websocket = await open_websocket(
-                server.url("CP-1"), subprotocols=("ocpp1.5",)
-            )
+            websocket = await open_websocket(server.url("CP-1"), subprotocols=("ocpp1.5",))
             assert websocket.subprotocol is None
             with pytest.raises(ConnectionClosed):
                 await asyncio.wait_for(websocket.recv(), 5)
@@ -203,19 +199,13 @@ def test_profile_1_accepts_the_right_password_and_refuses_others():
             status, body, _ = await refusal(
                 url, additional_headers=authorization("CP-2", b"\x00\x01\xff" * 7)
             )
-            assert (
-                status == 401 and "username must be the charge point identity" in body
-            )
+            assert status == 401 and "username must be the charge point identity" in body
 
-            status, _, _ = await refusal(
-                url, additional_headers={"Authorization": "Basic !!!"}
-            )
+            status, _, _ = await refusal(url, additional_headers={"Authorization": "Basic !!!"})
             assert status == 401
             status, _, _ = await refusal(
                 url,
-                additional_headers={
-                    "Authorization": "Basic " + base64.b64encode(b"CP-1").decode()
-                },
+                additional_headers={"Authorization": "Basic " + base64.b64encode(b"CP-1").decode()},
             )
             assert status == 401
             assert server.charge_points == {}
@@ -239,9 +229,7 @@ def test_a_crashing_authenticator_answers_500_not_an_upgrade():
 
 def test_configuration_mistakes_are_usage_errors():
     with pytest.raises(UsageError):
-        CentralSystem(
-            protocol=protocol, security_profile=2, authenticator=lambda i, p: True
-        )
+        CentralSystem(protocol=protocol, security_profile=2, authenticator=lambda i, p: True)
     with pytest.raises(UsageError):
         CentralSystem(protocol=protocol, security_profile=1)
     with pytest.raises(UsageError):

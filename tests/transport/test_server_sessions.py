@@ -8,15 +8,12 @@ import os
 import struct
 
 import pytest
-from websockets.exceptions import ConnectionClosed
-
 from ocpp16 import call, protocol
+from ocppj.errors import CallCancelledError, CallTimeoutError
+from ocppj.routing import on
 from ocppj_aio.charge_point import ChargePoint
 from ocppj_aio.demo import answering_class
 from ocppj_aio.server import CentralSystem, NotConnectedError
-from ocppj.errors import CallCancelledError, CallTimeoutError
-from ocppj.routing import on
-
 from transport_support import (
     HOST,
     open_websocket,
@@ -24,6 +21,7 @@ from transport_support import (
     run,
     wait_for,
 )
+from websockets.exceptions import ConnectionClosed
 
 AnsweringChargePoint = answering_class(protocol, "ChargePoint")
 
@@ -91,9 +89,7 @@ def test_a_charge_point_that_disconnects_mid_call_fails_the_call():
 
     async def scenario():
         async with central_system() as server:
-            websocket, _, reader = await charge_point_over(
-                server.url("CP-1"), SlowChargePoint
-            )
+            websocket, _, reader = await charge_point_over(server.url("CP-1"), SlowChargePoint)
             await wait_for(lambda: server.is_connected("CP-1"))
             pending = asyncio.create_task(server.call("CP-1", call.Reset(type="Soft")))
             await asyncio.sleep(0.1)
@@ -116,9 +112,7 @@ def test_call_without_answer_times_out():
 
     async def scenario():
         async with central_system(response_timeout=0.3) as server:
-            websocket, _, reader = await charge_point_over(
-                server.url("CP-1"), SilentChargePoint
-            )
+            websocket, _, reader = await charge_point_over(server.url("CP-1"), SilentChargePoint)
             await wait_for(lambda: server.is_connected("CP-1"))
             with pytest.raises(CallTimeoutError):
                 await server.call("CP-1", call.Reset(type="Soft"))
@@ -144,9 +138,7 @@ def test_hooks_run_in_order_and_a_failing_hook_does_not_break_the_connection():
 
     async def scenario():
         async with Hooked(recording_central_system(), protocol=protocol) as server:
-            websocket, charge_point, reader = await charge_point_over(
-                server.url("CP-7")
-            )
+            websocket, charge_point, reader = await charge_point_over(server.url("CP-7"))
             response = await charge_point.call(call.Heartbeat())
             assert response.current_time.endswith("Z")
             await websocket.close(1000, "bye")
@@ -167,9 +159,7 @@ def test_constructor_hooks_may_be_sync_or_async():
         events.append("disconnect %s %s" % (charge_point.id, link.close_reason))
 
     async def scenario():
-        async with central_system(
-            on_connect=connected, on_disconnect=disconnected
-        ) as server:
+        async with central_system(on_connect=connected, on_disconnect=disconnected) as server:
             websocket, _, reader = await charge_point_over(server.url("CP-8"))
             await wait_for(lambda: events == ["connect CP-8"])
             await websocket.close(1000, "done here")
@@ -190,9 +180,7 @@ def test_handler_stub_subclass_answers_calls():
 
     async def scenario():
         async with central_system(factory=Stubbed) as server:
-            websocket, charge_point, reader = await charge_point_over(
-                server.url("CP-S")
-            )
+            websocket, charge_point, reader = await charge_point_over(server.url("CP-S"))
             response = await charge_point.call(call.Heartbeat())
             assert response.current_time == "2024-01-01T00:00:00Z"
             # a stub that is not overridden answers NotSupported
@@ -214,9 +202,7 @@ def test_duplicate_identity_replaces_the_old_connection_by_default():
     async def scenario():
         async with central_system(
             on_connect=lambda cp, link: events.append(("connect", id(link))),
-            on_disconnect=lambda cp, link: events.append(
-                ("disconnect", id(link), link.close_code)
-            ),
+            on_disconnect=lambda cp, link: events.append(("disconnect", id(link), link.close_code)),
         ) as server:
             old_ws, _, old_reader = await charge_point_over(server.url("CP-1"))
             await wait_for(lambda: server.is_connected("CP-1"))
@@ -225,9 +211,7 @@ def test_duplicate_identity_replaces_the_old_connection_by_default():
             await old_reader
             assert old_ws.close_code == 1000
             assert old_ws.close_reason == "replaced by a new connection"
-            await wait_for(
-                lambda: server.is_connected("CP-1") and server.link("CP-1") is not first
-            )
+            await wait_for(lambda: server.is_connected("CP-1") and server.link("CP-1") is not first)
             second = server.link("CP-1")
             assert events == [
                 ("connect", id(first)),
@@ -277,15 +261,11 @@ def test_graceful_shutdown_fails_pending_calls_and_closes_with_1001():
     disconnected = []
 
     async def scenario():
-        server = central_system(
-            on_disconnect=lambda cp, link: disconnected.append(cp.id)
-        )
+        server = central_system(on_disconnect=lambda cp, link: disconnected.append(cp.id))
         await server.start()
         sockets = []
         for identity in ("CP-A", "CP-B"):
-            sockets.append(
-                await charge_point_over(server.url(identity), SlowChargePoint)
-            )
+            sockets.append(await charge_point_over(server.url(identity), SlowChargePoint))
         await wait_for(lambda: len(server.charge_points) == 2)
         pending = asyncio.create_task(server.call("CP-A", call.Reset(type="Soft")))
         await asyncio.sleep(0.1)
@@ -309,9 +289,7 @@ def test_graceful_shutdown_fails_pending_calls_and_closes_with_1001():
 def test_idle_connection_is_closed_after_idle_timeout():
     async def scenario():
         async with central_system(idle_timeout=0.3) as server:
-            websocket, charge_point, reader = await charge_point_over(
-                server.url("CP-1")
-            )
+            websocket, charge_point, reader = await charge_point_over(server.url("CP-1"))
             # Traffic keeps it open ...
             for _ in range(3):
                 await asyncio.sleep(0.15)
@@ -331,9 +309,7 @@ def test_heartbeat_aware_idle_timeout_uses_the_interval_given_at_boot():
         async with central_system(
             factory=factory, idle_timeout="heartbeat", idle_heartbeats=1, idle_grace=0.2
         ) as server:
-            websocket, charge_point, reader = await charge_point_over(
-                server.url("CP-1")
-            )
+            websocket, charge_point, reader = await charge_point_over(server.url("CP-1"))
             await wait_for(lambda: server.is_connected("CP-1"))
             link = server.link("CP-1")
             assert link.heartbeat_interval is None
@@ -363,14 +339,10 @@ def test_only_an_accepted_boot_answer_sets_the_heartbeat_interval():
             }
         )
         async with central_system(factory=factory) as server:
-            websocket, charge_point, reader = await charge_point_over(
-                server.url("CP-1")
-            )
+            websocket, charge_point, reader = await charge_point_over(server.url("CP-1"))
             await wait_for(lambda: server.is_connected("CP-1"))
             link = server.link("CP-1")
-            request = call.BootNotification(
-                charge_point_vendor="V", charge_point_model="M"
-            )
+            request = call.BootNotification(charge_point_vendor="V", charge_point_model="M")
             pending = await charge_point.call(request)
             assert pending.interval == 7
             # other CALLRESULTs leave it alone as well
@@ -389,9 +361,7 @@ def test_change_configuration_of_heartbeat_interval_updates_the_idle_limit():
         async with central_system(idle_timeout="heartbeat") as server:
             websocket, _, reader = await charge_point_over(server.url("CP-1"))
             await wait_for(lambda: server.is_connected("CP-1"))
-            await server.call(
-                "CP-1", call.ChangeConfiguration(key="HeartbeatInterval", value="42")
-            )
+            await server.call("CP-1", call.ChangeConfiguration(key="HeartbeatInterval", value="42"))
             assert server.link("CP-1").heartbeat_interval == 42
             await websocket.close()
             await reader
@@ -427,9 +397,7 @@ async def _read_frame(reader):
 
 def test_websocket_pings_detect_a_dead_peer():
     async def scenario():
-        async with central_system(
-            ping_interval=0.2, ping_timeout=0.3, close_timeout=0.5
-        ) as server:
+        async with central_system(ping_interval=0.2, ping_timeout=0.3, close_timeout=0.5) as server:
             reader, writer = await _raw_handshake(server.port, "/CP-DEAD")
             await wait_for(lambda: server.is_connected("CP-DEAD"))
             opcode, _ = await asyncio.wait_for(_read_frame(reader), 2)
@@ -467,9 +435,7 @@ def _interop_requests():
         "interop",
         "payloads.py",
     )
-    spec = importlib.util.spec_from_file_location(
-        "interop_payloads_for_transport", path
-    )
+    spec = importlib.util.spec_from_file_location("interop_payloads_for_transport", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.REQUESTS
@@ -483,9 +449,7 @@ def test_demo_peers_answer_every_action_over_a_real_connection():
     async def scenario():
         answering_cs = answering_class(protocol, "CentralSystem")
         async with central_system(factory=answering_cs) as server:
-            websocket, charge_point, reader = await charge_point_over(
-                server.url("CP-ALL")
-            )
+            websocket, charge_point, reader = await charge_point_over(server.url("CP-ALL"))
             await wait_for(lambda: server.is_connected("CP-ALL"))
             answered = []
             for action, (initiator, _) in sorted(protocol.ACTIONS.items()):

@@ -5,13 +5,10 @@ import asyncio
 import ssl
 
 import pytest
-from websockets.exceptions import InvalidStatus
-
 from ocpp16 import call, protocol
 from ocppj_aio import security
 from ocppj_aio.client import ChargePointClient
 from ocppj_aio.server import CentralSystem
-
 from transport_certs import Pki
 from transport_support import (
     boot_request,
@@ -20,6 +17,7 @@ from transport_support import (
     run,
     wait_for,
 )
+from websockets.exceptions import InvalidStatus
 
 
 @pytest.fixture(scope="module")
@@ -94,15 +92,11 @@ def test_profile_3_binds_the_client_certificate_to_the_identity(pki):
             protocol=protocol,
             security_profile=3,
             ssl_context=server_context(pki, 3),
-            certificate_binding=security.common_name_binding(
-                "Demo Charge Point Operator"
-            ),
+            certificate_binding=security.common_name_binding("Demo Charge Point Operator"),
         )
         async with server:
             certfile, keyfile = pki.client("CP-1")
-            context = security.client_ssl_context(
-                cafile=pki.ca, certfile=certfile, keyfile=keyfile
-            )
+            context = security.client_ssl_context(cafile=pki.ca, certfile=certfile, keyfile=keyfile)
             client = ChargePointClient(
                 server.url("CP-1"),
                 protocol=protocol,
@@ -124,9 +118,7 @@ def test_profile_3_binds_the_client_certificate_to_the_identity(pki):
 
             # Right CN, wrong organisation (A00.FR.404): 403.
             certfile, keyfile = pki.client("CP-3", organization="Someone Else")
-            other = security.client_ssl_context(
-                cafile=pki.ca, certfile=certfile, keyfile=keyfile
-            )
+            other = security.client_ssl_context(cafile=pki.ca, certfile=certfile, keyfile=keyfile)
             with pytest.raises(InvalidStatus) as caught:
                 await open_websocket(server.url("CP-3"), ssl=other)
             assert caught.value.response.status_code == 403
@@ -181,6 +173,4 @@ def test_client_refuses_profile_and_scheme_mismatches(pki):
             security_profile=3,
         )
     with pytest.raises(UsageError):
-        ChargePointClient(
-            "http://127.0.0.1:1/CP", protocol=protocol, boot_notification=boot
-        )
+        ChargePointClient("http://127.0.0.1:1/CP", protocol=protocol, boot_notification=boot)

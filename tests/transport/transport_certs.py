@@ -29,9 +29,9 @@ def _name(common_name, organization=OPERATOR):
 
 def _validity(builder):
     now = datetime.datetime.now(datetime.timezone.utc)
-    return builder.not_valid_before(
-        now - datetime.timedelta(minutes=5)
-    ).not_valid_after(now + datetime.timedelta(days=2))
+    return builder.not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(
+        now + datetime.timedelta(days=2)
+    )
 
 
 def _write(folder, stem, certificate, key):
@@ -61,9 +61,7 @@ class Authority:
             .issuer_name(self.name)
             .public_key(self.key.public_key())
             .serial_number(x509.random_serial_number())
-            .add_extension(
-                x509.BasicConstraints(ca=True, path_length=None), critical=True
-            )
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .add_extension(
                 x509.KeyUsage(
                     digital_signature=True,
@@ -84,27 +82,19 @@ class Authority:
 
     def issue(self, stem, common_name, server=False, organization=OPERATOR):
         key = ec.generate_private_key(ec.SECP256R1())
-        usage = (
-            ExtendedKeyUsageOID.SERVER_AUTH
-            if server
-            else ExtendedKeyUsageOID.CLIENT_AUTH
-        )
+        usage = ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH
         builder = (
             x509.CertificateBuilder()
             .subject_name(_name(common_name, organization))
             .issuer_name(self.name)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .add_extension(
-                x509.BasicConstraints(ca=False, path_length=None), critical=True
-            )
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
         )
         if server:
             builder = builder.add_extension(
-                x509.SubjectAlternativeName(
-                    [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-                ),
+                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
                 critical=False,
             )
         certificate = _validity(builder).sign(self.key, hashes.SHA256())
@@ -129,7 +119,5 @@ class Pki:
         key = (identity, organization)
         if key not in self._clients:
             stem = "cp-%d" % len(self._clients)
-            self._clients[key] = self._authority.issue(
-                stem, identity, organization=organization
-            )
+            self._clients[key] = self._authority.issue(stem, identity, organization=organization)
         return self._clients[key]

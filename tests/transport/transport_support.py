@@ -3,11 +3,10 @@
 import asyncio
 import socket
 
-from websockets.asyncio.client import connect
-
 from ocpp16 import call, protocol
-from ocppj_aio.demo import answering_class
 from ocppj.routing import on
+from ocppj_aio.demo import answering_class
+from websockets.asyncio.client import connect
 
 HOST = "127.0.0.1"
 TEST_TIMEOUT = 20

@@ -1,6 +1,8 @@
 """Matching CALLRESULT/CALLERROR to our CALL: reordered, late, duplicate
 and unknown ids never complete the wrong call."""
 
+import fake_protocol as P
+from ocppj import errors
 from scenario_support import (
     NOW,
     authorize_request,
@@ -18,8 +20,6 @@ from scenario_support import (
     result_text,
     sent,
 )
-import fake_protocol as P
-from ocppj import errors
 
 
 def test_result_is_matched_with_action_and_typed_response():
@@ -68,9 +68,7 @@ def test_corrected_spellings_are_accepted_when_receiving():
         cp, cs = pair()
         call_id = cp.send_call(heartbeat_request(), NOW)
         cp.data_to_send()
-        event = only(
-            cp.receive_text(error_text(call_id, code), NOW), "CallErrorReceived"
-        )
+        event = only(cp.receive_text(error_text(call_id, code), NOW), "CallErrorReceived")
         assert type(event.error) is cls
         # and the class still speaks 1.6 on the wire
         assert event.error.code in (
@@ -94,9 +92,7 @@ def test_unknown_id_is_reported_and_call_stays_outstanding():
     call_id = cp.send_call(heartbeat_request(), NOW)
     cp.data_to_send()
     event = only(
-        cp.receive_text(
-            result_text("stranger", {"currentTime": "2024-01-01T00:00:00Z"}), NOW
-        )
+        cp.receive_text(result_text("stranger", {"currentTime": "2024-01-01T00:00:00Z"}), NOW)
     )
     assert event.kind == "UnmatchedResponse"
     assert event.unique_id == "stranger" and event.reason == "unknown"
@@ -140,9 +136,7 @@ def test_late_response_never_completes_the_next_call():
     second = cp.send_call(authorize_request(), 10)
     cp.data_to_send()
     # the answer to the first arrives while the second is outstanding
-    event = only(
-        cp.receive_text(result_text(first, {"currentTime": "2024-01-01T00:00:00Z"}), 11)
-    )
+    event = only(cp.receive_text(result_text(first, {"currentTime": "2024-01-01T00:00:00Z"}), 11))
     assert event.kind == "UnmatchedResponse" and event.reason == "late"
     assert cp.outstanding_call == second
 
@@ -156,23 +150,15 @@ def test_reordered_answers_match_only_the_sent_call():
     frames = sent(cp)
     assert len(frames) == 1 and frames[0][1] == first
     # an answer for the queued call first: it was never sent, so unmatched
-    event = only(
-        cp.receive_text(result_text(second, {"idTagInfo": {"status": "Accepted"}}), NOW)
-    )
+    event = only(cp.receive_text(result_text(second, {"idTagInfo": {"status": "Accepted"}}), NOW))
     assert event.kind == "UnmatchedResponse"
     assert cp.queued_calls == [second]
     # then the real answer to the first: the second goes out
-    event = only(
-        cp.receive_text(
-            result_text(first, {"currentTime": "2024-01-01T00:00:00Z"}), NOW
-        )
-    )
+    event = only(cp.receive_text(result_text(first, {"currentTime": "2024-01-01T00:00:00Z"}), NOW))
     assert event.kind == "ResultReceived" and event.unique_id == first
     frames = sent(cp)
     assert [frame[1] for frame in frames] == [second]
-    event = only(
-        cp.receive_text(result_text(second, {"idTagInfo": {"status": "Accepted"}}), NOW)
-    )
+    event = only(cp.receive_text(result_text(second, {"idTagInfo": {"status": "Accepted"}}), NOW))
     assert event.kind == "ResultReceived" and event.action == "Authorize"
     assert event.response == authorize_response()
 

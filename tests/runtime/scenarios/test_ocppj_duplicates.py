@@ -1,6 +1,7 @@
 """Unique ids (OCPP-J 4.1.4): duplicate incoming ids, our own id choices,
 answering what we owe exactly once, and the bound on unanswered CALLs."""
 
+from ocppj import errors
 from scenario_support import (
     NOW,
     call_text,
@@ -14,7 +15,6 @@ from scenario_support import (
     raises,
     sent,
 )
-from ocppj import errors
 
 HEARTBEAT = call_text("dup", "Heartbeat", {})
 
@@ -58,15 +58,11 @@ def test_unanswered_calls_are_bounded():
     conn = central_system(incoming_limit=2)
     conn.receive_text(call_text("a", "Heartbeat", {}), NOW)
     conn.receive_text(call_text("b", "Heartbeat", {}), NOW)
-    event = only(
-        conn.receive_text(call_text("c", "Heartbeat", {}), NOW), "FrameRejected"
-    )
+    event = only(conn.receive_text(call_text("c", "Heartbeat", {}), NOW), "FrameRejected")
     assert event.error.code == "GenericError"
     assert event.answer_id == "c"
     conn.send_result("a", heartbeat_response())
-    assert kinds(conn.receive_text(call_text("c", "Heartbeat", {}), NOW)) == [
-        "CallReceived"
-    ]
+    assert kinds(conn.receive_text(call_text("c", "Heartbeat", {}), NOW)) == ["CallReceived"]
 
 
 def test_answering_twice_or_an_unknown_call_is_a_usage_error():
@@ -125,8 +121,8 @@ def test_generated_ids_skip_ids_in_use():
     def factory():
         return ids.pop(0)
 
-    from ocppj.core import Connection
     import fake_protocol
+    from ocppj.core import Connection
 
     conn = Connection(fake_protocol, "ChargePoint", id_factory=factory)
     assert conn.send_call(heartbeat_request(), NOW) == "a"
@@ -137,9 +133,7 @@ def test_send_error_checks_what_it_sends():
     conn = central_system()
     conn.receive_text(HEARTBEAT, NOW)
     raises(errors.UsageError, conn.send_error, "dup", ValueError("x"))
-    raises(
-        errors.UsageError, conn.send_error, "dup", errors.OCPPError("x", code="Custom")
-    )
+    raises(errors.UsageError, conn.send_error, "dup", errors.OCPPError("x", code="Custom"))
     raises(
         errors.UsageError,
         conn.send_error,

@@ -1,6 +1,7 @@
 """The error classes, and that no buffer grows without bound whatever the
 peer sends and however slowly the pump drains."""
 
+from ocppj import core, errors
 from scenario_support import (
     NOW,
     call_text,
@@ -10,7 +11,6 @@ from scenario_support import (
     kinds,
     result_text,
 )
-from ocppj import core, errors
 
 
 def test_error_classes_carry_the_1_6_wire_codes():
@@ -38,10 +38,7 @@ def test_error_classes_carry_the_1_6_wire_codes():
         assert code in str(error)
     assert errors.error_class("FormatViolation") is None
     assert errors.FormatViolationError is errors.FormationViolationError
-    assert (
-        errors.OccurrenceConstraintViolationError
-        is errors.OccurenceConstraintViolationError
-    )
+    assert errors.OccurrenceConstraintViolationError is errors.OccurenceConstraintViolationError
 
 
 def test_details_default_is_a_fresh_dict():

@@ -2,6 +2,7 @@
 table 7), the frame's id in the answer when it can be read, "-1" when not,
 and no answer at all to broken responses."""
 
+from ocppj import errors, framing
 from scenario_support import (
     NOW,
     central_system,
@@ -10,7 +11,6 @@ from scenario_support import (
     raises,
     sent,
 )
-from ocppj import errors, framing
 
 FV = "FormationViolation"
 PE = "ProtocolError"
@@ -184,7 +184,9 @@ def test_whitespace_around_and_inside_the_frame_is_fine():
 
 def test_string_escapes_and_unicode_are_decoded():
     conn = central_system()
-    text = '[2,"u1","DataTransfer",{"vendorId":"caf\\u00e9 \\"q\\" \\\\ \\/","data":"\u00e9\u4e2d"}]'
+    text = (
+        '[2,"u1","DataTransfer",{"vendorId":"caf\\u00e9 \\"q\\" \\\\ \\/","data":"\u00e9\u4e2d"}]'
+    )
     event = only(conn.receive_text(text, NOW), "CallReceived")
     assert event.request.vendor_id == 'caf\u00e9 "q" \\ /'
     assert event.request.data == "\u00e9\u4e2d"
@@ -338,9 +340,7 @@ def test_other_input_types_are_usage_errors():
 
 def test_emitted_frames_round_trip_through_the_parser():
     call = framing.parse(framing.call_text("i1", "Heartbeat", {}))
-    assert (
-        call.message_type == 2 and call.unique_id == "i1" and call.action == "Heartbeat"
-    )
+    assert call.message_type == 2 and call.unique_id == "i1" and call.action == "Heartbeat"
     result = framing.parse(framing.result_text("i1", {"a": [1, 2]}))
     assert result.message_type == 3 and result.payload == {"a": [1, 2]}
     error = framing.parse(framing.error_text("i1", "GenericError", "d", {"k": "v"}))

@@ -6,6 +6,11 @@ try:
 except ImportError:
     import json
 
+import fake_protocol as P
+from ocppj import errors
+from ocppj.charge_point import ChargePoint, PayloadNamespace, infer_role
+from ocppj.core import Connection
+from ocppj.routing import Router, after, on
 from scenario_support import (
     NOW,
     authorize_response,
@@ -19,15 +24,8 @@ from scenario_support import (
     raises,
     result_text,
 )
-import fake_protocol as P
-from ocppj import errors
-from ocppj.charge_point import ChargePoint, PayloadNamespace, infer_role
-from ocppj.core import Connection
-from ocppj.routing import Router, after, on
 
-BOOT = call_text(
-    "b1", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}
-)
+BOOT = call_text("b1", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"})
 AUTHORIZE = call_text("a1", "Authorize", {"idTag": "T1"})
 
 
@@ -343,9 +341,7 @@ class Relaxed(ChargePoint):
 def test_skip_schema_validation_relaxes_request_and_response_of_that_route():
     wire = Wire()
     cs = Relaxed("CP-5", wire)
-    cs.route_message(
-        call_text("r", "BootNotification", {"chargePointVendor": "V" * 99}), NOW
-    )
+    cs.route_message(call_text("r", "BootNotification", {"chargePointVendor": "V" * 99}), NOW)
     # missing chargePointModel: the decoder needs it, so still refused
     assert only(wire.frames())[2] == "FormationViolation"
     payload = {"chargePointVendor": "V" * 99, "chargePointModel": "M", "x": 1}
@@ -432,9 +428,7 @@ def test_sync_call_halves_and_outcomes():
     device = Device("CP-7", wire)
     call_id = device._submit_call(P.HeartbeatRequest(), now=0)
     assert device.take_outcome(call_id) is None
-    device.route_message(
-        result_text(call_id, {"currentTime": "2024-01-01T00:00:00Z"}), 1
-    )
+    device.route_message(result_text(call_id, {"currentTime": "2024-01-01T00:00:00Z"}), 1)
     event = device.take_outcome(call_id)
     assert ChargePoint.outcome(event) == heartbeat_response()
     call_id = device._submit_call(P.HeartbeatRequest(), now=1)
@@ -444,17 +438,13 @@ def test_sync_call_halves_and_outcomes():
     raises(errors.InternalError, ChargePoint.outcome, event, False)
     call_id = device._submit_call(P.HeartbeatRequest(), now=2)
     device.handle_timer(1000)
-    timed_out = raises(
-        errors.CallTimeoutError, ChargePoint.outcome, device.take_outcome(call_id)
-    )
+    timed_out = raises(errors.CallTimeoutError, ChargePoint.outcome, device.take_outcome(call_id))
     assert timed_out.unique_id == call_id and timed_out.action == "Heartbeat"
     call_id = device._submit_call(P.HeartbeatRequest(), now=1000)
     device.route_message(result_text(call_id, {}), 1001)
     rejected = device.take_outcome(call_id)
     assert rejected.kind == "ResultRejected"
-    raises(
-        errors.OccurenceConstraintViolationError, ChargePoint.outcome, rejected, True
-    )
+    raises(errors.OccurenceConstraintViolationError, ChargePoint.outcome, rejected, True)
     call_id = device._submit_call(P.HeartbeatRequest(), now=1001)
     device.close()
     raises(errors.CallCancelledError, ChargePoint.outcome, device.take_outcome(call_id))

@@ -1,6 +1,7 @@
 """One outstanding CALL (OCPP-J 4.1.1), the bounded queue behind it, and
 timeouts on a fake clock: ``now`` is always passed explicitly."""
 
+from ocppj import errors
 from scenario_support import (
     authorize_request,
     boot_request,
@@ -14,7 +15,6 @@ from scenario_support import (
     result_text,
     sent,
 )
-from ocppj import errors
 
 HEARTBEAT_RESULT = {"currentTime": "2024-01-01T00:00:00Z"}
 
@@ -114,9 +114,7 @@ def test_response_just_before_the_deadline_matches():
     cp, cs = pair(response_timeout=10)
     a = cp.send_call(heartbeat_request(), 0)
     cp.data_to_send()
-    assert kinds(cp.receive_text(result_text(a, HEARTBEAT_RESULT), 9.5)) == [
-        "ResultReceived"
-    ]
+    assert kinds(cp.receive_text(result_text(a, HEARTBEAT_RESULT), 9.5)) == ["ResultReceived"]
 
 
 def test_queue_is_bounded():
@@ -177,8 +175,8 @@ def test_frames_queued_before_close_can_still_be_drained():
 
 
 def test_default_ids_are_unique_short_strings():
-    from ocppj.core import Connection
     import fake_protocol
+    from ocppj.core import Connection
 
     conn = Connection(fake_protocol, "ChargePoint", queue_limit=200)
     ids = [conn.send_call(heartbeat_request(), 0) for _ in range(150)]

@@ -1,6 +1,9 @@
 """Schema validation in both directions, and exactly what each relaxation
 lets through."""
 
+import fake_protocol as P
+from ocppj import errors
+from ocppj.validation import Validation
 from scenario_support import (
     NOW,
     authorize_request,
@@ -18,9 +21,6 @@ from scenario_support import (
     result_text,
     sent,
 )
-import fake_protocol as P
-from ocppj import errors
-from ocppj.validation import Validation
 
 LONG_VENDOR = "V" * 21
 
@@ -114,9 +114,7 @@ def test_outgoing_relaxation_still_needs_a_payload_object():
 def test_per_action_outgoing_relaxation_is_only_for_that_action():
     conn = charge_point(validation=Validation(skip_outgoing=("BootNotification",)))
     conn.send_call(boot_request(vendor=LONG_VENDOR), NOW)
-    raises(
-        errors.OutgoingValidationError, conn.send_call, authorize_request("T" * 21), NOW
-    )
+    raises(errors.OutgoingValidationError, conn.send_call, authorize_request("T" * 21), NOW)
 
 
 def test_incoming_relaxation_lets_schema_breaches_through():
@@ -135,9 +133,7 @@ def test_incoming_relaxation_still_needs_a_decodable_payload():
     conn = central_system(validation=Validation(incoming=False))
     # required field missing: the decoder cannot build the object
     event = only(
-        conn.receive_text(
-            call_text("r2", "BootNotification", {"chargePointModel": "M"}), NOW
-        )
+        conn.receive_text(call_text("r2", "BootNotification", {"chargePointModel": "M"}), NOW)
     )
     assert event.kind == "FrameRejected"
     assert event.error.code == "FormationViolation"
@@ -153,9 +149,9 @@ def test_incoming_relaxation_still_needs_a_decodable_payload():
 
 def test_per_action_incoming_relaxation():
     conn = central_system(validation=Validation(skip_incoming=("Authorize",)))
-    assert kinds(
-        conn.receive_text(call_text("a", "Authorize", {"idTag": "T" * 30}), NOW)
-    ) == ["CallReceived"]
+    assert kinds(conn.receive_text(call_text("a", "Authorize", {"idTag": "T" * 30}), NOW)) == [
+        "CallReceived"
+    ]
     event = only(conn.receive_text(call_text("b", "BootNotification", {}), NOW))
     assert event.kind == "FrameRejected"
 
@@ -177,9 +173,7 @@ def test_incoming_result_relaxation_and_decode_failure():
 def test_invalid_outgoing_result_raises_and_call_stays_owed():
     conn = central_system()
     conn.receive_text(
-        call_text(
-            "q", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}
-        ),
+        call_text("q", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}),
         NOW,
     )
     bad = P.BootNotificationResponse(
@@ -196,9 +190,7 @@ def test_invalid_outgoing_result_raises_and_call_stays_owed():
 def test_outgoing_result_relaxation_sends_it():
     conn = central_system(validation=Validation(skip_outgoing=("BootNotification",)))
     conn.receive_text(
-        call_text(
-            "q", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}
-        ),
+        call_text("q", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}),
         NOW,
     )
     bad = P.BootNotificationResponse(
@@ -211,9 +203,7 @@ def test_outgoing_result_relaxation_sends_it():
 def test_answer_must_be_the_calls_response_type():
     conn = central_system()
     conn.receive_text(
-        call_text(
-            "q", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}
-        ),
+        call_text("q", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}),
         NOW,
     )
     raises(
