@@ -288,7 +288,7 @@ def _check(t, v):
             return
         limit = t // _LENGTH_UNIT - 1
         if limit >= 0 and len(v) > limit and text_length(v) > limit:
-            raise ValidationError(PROPERTY, "", "maxLength %d" % limit)
+            raise ValidationError(PROPERTY, "", "maxLength %s" % (limit,))
         if kind == _DATE_TIME:
             if not is_date_time(v):
                 raise ValidationError(PROPERTY, "", "format date-time")
@@ -323,9 +323,9 @@ def _check(t, v):
         if type(v) is not list:
             raise ValidationError(TYPE, "", "type array")
         if t[1] is not None and len(v) < t[1]:
-            raise ValidationError(OCCURENCE, "", "minItems %d" % t[1])
+            raise ValidationError(OCCURENCE, "", "minItems %s" % (t[1],))
         if t[2] is not None and len(v) > t[2]:
-            raise ValidationError(OCCURENCE, "", "maxItems %d" % t[2])
+            raise ValidationError(OCCURENCE, "", "maxItems %s" % (t[2],))
         item = t[3]
         index = 0
         try:
