@@ -127,6 +127,12 @@ class ChargePoint(base.ChargePoint):
         else:
             _LOG.warning("%s: %s", self.id, message)
 
+    def _report_failure(self, message, exc):
+        """An exception raised by application code (a handler, an @after
+        hook, result_sent): a bug to fix, logged as an error with the
+        traceback that finds it."""
+        _LOG.error("%s: %s raised %r", self.id, message, exc, exc_info=exc)
+
     def _on_event(self, event):
         if event.kind in _FINISHING:
             waiter = self._waiters.pop(event.unique_id, None)
@@ -278,7 +284,9 @@ class ChargePoint(base.ChargePoint):
         outbox); the router's Completion."""
         done = self._router.complete(event, result=result, exc=failure)
         if done.problem is not None:
-            self._report("handler for %s %s" % (event.action, event.unique_id), done.problem)
+            self._report_failure(
+                "the handler for %s %s" % (event.action, event.unique_id), done.problem
+            )
         return done
 
     def _after_answer(self, event, done, response):
@@ -288,12 +296,12 @@ class ChargePoint(base.ChargePoint):
             try:
                 self._result_sent(event.action, response)
             except Exception as exc:
-                self._report("result_sent for %s" % event.action, exc)
+                self._report_failure("result_sent for %s" % event.action, exc)
         for after, after_kwargs in done.afters:
             try:
                 outcome = after(**after_kwargs)
             except Exception as exc:
-                self._report("@after for %s" % event.action, exc)
+                self._report_failure("@after for %s" % event.action, exc)
                 continue
             if inspect.isawaitable(outcome):
                 if len(self._after_tasks) >= AFTER_TASK_LIMIT:
@@ -316,7 +324,7 @@ class ChargePoint(base.ChargePoint):
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            self._report("@after for %s" % event.action, exc)
+            self._report_failure("@after for %s" % event.action, exc)
 
     async def _flush_async(self):
         session = self._session
