@@ -464,6 +464,7 @@ async def _serve(args, ssl_context):
         authenticator=any_password if args.security_profile in (1, 2) else None,
         on_connect=connected,
         on_disconnect=disconnected,
+        subprotocols=(protocol.SUBPROTOCOL,) + tuple(args.accept_subprotocol),
     )
     try:
         await server.start()
@@ -541,7 +542,7 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     def _get_help_string(self, action):
         text = action.help or ""
         default = action.default
-        if default is None or default is False or default == argparse.SUPPRESS:
+        if default is None or default is False or default == [] or default == argparse.SUPPRESS:
             return text
         if "%(default)" in text:
             return text
@@ -609,6 +610,14 @@ def build_parser():
     )
     serve.add_argument(
         "--cafile", help="the CA certificate that signs charge point certificates (profile 3)"
+    )
+    serve.add_argument(
+        "--accept-subprotocol",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also accept this subprotocol as an alias of ocpp1.6 (repeatable), e.g. "
+        "ocpp1.6.0, which the QuecPython port's examples offer",
     )
     serve.add_argument(
         "--heartbeat-interval",

@@ -281,7 +281,7 @@ def test_every_option_has_help_and_shows_its_default():
                 continue
             assert action.help, "ocppj %s %s has no help text" % (name, action.dest)
             default = action.default
-            if default is not None and default is not False:
+            if default is not None and default is not False and default != []:
                 assert "(default: %s)" % default in " ".join(text.split()), (name, action.dest)
     assert "(default: 9000)" in commands["serve"].format_help()
     assert "(default: 0)" in " ".join(commands["serve"].format_help().split())
