@@ -77,7 +77,7 @@ def _needs_websockets(command):
         import websockets  # noqa: F401
     except ImportError:
         raise CommandError(
-            "ocppj %s needs the websockets package (13 or later), which is not installed:"
+            "the websockets package (13 or later), which ocppj %s needs, is not installed:"
             " pip install 'ocpp16-toolkit[websockets]' (or pip install websockets)" % command
         ) from None
 
