@@ -413,8 +413,9 @@ class ChargePoint(base.ChargePoint):
         """Send a CALL and return the typed response.
 
         A CALLERROR answer returns None when ``suppress`` (mobilityhouse's
-        default), else raises its OCPPError subclass. An answer that breaks
-        the schema or the frame rules raises its OCPPError either way. No
+        default; logged as a warning), else raises its OCPPError subclass.
+        An answer that breaks the schema or the frame rules raises its
+        OCPPError either way. No
         answer within ``response_timeout`` (counted from this call, time
         spent queued behind another CALL included) raises CallTimeoutError,
         an ``asyncio.TimeoutError``. Misuse (wrong payload type, invalid
@@ -439,6 +440,13 @@ class ChargePoint(base.ChargePoint):
             self._waiters.pop(call_id, None)
         if event.kind == "CallTimedOut":
             raise CallTimeoutError(event.unique_id, event.action, event.timeout)
+        if suppress and event.kind == "CallErrorReceived":
+            # mobilityhouse's call() warns too: a None nobody explains is
+            # how a CALLERROR goes unnoticed
+            self._report(
+                "%s %s answered with CALLERROR %s %r; call() returns None (suppress=True)"
+                % (event.action, event.unique_id, event.error.code, event.error.description)
+            )
         return self.outcome(event, suppress)
 
     def close(self):

@@ -129,7 +129,7 @@ STATES = (
     "pending",
     "rejected",
     "accepted",
-    "failed",  # gave up after max_reconnects (see ``failure``)
+    "failed",  # gave up after max_reconnects (see ``failure``); stays after close()
     "closed",  # close() was called
 )
 
@@ -396,9 +396,10 @@ class ChargePointClient:
             raise self.failure
 
     async def close(self):
-        """Stop: close the connection (1000), stop reconnecting. Queued
-        messages stay in the queue file. Never raises: a failure of the
-        connection loop stays in ``failure``."""
+        """Stop: close the connection (1000), stop reconnecting; state
+        ``closed`` (``failed`` stays). Queued messages stay in the queue
+        file. Never raises: a failure of the connection loop stays in
+        ``failure``."""
         self._stopping = True
         self._stop.set()
         link = self.link
@@ -415,7 +416,8 @@ class ChargePointClient:
                 task.cancel()
             except Exception:
                 pass
-        self._set_state("closed")
+        if self.failure is None:
+            self._set_state("closed")  # else it stays "failed": the reason it stopped
         self.queue.close()
 
     def backoff_delay(self, attempt):

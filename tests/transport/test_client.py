@@ -254,7 +254,7 @@ def test_wait_accepted_raises_once_the_client_gave_up_instead_of_hanging():
                 await client.call(call.Heartbeat())
         finally:
             await client.close()
-        assert client.state == "closed" and client.failure is caught.value
+        assert client.state == "failed" and client.failure is caught.value  # after close()
 
     run(scenario())
 
