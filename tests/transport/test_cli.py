@@ -61,7 +61,7 @@ TABLE = [
     ),
     (
         '[2,"m","MeterValues",{"connectorId":1,"meterValue":[]}]',
-        "PropertyConstraintViolation",
+        "OccurenceConstraintViolation",
         "minItems 1",
     ),
     ('[2,"f","FlyToTheMoon",{}]', "NotImplemented", "unknown action FlyToTheMoon"),
