@@ -35,6 +35,9 @@ wait for their turn in order (one each for the reader, the handler, @after
 and timer tasks and the callers of ``call``, all bounded); a send that
 fails raises in the flush that made it.
 
+``log_frames=True`` logs every frame at INFO on ``ocppj.frames``, as
+mobilityhouse's ``ocpp`` does (frame_log.py); off by default.
+
 A connection may have ``result_sent(action, response)``: it is called with
 each CALLRESULT's response object once the answer was handed to ``send``
 (the central system's link learns the heartbeat interval from its
@@ -51,6 +54,8 @@ import types
 
 from ocppj import charge_point as base
 from ocppj import errors
+
+from .frame_log import FrameLog
 
 _LOG = logging.getLogger("ocppj")
 
@@ -94,7 +99,12 @@ class CallTimeoutError(errors.CallTimeoutError, asyncio.TimeoutError):
 
 
 class ChargePoint(base.ChargePoint):
-    def __init__(self, id, connection, response_timeout=30, protocol=None, **options):
+    def __init__(
+        self, id, connection, response_timeout=30, protocol=None, log_frames=False, **options
+    ):
+        if log_frames:
+            # every frame at INFO on ocppj.frames (frame_log.py)
+            connection = FrameLog(connection, id)
         super().__init__(
             id,
             connection,

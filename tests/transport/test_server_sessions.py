@@ -533,3 +533,32 @@ def test_a_session_ended_by_an_error_closes_with_1011_not_1000():
             return websocket.close_code, websocket.close_reason
 
     assert run(scenario()) == (1011, "internal error")
+
+
+def test_an_info_frame_log_like_mobilityhouses_is_off_by_default(caplog):
+    async def exchange(**options):
+        async with central_system(**options) as server:
+            websocket, charge_point, reader = await charge_point_over(
+                server.url("CP-F"), log_frames=options.get("log_frames", False)
+            )
+            await charge_point.call(call.Heartbeat())
+            await websocket.close()
+            await reader
+
+    with caplog.at_level("DEBUG"):
+        run(exchange())
+    assert not [r for r in caplog.records if r.name == "ocppj.frames"]
+
+    caplog.clear()
+    with caplog.at_level("INFO", logger="ocppj.frames"):
+        run(exchange(log_frames=True))
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "ocppj.frames"]
+    # both ends log: the central system (options passed to its ChargePoint)
+    # and the charge point, each a send and a receive
+    assert len(lines) == 4 and {level for level, _ in lines} == {"INFO"}
+    sent = [text for _, text in lines if text.startswith("CP-F: send [2,")]
+    received = [text for _, text in lines if text.startswith("CP-F: receive message [2,")]
+    assert len(sent) == 1 and len(received) == 1
+    assert '"Heartbeat"' in sent[0] and '"Heartbeat"' in received[0]
+    assert any(text.startswith("CP-F: send [3,") for _, text in lines)
+    assert any(text.startswith("CP-F: receive message [3,") for _, text in lines)
