@@ -1,157 +1,110 @@
-"""Names the runtime makes on first use, on a real MicroPython.
-
-ocppj.errors, ocppj.events and ocppj.framing make their classes (the two
-error bases included) when first asked for; error_classes.py, misuse.py and
-rejection.py load when something goes wrong. That must save heap without
-changing what a name means: each name is one class for good, so isinstance
-and except work, and firmware without module __getattr__ gets everything at
-import instead.
-"""
+"""The runtime's classes on real MicroPythons (1.29 and the 1.13 stand-in,
+source and bytecode): errors, CallError codes and events are ordinary
+classes, there once the modules are imported, and nothing the runtime does
+later imports anything (a lazy import that fails for memory can leave a
+module half made on 1.13, issue 11)."""
 
 import pytest
 
 from bench import micropython_footprint as footprint
 
+from .support import TARGET_IDS, TARGETS
+
 PROBE_PRELUDE = r"""
 import sys
 from usr.ocpp16 import protocol
-from usr.ocppj import core, routing, charge_point, errors, events, framing
+from usr.ocppj import session, routing, charge_point, errors, events, framing
 
 def loaded():
     return sorted(k[len("usr.ocppj."):] for k in sys.modules if k.startswith("usr.ocppj."))
 
-def public(module):
-    # Not dir(): MicroPython's dir() asks for every interned name, which
-    # makes everything a module __getattr__ offers.
-    return sorted(k for k in module.__dict__ if k[:1] != "_" and k[:1].isupper())
+IMPORTED = loaded()
 """
 
 
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory):
-    bundles, _ = footprint.build_bundles(tmp_path_factory.mktemp("device"))
-    return bundles["mpy-v6"]
+@pytest.fixture(scope="module", params=TARGETS, ids=TARGET_IDS)
+def target(request):
+    request.param.require()
+    return request.param
 
 
-def _run(bundle, body):
-    completed = footprint.run_micropython(bundle, PROBE_PRELUDE + body + "\nprint('DONE')\n")
+def _run(target, body):
+    completed = footprint.run_micropython(
+        target.bundle(), PROBE_PRELUDE + body + "\nprint('DONE')\n", interpreter=target.require()
+    )
     assert completed.stdout.strip().endswith("DONE"), completed.stdout + completed.stderr
     return [line for line in completed.stdout.splitlines() if line != "DONE"]
 
 
-def test_import_makes_only_the_bases(bundle):
-    lines = _run(
-        bundle,
-        "print(errors.MODULE_GETATTR)\n"
-        "print(loaded())\n"
-        "print(public(errors))\n"
-        "print(public(events))\n",
-    )
-    assert lines == [
-        "True",
-        "['charge_point', 'core', 'errors', 'events', 'framing', 'jsontext', 'routing', 'validation']",
-        "['MODULE_GETATTR']",
-        "['Event']",
-    ]
-
-
-def test_each_error_name_is_one_class_for_good(bundle):
+def test_each_error_name_is_one_class(target):
     body = r"""
-first = errors.QueueFullError
-from usr.ocppj.errors import QueueFullError
-assert QueueFullError is first is errors.lookup("QueueFullError")
-assert issubclass(first, errors.UsageError) and not issubclass(first, errors.OCPPError)
+from usr.ocppj.errors import QueueFullError, FormationViolation
+assert issubclass(QueueFullError, errors.UsageError)
+assert not issubclass(QueueFullError, errors.OCPPError)
 try:
     raise errors.GenericError("x")
 except errors.GenericError as exc:
     assert type(exc) is errors.ERROR_CLASSES["GenericError"]
     assert exc.code == "GenericError"
-assert errors.FormatViolationError is errors.FormationViolationError
-assert errors.error_class("NotImplemented") is errors.NotImplementedCallError
+assert errors.FormationViolationError is errors.FormatViolationError is FormationViolation
+assert errors.NotImplementedCallError is errors.NotImplemented
+assert errors.error_class("NotImplemented") is errors.NotImplemented
 assert errors.error_class("FormatViolation") is None
-assert errors.from_call_error("OccurrenceConstraintViolation", "d", {}).code == "OccurenceConstraintViolation"
-for name in ("NoSuchThing", "_private", "__path__"):
-    try:
-        getattr(errors, name)
-        raise SystemExit("made " + name)
-    except AttributeError:
-        pass
-print(loaded())
+assert errors.from_call_error("FormatViolation", "d", {}).code == "FormationViolation"
+error = errors.from_call_error("OccurrenceConstraintViolation", "d", {})
+assert error.code == "OccurenceConstraintViolation"
+for code, cls in errors.ERROR_CLASSES.items():
+    assert cls.code == code and issubclass(cls, errors.OCPPError)
+print(len(errors.ERROR_CLASSES), loaded() == IMPORTED)
 """
-    assert _run(bundle, body) == [
-        "['charge_point', 'core', 'error_classes', 'errors', 'events', 'framing', 'jsontext', 'routing', 'validation']"
-    ]
+    assert _run(target, body) == ["10 True"]
 
 
-def test_without_module_getattr_every_name_is_made_at_import(bundle):
-    # What errors.py does on such firmware (MODULE_GETATTR False).
+def test_events_are_classes_with_their_fields(target):
     body = r"""
-from usr.ocppj import error_classes
-error_classes.make_all()
-names = sorted(k for k in errors.__dict__ if k[:1] != "_")
-print(names)
-"""
-    names = eval(_run(bundle, body)[0])
-    for name in (
-        "CallCancelledError",
-        "CallTimeoutError",
-        "ERROR_CLASSES",
-        "FormatViolationError",
-        "FormationViolationError",
-        "GenericError",
-        "InternalError",
-        "InvalidUniqueIdError",
-        "NoSuchCallError",
-        "NotImplementedCallError",
-        "NotSupportedError",
-        "OccurenceConstraintViolationError",
-        "OccurrenceConstraintViolationError",
-        "OutgoingValidationError",
-        "PayloadTypeError",
-        "PropertyConstraintViolationError",
-        "ProtocolError",
-        "QueueFullError",
-        "RECEIVED_SPELLINGS",
-        "SecurityError",
-        "SessionClosedError",
-        "TypeConstraintViolationError",
-        "WrongDirectionError",
-        "describe_validation",
-        "error_class",
-        "from_call_error",
-    ):
-        assert name in names, name
-
-
-def test_events_and_frames_are_made_when_they_first_occur(bundle):
-    body = r"""
-conn = core.Connection(protocol, "ChargePoint")
-print(public(events))
-event = conn.receive_text('[2,"r1","Reset",{"type":"Soft"}]', 0)[0]
+s = session.Session(protocol, "ChargePoint")
+event = s.receive_text('[2,"r1","Reset",{"type":"Soft"}]', 0)[0]
 assert type(event) is events.CallReceived and isinstance(event, events.Event)
-print(public(events), loaded())
-event = conn.receive_text('[2,"r2","Reset"', 0)[0]
-assert type(event) is events.FrameRejected
-assert framing.parse("junk").__class__ is framing.Rejected
+assert event.kind == "CallReceived" and event.fields[0] == "unique_id"
+assert [getattr(event, name) for name in event.fields[:2]] == ["r1", "Reset"]
+event = s.receive_text('[2,"r2","Reset"', 0)[0]
+assert type(event) is events.FrameRejected and event.answer_id == "r2"
+assert type(framing.parse("junk")) is framing.Rejected
 assert framing.peek('[2,"abc",') == (2, "abc")
-print(loaded())
+print(repr(events.CallCancelled("c1", "Heartbeat", sent=False)))
+print(loaded() == IMPORTED)
 """
-    assert _run(bundle, body) == [
-        "['Event']",
-        "['CallReceived', 'Event'] ['charge_point', 'core', 'errors', 'events', 'framing', 'jsontext', 'routing', 'validation']",
-        "['charge_point', 'core', 'error_classes', 'errors', 'events', 'framing', 'jsontext', 'rejection', 'routing', 'validation']",
+    assert _run(target, body) == [
+        "<CallCancelled unique_id='c1' action='Heartbeat' sent=False>",
+        "True",
     ]
 
 
-def test_misuse_loads_its_wording_when_it_happens(bundle):
+def test_rare_paths_import_nothing(target):
+    # Misuse, refused input, a CALLERROR, a timeout and close: every module
+    # they need was imported with the session.
     body = r"""
-conn = core.Connection(protocol, "ChargePoint")
-conn.close()
+s = session.Session(protocol, "ChargePoint", response_timeout=5)
+call_id = s.send_call(protocol.request_class("Heartbeat")(), 0)
+s.receive_text('[4,"%s","NotSupported","no",{}]' % call_id, 1)
+call_id = s.send_call(protocol.request_class("Heartbeat")(), 1)
+assert s.handle_timer(10)[0].kind == "CallTimedOut"
+bad = ('junk', '[3,"x",{}]', '[2,"a","Nope",{}]', '[2,"b","Reset",{"type":"Hard!"}]', b"\xff")
+for text in bad:
+    s.receive_text(text, 11)
 try:
-    conn.send_result("x", None)
-    raise SystemExit("not refused")
+    s.send_result("nobody", None)
+except errors.NoSuchCallError as exc:
+    print(exc)
+s.close()
+try:
+    s.send_call(protocol.request_class("Heartbeat")(), 12)
 except errors.SessionClosedError as exc:
-    print(str(exc))
-print("misuse" in loaded())
+    print(exc)
+print(loaded() == IMPORTED, len(IMPORTED))
 """
-    assert _run(bundle, body) == ["the connection is closed", "True"]
+    assert _run(target, body) == [
+        "no unanswered CALL with unique id 'nobody'",
+        "the session is closed",
+        "True 8",
+    ]
