@@ -26,7 +26,10 @@ plain-text body that says why):
   (``ocpp1.6``). No Sec-WebSocket-Protocol, or only unsupported ones: 400
   naming what was offered and what is spoken. OCPP-J 3.2 literally asks to
   complete the handshake without a subprotocol and then close; pass
-  ``subprotocol_mismatch="close"`` for that (closed with 1002).
+  ``subprotocol_mismatch="close"`` for that (closed with 1002). The
+  QuecPython port's examples offer ``ocpp1.6.0``, which OCPP-J does not
+  define: ``subprotocols=("ocpp1.6", "ocpp1.6.0")`` accepts it as an alias
+  (off by default; ``ocppj serve --accept-subprotocol ocpp1.6.0``).
 * security profile (see ``ocppj_aio.security``): 1 and 2 need HTTP Basic
   with username == identity and a password ``authenticator(identity,
   password_bytes)`` accepts, else 401 with ``WWW-Authenticate``; 2 and 3
@@ -66,6 +69,10 @@ instead of Heartbeat, so dropping quiet connections is opt-in.
 ``await cs.call(identity, payload, suppress=True)`` sends a CALL to a
 connected charge point and returns the typed response (see
 ``ChargePoint.call``); ``NotConnectedError`` when it is not connected.
+
+``reuse_port=True`` binds with SO_REUSEPORT (Linux): several processes
+listen on one port and the kernel spreads new connections over them (what
+``ocppj gateway --workers N`` does).
 
 ``await cs.close()``: stops accepting, closes every connection with 1001
 (going away); CALLs still waiting for an answer fail with
@@ -210,6 +217,7 @@ class CentralSystem:
         max_message_size=2**20,
         max_connections=10000,
         compression=None,
+        reuse_port=False,
         **charge_point_options,
     ):
         self.protocol = protocol
@@ -258,6 +266,7 @@ class CentralSystem:
         self.max_message_size = max_message_size
         self.max_connections = max_connections
         self.compression = compression
+        self.reuse_port = reuse_port
         self.charge_point_factory = charge_point_factory
         self.charge_point_options = charge_point_options
         self._sessions = {}
@@ -286,6 +295,7 @@ class CentralSystem:
             max_size=self.max_message_size,
             ssl=self.ssl_context,
             server_header=None,
+            reuse_port=self.reuse_port or None,
         )
         sockets = self._server.sockets
         if sockets:
