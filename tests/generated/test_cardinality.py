@@ -9,16 +9,12 @@ PropertyConstraintViolation, by both flavours and on both interpreters.
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from micropython_flavour import PACKAGE_DIR, module
 from ocpp16 import protocol as cpython_protocol
 
-# Not `from tests.micropython.support import ...`: gmqtt (the gateway's MQTT
-# client) installs a top-level package named tests into site-packages.
-MICROPYTHON = Path(sys.executable).parent / "micropython"
+from tests.micropython.support import MICROPYTHON
 
 OCCURENCE = "OccurenceConstraintViolation"  # the 1.6 wire spelling
 
