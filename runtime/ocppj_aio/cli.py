@@ -37,8 +37,8 @@ import traceback
 import urllib.parse
 
 from ocppj import framing
-from ocppj.session import Session
 from ocppj.errors import UsageError
+from ocppj.session import Session
 
 
 class CommandUsageError(Exception):
