@@ -233,5 +233,9 @@ def test_skipped_blocks_say_why_and_are_few():
                 reason = block.marker[len("skip") :].strip()
                 assert reason, "%s: a skip marker without a reason" % block.where()
                 skipped.append(block.where())
-    # only the README's `make test`: it is how this suite itself runs
-    assert len(skipped) <= 1, skipped
+    # Only the README's `make test`, which is how this suite itself runs.
+    # Anything else: make the block run (a context module in
+    # tests/docs/contexts/ can give it the names and servers it needs), or
+    # show it as ```text if it is not code to run.
+    outside_readme = [where for where in skipped if "README.md:" not in where]
+    assert not outside_readme and len(skipped) <= 1, "code blocks must run; skipped: %s" % skipped
