@@ -63,6 +63,8 @@ class Mosquitto:
             "autosave_interval 1",
             "max_queued_messages 100000",
             "max_inflight_messages 0",
+            # without it Mosquitto's small writes wait for delayed ACKs
+            "set_tcp_nodelay true",
             "log_dest file %s" % self.log,
             "log_type error",
             "log_type warning",

@@ -162,18 +162,31 @@ class BridgeChargePoint(ChargePoint):
                 ),
             )
         else:
-            protocol = self.protocol
-            try:
-                protocol.validate_response(event.action, message.payload)
-                response = protocol.decode_response(event.action, message.payload)
-            except protocol.ValidationError as invalid:
-                self.gateway.refuse_payload(self.id, message, event.action, invalid, "conf")
+            response = self._read_response(event.action, message)
+            if response is None:
                 return
             outcome = (response, None)
         del self._pending[unique_id]
         entry[1].cancel()
         self._answered.append(unique_id)
         self._answer_now(event, outcome)
+
+    def _read_response(self, action, message):
+        """The typed answer in a service's CALLRESULT, or None (refused,
+        with a gateway error naming field and rule)."""
+        protocol = self.protocol
+        reader = getattr(protocol, "read_response", None)
+        if reader is not None:
+            # one pass that validates and decodes what it can vouch for
+            response = reader(action, message.payload)
+            if response is not None:
+                return response
+        try:
+            protocol.validate_response(action, message.payload)
+            return protocol.decode_response(action, message.payload)
+        except protocol.ValidationError as invalid:
+            self.gateway.refuse_payload(self.id, message, action, invalid, "conf")
+            return None
 
     # ------------------------------------------------ the services' CALLs
 
