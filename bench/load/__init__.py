@@ -393,7 +393,7 @@ def sweep(settings, profile=None, say=print):
                         kind,
                         connections,
                         settings,
-                        profile=profile if kind == "ours" else None,
+                        profile=profile if kind in ("ours", "gateway") else None,
                         say=say,
                     )
                 )

@@ -42,6 +42,11 @@ _LOG = logging.getLogger("ocppj.gateway")
 
 REMEMBERED_IDS = 64
 
+# What the pump would get from the router for a CALL: (handler, keyword
+# arguments, @after hooks). The services answer instead of a handler, and
+# nothing runs after.
+_NO_HANDLER = (None, None, ())
+
 
 class BridgeChargePoint(ChargePoint):
     """One connected charge point; ``gateway`` publishes and configures."""
@@ -112,7 +117,7 @@ class BridgeChargePoint(ChargePoint):
 
     def _answer_now(self, event, outcome):
         """Hand a late outcome to the pump (a task: the send is async)."""
-        self._spawn(self._serve_async(event, None, outcome))
+        self._spawn(self._serve_async(event, _NO_HANDLER, outcome))
 
     def service_answer(self, message):
         """A service's CALLRESULT or CALLERROR for one of our CALLs."""
