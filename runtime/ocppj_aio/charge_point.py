@@ -11,8 +11,8 @@
     response = await cp.call(call.Reset(type="Soft"))
 
 ``connection`` needs ``async recv() -> str`` and ``async send(str)``; a
-``websockets`` connection fits. All protocol logic is the sans-IO core
-(``ocppj.core``) and the shared facade (``ocppj.charge_point``); this
+``websockets`` connection fits. All protocol logic is the sans-IO session
+(``ocppj.session``) and the shared facade (``ocppj.charge_point``); this
 module only awaits.
 
 Tasks and bounds: ``start`` reads messages one by one and feeds them to the
@@ -35,6 +35,9 @@ wait for their turn in order (one each for the reader, the handler, @after
 and timer tasks and the callers of ``call``, all bounded); a send that
 fails raises in the flush that made it.
 
+``log_frames=True`` logs every frame at INFO on ``ocppj.frames``, as
+mobilityhouse's ``ocpp`` does (frame_log.py); off by default.
+
 A connection may have ``result_sent(action, response)``: it is called with
 each CALLRESULT's response object once the answer was handed to ``send``
 (the central system's link learns the heartbeat interval from its
@@ -51,6 +54,8 @@ import types
 
 from ocppj import charge_point as base
 from ocppj import errors
+
+from .frame_log import FrameLog
 
 _LOG = logging.getLogger("ocppj")
 
@@ -94,7 +99,12 @@ class CallTimeoutError(errors.CallTimeoutError, asyncio.TimeoutError):
 
 
 class ChargePoint(base.ChargePoint):
-    def __init__(self, id, connection, response_timeout=30, protocol=None, **options):
+    def __init__(
+        self, id, connection, response_timeout=30, protocol=None, log_frames=False, **options
+    ):
+        if log_frames:
+            # every frame at INFO on ocppj.frames (frame_log.py)
+            connection = FrameLog(connection, id)
         super().__init__(
             id,
             connection,
@@ -127,6 +137,12 @@ class ChargePoint(base.ChargePoint):
         else:
             _LOG.warning("%s: %s", self.id, message)
 
+    def _report_failure(self, message, exc):
+        """An exception raised by application code (a handler, an @after
+        hook, result_sent): a bug to fix, logged as an error with the
+        traceback that finds it."""
+        _LOG.error("%s: %s raised %r", self.id, message, exc, exc_info=exc)
+
     def _on_event(self, event):
         if event.kind in _FINISHING:
             waiter = self._waiters.pop(event.unique_id, None)
@@ -156,7 +172,7 @@ class ChargePoint(base.ChargePoint):
 
     async def _route(self, text, spawn):
         events = self._session.receive_text(text, self._now())
-        answered = None  # [(event, Completion, response)] answered here
+        answered = None  # [(event, answer, afters, response)] answered here
         waiting = None  # [event] whose handler route_message awaits
         for event in events:
             if event.kind != "CallReceived":
@@ -166,12 +182,13 @@ class ChargePoint(base.ChargePoint):
                     waiting = []
                 waiting.append(event)
             else:
-                called = self._start_handler(event)
+                afters, called = self._start_handler(event)
                 if called is not None:
                     if answered is None:
                         answered = []
                     result, failure = called
-                    answered.append((event, self._complete(event, result, failure), result))
+                    answer = self._complete(event, result, failure)
+                    answered.append((event, answer, afters, result))
         try:
             if self._sending:
                 await self._flush_async()
@@ -188,45 +205,47 @@ class ChargePoint(base.ChargePoint):
             if not answered:
                 raise
             # as a handler task would: report, and let recv() end start()
-            for event, _, _ in answered:
+            for event, _, _, _ in answered:
                 self._report("answering %s %s failed" % (event.action, event.unique_id), exc)
             answered = None
         self._rearm()
         if answered:
-            for event, done, response in answered:
-                self._after_answer(event, done, response)
+            for event, answer, afters, response in answered:
+                self._after_answer(event, answer, afters, response)
         if waiting:
             for event in waiting:
                 await self._serve_async(event)
 
     def _start_handler(self, event):
         """Call the handler of ``event``; an ``async def`` handler's
-        coroutine runs here up to its first real wait. (result, None) or
-        (None, exception) once it finished; None when it goes on in a task,
-        which answers."""
-        handler, kwargs = self._router.prepare(event)
+        coroutine runs here up to its first real wait. Returns (afters,
+        called): the router's @after hooks, and (result, None) or (None,
+        exception) once the handler finished, None when it goes on in a
+        task, which answers."""
+        prepared = self._router.prepare(event)
+        handler, kwargs, afters = prepared
         try:
             coro = handler(**kwargs)
         except Exception as exc:
-            return None, exc
+            return afters, (None, exc)
         if type(coro) is not _COROUTINE:
             if inspect.isawaitable(coro):
                 # some other awaitable (a Future, ...): a task awaits it
-                self._spawn(self._serve_async(event, None, (coro, None)))
-                return None
-            return coro, None
+                self._spawn(self._serve_async(event, prepared, (coro, None)))
+                return afters, None
+            return afters, (coro, None)
         # each handler in its own copy of the context, as a task has it
         context = contextvars.copy_context()
         try:
             yielded = context.run(coro.send, None)
         except StopIteration as stop:
-            return stop.value, None
+            return afters, (stop.value, None)
         except (Exception, asyncio.CancelledError) as exc:
             # CancelledError raised by the handler itself (the reader was
             # not cancelled: it is running it): answered InternalError
-            return None, exc
-        self._spawn(self._serve_async(event, None, (_resume(context, coro, yielded), None)))
-        return None
+            return afters, (None, exc)
+        self._spawn(self._serve_async(event, prepared, (_resume(context, coro, yielded), None)))
+        return afters, None
 
     def _spawn(self, coro):
         self._handler_tasks.add(asyncio.ensure_future(coro))
@@ -247,19 +266,19 @@ class ChargePoint(base.ChargePoint):
     def _call_handler(self, prepared):
         """(result, None) or (None, exception) of calling a prepared
         handler; the result may still be awaitable."""
-        handler, kwargs = prepared
+        handler, kwargs, _ = prepared
         try:
             return handler(**kwargs), None
         except Exception as exc:
             return None, exc
 
     async def _answer(self, event, prepared=None, called=None):
-        """Answer ``event``; ``prepared`` is the router's (handler, kwargs)
-        if already looked up, ``called`` the handler's outcome if already
-        called."""
+        """Answer ``event``; ``prepared`` is the router's (handler, kwargs,
+        afters) if already looked up, ``called`` the handler's outcome if
+        already called."""
+        if prepared is None:
+            prepared = self._router.prepare(event)
         if called is None:
-            if prepared is None:
-                prepared = self._router.prepare(event)
             called = self._call_handler(prepared)
         result, failure = called
         if failure is None and inspect.isawaitable(result):
@@ -268,32 +287,37 @@ class ChargePoint(base.ChargePoint):
             except Exception as exc:
                 result = None
                 failure = exc
-        done = self._complete(event, result, failure)
+        answer = self._complete(event, result, failure)
         await self._flush_async()
         self._rearm()
-        self._after_answer(event, done, result)
+        _, _, afters = prepared
+        self._after_answer(event, answer, afters, result)
 
     def _complete(self, event, result, failure):
-        """Hand the handler's outcome to the core (the answer lands in its
-        outbox); the router's Completion."""
-        done = self._router.complete(event, result=result, exc=failure)
-        if done.problem is not None:
-            self._report("handler for %s %s" % (event.action, event.unique_id), done.problem)
-        return done
+        """Hand the handler's outcome to the session (the answer lands in
+        its outbox); what it answered with (Session.answer)."""
+        answer, problem = self._session.answer(event.unique_id, result, failure)
+        if problem is not None:
+            self._report_failure(
+                "the handler for %s %s" % (event.action, event.unique_id), problem
+            )
+        return answer
 
-    def _after_answer(self, event, done, response):
-        """Once the answer was handed to the connection: the connection's
+    def _after_answer(self, event, answer, afters, response):
+        """Once a CALLRESULT was handed to the connection: the connection's
         result_sent, then @after hooks."""
-        if done.answer == "result" and self._result_sent is not None:
+        if answer != "result":
+            return
+        if self._result_sent is not None:
             try:
                 self._result_sent(event.action, response)
             except Exception as exc:
-                self._report("result_sent for %s" % event.action, exc)
-        for after, after_kwargs in done.afters:
+                self._report_failure("result_sent for %s" % event.action, exc)
+        for after, after_kwargs in afters:
             try:
                 outcome = after(**after_kwargs)
             except Exception as exc:
-                self._report("@after for %s" % event.action, exc)
+                self._report_failure("@after for %s" % event.action, exc)
                 continue
             if inspect.isawaitable(outcome):
                 if len(self._after_tasks) >= AFTER_TASK_LIMIT:
@@ -316,11 +340,11 @@ class ChargePoint(base.ChargePoint):
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            self._report("@after for %s" % event.action, exc)
+            self._report_failure("@after for %s" % event.action, exc)
 
     async def _flush_async(self):
         session = self._session
-        if not session._outbox:
+        if not session.has_data_to_send():
             return  # nothing to send (a CALL just arrived)
         if self._sending:
             await self._wait_send_turn()
@@ -405,8 +429,9 @@ class ChargePoint(base.ChargePoint):
         """Send a CALL and return the typed response.
 
         A CALLERROR answer returns None when ``suppress`` (mobilityhouse's
-        default), else raises its OCPPError subclass. An answer that breaks
-        the schema or the frame rules raises its OCPPError either way. No
+        default; logged as a warning), else raises its OCPPError subclass.
+        An answer that breaks the schema or the frame rules raises its
+        OCPPError either way. No
         answer within ``response_timeout`` (counted from this call, time
         spent queued behind another CALL included) raises CallTimeoutError,
         an ``asyncio.TimeoutError``. Misuse (wrong payload type, invalid
@@ -431,6 +456,13 @@ class ChargePoint(base.ChargePoint):
             self._waiters.pop(call_id, None)
         if event.kind == "CallTimedOut":
             raise CallTimeoutError(event.unique_id, event.action, event.timeout)
+        if suppress and event.kind == "CallErrorReceived":
+            # mobilityhouse's call() warns too: a None nobody explains is
+            # how a CALLERROR goes unnoticed
+            self._report(
+                "%s %s answered with CALLERROR %s %r; call() returns None (suppress=True)"
+                % (event.action, event.unique_id, event.error.code, event.error.description)
+            )
         return self.outcome(event, suppress)
 
     def close(self):

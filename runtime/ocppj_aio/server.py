@@ -70,6 +70,10 @@ instead of Heartbeat, so dropping quiet connections is opt-in.
 connected charge point and returns the typed response (see
 ``ChargePoint.call``); ``NotConnectedError`` when it is not connected.
 
+``reuse_port=True`` binds with SO_REUSEPORT (Linux): several processes
+listen on one port and the kernel spreads new connections over them (what
+``ocppj gateway --workers N`` does).
+
 ``await cs.close()``: stops accepting, closes every connection with 1001
 (going away); CALLs still waiting for an answer fail with
 ``CallCancelledError``; returns when every connection handler is done.
@@ -213,6 +217,7 @@ class CentralSystem:
         max_message_size=2**20,
         max_connections=10000,
         compression=None,
+        reuse_port=False,
         **charge_point_options,
     ):
         self.protocol = protocol
@@ -261,6 +266,7 @@ class CentralSystem:
         self.max_message_size = max_message_size
         self.max_connections = max_connections
         self.compression = compression
+        self.reuse_port = reuse_port
         self.charge_point_factory = charge_point_factory
         self.charge_point_options = charge_point_options
         self._sessions = {}
@@ -289,6 +295,7 @@ class CentralSystem:
             max_size=self.max_message_size,
             ssl=self.ssl_context,
             server_header=None,
+            reuse_port=self.reuse_port or None,
         )
         sockets = self._server.sockets
         if sockets:
@@ -536,6 +543,7 @@ class CentralSystem:
         session = _Session(charge_point, link)
         self._sessions[identity] = session
         watchdog = None
+        failed = False  # an error ended the session (close 1011)
         try:
             try:
                 await self.on_connect(charge_point, link)
@@ -543,7 +551,7 @@ class CentralSystem:
                 _LOG.exception("on_connect hook failed for %s", identity)
             if self.idle_timeout is not None:
                 watchdog = asyncio.create_task(self._watch_idle(link))
-            await self._read(charge_point, identity)
+            failed = await self._read(charge_point, identity)
         finally:
             if watchdog is not None:
                 watchdog.cancel()
@@ -551,7 +559,11 @@ class CentralSystem:
                 del self._sessions[identity]
             await _close_charge_point(charge_point)
             if websocket.close_code is None:
-                await websocket.close(1000 if not self._closing else 1001)
+                if failed:
+                    # 1011: the peer learns the session ended by a fault here
+                    await websocket.close(1011, "internal error")
+                else:
+                    await websocket.close(1000 if not self._closing else 1001)
             try:
                 await self.on_disconnect(charge_point, link)
             except Exception:
@@ -559,12 +571,15 @@ class CentralSystem:
             session.done.set()
 
     async def _read(self, charge_point, identity):
+        """Serve the connection until it ends; True if an error ended it."""
         try:
             await charge_point.start()
         except (ConnectionClosed, NotConnectedError):
             pass
         except Exception:
             _LOG.exception("connection of %s ended by an error", identity)
+            return True
+        return False
 
     async def _replace(self, old):
         await old.link.close(1000, "replaced by a new connection")
