@@ -98,6 +98,7 @@ from websockets.exceptions import ConnectionClosed
 
 from . import security
 from .charge_point import ChargePoint
+from .identity import identity_problem, printable
 from .link import NotConnectedError, WebSocketLink
 from .queue import TRANSACTION_ACTIONS, TransactionQueue
 
@@ -226,6 +227,9 @@ class ChargePointClient:
             self.url = url.rstrip("/") + "/" + urllib.parse.quote(identity, safe="")
         if not identity:
             raise UsageError("no charge point identity: pass identity= or end the URL with it")
+        problem = identity_problem(identity)
+        if problem is not None:
+            raise UsageError("%s: %s" % (problem, printable(identity)))
         self.identity = identity
         secure = self.url.lower().startswith("wss://")
         if not secure and not self.url.lower().startswith("ws://"):

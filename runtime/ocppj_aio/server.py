@@ -20,7 +20,10 @@ plain-text body that says why):
 * the charge point identity is the last segment of the URL path,
   percent-decoded (OCPP-J 1.6 3.1.1); with ``path_prefix`` the rest of the
   path must equal it. No identity or a wrong prefix: 404. Not UTF-8 after
-  decoding or longer than ``MAX_IDENTITY_LENGTH``: 400. ``identity_check``
+  decoding, longer than ``MAX_IDENTITY_LENGTH``, holding a ``/``, a
+  control or format character, or a malformed ``%`` escape (see
+  ``ocppj_aio.identity``, which says which characters an identity may
+  hold): 400. Identities are logged escaped. ``identity_check``
   answering False: 404 (OCPP-J 3.2, unknown charge point).
 * subprotocol: the client's first offer among ``subprotocols`` is selected
   (``ocpp1.6``). No Sec-WebSocket-Protocol, or only unsupported ones: 400
@@ -29,7 +32,8 @@ plain-text body that says why):
   ``subprotocol_mismatch="close"`` for that (closed with 1002).
 * security profile (see ``ocppj_aio.security``): 1 and 2 need HTTP Basic
   with username == identity and a password ``authenticator(identity,
-  password_bytes)`` accepts, else 401 with ``WWW-Authenticate``; 2 and 3
+  password_bytes)`` accepts, else 401 with ``WWW-Authenticate`` (also
+  for more than one Authorization header); 2 and 3
   need ``ssl_context``; 3 needs a client certificate (the TLS context
   requires and verifies it) that ``certificate_binding(identity, subject)``
   accepts, else 403.
@@ -84,13 +88,10 @@ from websockets.exceptions import ConnectionClosed
 
 from . import security
 from .charge_point import ChargePoint
+from .identity import MAX_IDENTITY_LENGTH, identity_problem, printable, segment_problem
 from .link import NotConnectedError, WebSocketLink
 
 __all__ = ["CentralSystem", "NotConnectedError", "MAX_IDENTITY_LENGTH"]
-
-# OCPP 1.6 sets no limit on the identity; 2.0.1 uses 48 characters. 255
-# keeps every real identity and bounds what a client can make us store.
-MAX_IDENTITY_LENGTH = 255
 
 DUPLICATE_POLICIES = ("replace", "refuse")
 
@@ -161,13 +162,28 @@ def identity_from_path(path, path_prefix=None):
         segment = path.rsplit("/", 1)[-1]
     if not segment:
         raise LookupError("no charge point identity at the end of the URL path")
+    problem = segment_problem(segment)
+    if problem is not None:
+        raise ValueError(problem)
     try:
         identity = urllib.parse.unquote(segment, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
-        raise ValueError("the percent-decoded charge point identity is not UTF-8")
-    if len(identity) > MAX_IDENTITY_LENGTH:
-        raise ValueError("charge point identity longer than %d characters" % MAX_IDENTITY_LENGTH)
+        raise ValueError("the percent-decoded charge point identity is not UTF-8") from None
+    problem = identity_problem(identity)
+    if problem is not None:
+        raise ValueError(problem)
     return identity
+
+
+def _address(connection):
+    """``host:port`` of the peer of a connection, for log lines."""
+    try:
+        peer = connection.remote_address
+    except Exception:
+        peer = None
+    if not peer:
+        return "?"
+    return "%s:%s" % (peer[0], peer[1])
 
 
 def _offered_subprotocols(headers):
@@ -391,7 +407,13 @@ class CentralSystem:
         try:
             connection.ocppj_handshake = await self._check_request(connection, request)
         except _Refusal as refusal:
-            _LOG.info("refused %s: %s %s", request.path, refusal.status, refusal.text)
+            _LOG.info(
+                "refused %s from %s: %s %s",
+                printable(request.path),
+                _address(connection),
+                int(refusal.status),
+                printable(refusal.text),
+            )
             response = connection.respond(refusal.status, refusal.text + "\n")
             for name, value in refusal.headers.items():
                 response.headers[name] = value
@@ -402,9 +424,9 @@ class CentralSystem:
         try:
             identity = identity_from_path(request.path, self.path_prefix)
         except LookupError as missing:
-            raise _Refusal(http.HTTPStatus.NOT_FOUND, str(missing))
+            raise _Refusal(http.HTTPStatus.NOT_FOUND, str(missing)) from None
         except ValueError as bad:
-            raise _Refusal(http.HTTPStatus.BAD_REQUEST, str(bad))
+            raise _Refusal(http.HTTPStatus.BAD_REQUEST, str(bad)) from None
 
         if self.subprotocol_mismatch == "http":
             offered = _offered_subprotocols(request.headers)
@@ -460,7 +482,14 @@ class CentralSystem:
 
     async def _check_password(self, identity, request):
         challenge = {"WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"'}
-        credentials = security.parse_basic_authorization(request.headers.get("Authorization"))
+        values = request.headers.get_all("Authorization")
+        if len(values) > 1:
+            raise _Refusal(
+                http.HTTPStatus.UNAUTHORIZED,
+                "%d Authorization headers; send one" % len(values),
+                challenge,
+            )
+        credentials = security.parse_basic_authorization(values[0] if values else None)
         if credentials is None:
             raise _Refusal(
                 http.HTTPStatus.UNAUTHORIZED,
@@ -477,8 +506,8 @@ class CentralSystem:
         try:
             accepted = await _maybe_await(self.authenticator(identity, password))
         except Exception:
-            _LOG.exception("authenticator failed for %s", identity)
-            raise _Refusal(http.HTTPStatus.INTERNAL_SERVER_ERROR, "authentication failed")
+            _LOG.exception("authenticator failed for %s", printable(identity))
+            raise _Refusal(http.HTTPStatus.INTERNAL_SERVER_ERROR, "authentication failed") from None
         if not accepted:
             raise _Refusal(
                 http.HTTPStatus.UNAUTHORIZED,
@@ -527,7 +556,7 @@ class CentralSystem:
         try:
             charge_point = self._make_charge_point(identity, link)
         except Exception:
-            _LOG.exception("charge point factory failed for %s", identity)
+            _LOG.exception("charge point factory failed for %s", printable(identity))
             await websocket.close(1011, "internal error")
             return
         session = _Session(charge_point, link)
@@ -537,7 +566,7 @@ class CentralSystem:
             try:
                 await self.on_connect(charge_point, link)
             except Exception:
-                _LOG.exception("on_connect hook failed for %s", identity)
+                _LOG.exception("on_connect hook failed for %s", printable(identity))
             if self.idle_timeout is not None:
                 watchdog = asyncio.create_task(self._watch_idle(link))
             await self._read(charge_point, identity)
@@ -552,7 +581,7 @@ class CentralSystem:
             try:
                 await self.on_disconnect(charge_point, link)
             except Exception:
-                _LOG.exception("on_disconnect hook failed for %s", identity)
+                _LOG.exception("on_disconnect hook failed for %s", printable(identity))
             session.done.set()
 
     async def _read(self, charge_point, identity):
@@ -561,14 +590,16 @@ class CentralSystem:
         except (ConnectionClosed, NotConnectedError):
             pass
         except Exception:
-            _LOG.exception("connection of %s ended by an error", identity)
+            _LOG.exception("connection of %s ended by an error", printable(identity))
 
     async def _replace(self, old):
         await old.link.close(1000, "replaced by a new connection")
         try:
             await asyncio.wait_for(old.done.wait(), self.close_timeout + 1)
         except asyncio.TimeoutError:
-            _LOG.warning("old connection of %s did not finish in time", old.link.identity)
+            _LOG.warning(
+                "old connection of %s did not finish in time", printable(old.link.identity)
+            )
 
     def _idle_limit(self, link):
         if self.idle_timeout == "heartbeat":
@@ -586,7 +617,7 @@ class CentralSystem:
                 continue
             remaining = limit - link.idle_for()
             if remaining <= 0:
-                _LOG.info("closing idle connection of %s", link.identity)
+                _LOG.info("closing idle connection of %s", printable(link.identity))
                 await link.close(1000, "idle timeout")
                 return
             await asyncio.sleep(remaining)
