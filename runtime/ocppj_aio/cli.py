@@ -229,6 +229,7 @@ async def _serve(args):
         authenticator=any_password if args.security_profile in (1, 2) else None,
         on_connect=connected,
         on_disconnect=disconnected,
+        subprotocols=(protocol.SUBPROTOCOL,) + tuple(args.accept_subprotocol),
     )
     await server.start()
     if args.gc_tuning:
@@ -472,6 +473,14 @@ def build_parser():
     serve.add_argument("--certfile", help="server certificate (PEM; profiles 2-3)")
     serve.add_argument("--keyfile", help="server key (PEM)")
     serve.add_argument("--cafile", help="CA that signs client certificates (profile 3)")
+    serve.add_argument(
+        "--accept-subprotocol",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also accept this subprotocol as an alias of ocpp1.6 (repeatable), e.g. "
+        "ocpp1.6.0, which the QuecPython port's examples offer",
+    )
     serve.add_argument(
         "--heartbeat-interval",
         type=int,

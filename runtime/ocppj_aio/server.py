@@ -29,7 +29,10 @@ plain-text body that says why):
   (``ocpp1.6``). No Sec-WebSocket-Protocol, or only unsupported ones: 400
   naming what was offered and what is spoken. OCPP-J 3.2 literally asks to
   complete the handshake without a subprotocol and then close; pass
-  ``subprotocol_mismatch="close"`` for that (closed with 1002).
+  ``subprotocol_mismatch="close"`` for that (closed with 1002). The
+  QuecPython port's examples offer ``ocpp1.6.0``, which OCPP-J does not
+  define: ``subprotocols=("ocpp1.6", "ocpp1.6.0")`` accepts it as an alias
+  (off by default; ``ocppj serve --accept-subprotocol ocpp1.6.0``).
 * security profile (see ``ocppj_aio.security``): 1 and 2 need HTTP Basic
   with username == identity and a password ``authenticator(identity,
   password_bytes)`` accepts, else 401 with ``WWW-Authenticate`` (also

@@ -217,3 +217,42 @@ def test_serve_and_simulate_run_the_whole_scenario():
     assert served.count("[cs] SIM 1 <- ") == 11
     assert served.count("[cs] SIM 1 -> ") == 11
     assert '"transactionId": 1' in served.split("StopTransaction ", 1)[1]
+
+
+def test_serve_accepts_a_subprotocol_alias_only_when_asked():
+    import asyncio
+
+    from transport_support import open_websocket
+    from websockets.exceptions import InvalidStatus
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ocppj_aio.cli", "serve", "--port", str(port)]
+        + ["--accept-subprotocol", "ocpp1.6.0", "--duration", "30"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+
+    async def offer(names):
+        for _ in range(100):
+            try:
+                websocket = await open_websocket("ws://127.0.0.1:%d/CP-1" % port, names)
+            except OSError:
+                await asyncio.sleep(0.1)  # not listening yet
+                continue
+            chosen = websocket.subprotocol
+            await websocket.close()
+            return chosen
+        raise AssertionError("ocppj serve did not start")
+
+    try:
+        assert asyncio.run(offer(("ocpp1.6.0",))) == "ocpp1.6.0"
+        assert asyncio.run(offer(("ocpp1.6",))) == "ocpp1.6"
+        with pytest.raises(InvalidStatus):
+            asyncio.run(offer(("ocpp1.5",)))
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+    assert cli.build_parser().parse_args(["serve"]).accept_subprotocol == []

@@ -268,3 +268,20 @@ def test_two_authorization_headers_get_401_not_500():
             assert server.charge_points == {}
 
     run(scenario())
+
+
+def test_the_quecpython_ports_spelling_is_refused_unless_accepted_as_an_alias():
+    # The port's examples offer "ocpp1.6.0", which OCPP-J does not define.
+    async def scenario():
+        async with central_system() as server:
+            status, body, _ = await refusal(server.url("CP-1"), subprotocols=("ocpp1.6.0",))
+            assert status == 400 and "ocpp1.6.0" in body
+        async with central_system(subprotocols=("ocpp1.6", "ocpp1.6.0")) as server:
+            websocket = await open_websocket(server.url("CP-1"), subprotocols=("ocpp1.6.0",))
+            assert websocket.subprotocol == "ocpp1.6.0"
+            await websocket.close()
+            websocket = await open_websocket(server.url("CP-2"), subprotocols=("ocpp1.6",))
+            assert websocket.subprotocol == "ocpp1.6"
+            await websocket.close()
+
+    run(scenario())
