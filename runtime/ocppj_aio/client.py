@@ -50,6 +50,10 @@ retries after ``boot_retry_interval``. On a reconnect after having been
 Accepted no new BootNotification is sent unless ``boot_notification``
 changed (OCPP-J 5.4) or ``boot_on_reconnect``.
 
+A central system that stops reading is dropped (and reconnected to) once
+nothing could be sent for ``write_timeout`` s (default: ``ping_timeout``)
+or more than ``max_outgoing_bytes`` wait for it (``ocppj_aio.flow``).
+
 Heartbeat.req every ``heartbeat_interval`` seconds without another request
 in between (OCPP 1.6 4.6); ``heartbeats=False`` or an interval <= 0 turns
 them off.
@@ -96,7 +100,7 @@ from ocppj.errors import (
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from . import security
+from . import flow, security
 from .charge_point import ChargePoint
 from .identity import identity_problem, printable
 from .link import NotConnectedError, WebSocketLink
@@ -210,6 +214,8 @@ class ChargePointClient:
         heartbeats=True,
         ping_interval=20,
         ping_timeout=20,
+        write_timeout=None,
+        max_outgoing_bytes=flow.DEFAULT_MAX_OUTGOING_BYTES,
         open_timeout=10,
         close_timeout=10,
         max_message_size=2**20,
@@ -279,6 +285,8 @@ class ChargePointClient:
         self.heartbeats = heartbeats
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
+        self.write_timeout = ping_timeout if write_timeout is None else write_timeout
+        self.max_outgoing_bytes = max_outgoing_bytes
         self.open_timeout = open_timeout
         self.close_timeout = close_timeout
         self.max_message_size = max_message_size
@@ -416,6 +424,9 @@ class ChargePointClient:
                     close_timeout=self.close_timeout,
                     max_size=self.max_message_size,
                     user_agent_header=None,
+                    create_connection=flow.connection_factory(
+                        flow.GuardedClientConnection, self.write_timeout, self.max_outgoing_bytes
+                    ),
                 )
             except asyncio.CancelledError:
                 raise

@@ -70,6 +70,16 @@ accepted ChangeConfiguration(HeartbeatInterval), else ``heartbeat_interval``.
 The default is None: OCPP-J 5.3 lets a charge point rely on WebSocket pings
 instead of Heartbeat, so dropping quiet connections is opt-in.
 
+Flow (``ocppj_aio.flow`` and ``ocppj_aio.link``): a charge point that
+stops reading is dropped once nothing could be sent for
+``write_timeout`` s (default: ``ping_timeout``) or more than
+``max_outgoing_bytes`` wait for it. Each connection is read one buffered
+message per event loop turn, so a flooding charge point does not hold up
+the others; up to ``call_burst`` (16) CALLs sent without waiting for the
+answers are served in order, further ones are refused with a CALLERROR
+(``excess_calls="refuse"``) or end the connection with 1008 (``"close"``);
+``call_burst=None`` turns the rule off.
+
 ``await cs.call(identity, payload, suppress=True)`` sends a CALL to a
 connected charge point and returns the typed response (see
 ``ChargePoint.call``); ``NotConnectedError`` when it is not connected.
@@ -89,10 +99,10 @@ from ocppj.errors import UsageError
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
 
-from . import security
+from . import flow, security
 from .charge_point import ChargePoint
 from .identity import MAX_IDENTITY_LENGTH, identity_problem, printable, segment_problem
-from .link import NotConnectedError, WebSocketLink
+from .link import EXCESS_CALL_POLICIES, NotConnectedError, WebSocketLink
 
 __all__ = ["CentralSystem", "NotConnectedError", "MAX_IDENTITY_LENGTH"]
 
@@ -220,6 +230,10 @@ class CentralSystem:
         subprotocol_mismatch="http",
         ping_interval=20,
         ping_timeout=20,
+        write_timeout=None,
+        max_outgoing_bytes=flow.DEFAULT_MAX_OUTGOING_BYTES,
+        call_burst=16,
+        excess_calls="refuse",
         idle_timeout=None,
         idle_heartbeats=2,
         idle_grace=30,
@@ -250,6 +264,10 @@ class CentralSystem:
             raise UsageError("on_duplicate is 'replace' or 'refuse', not %r" % (on_duplicate,))
         if subprotocol_mismatch not in ("http", "close"):
             raise UsageError("subprotocol_mismatch is 'http' or 'close'")
+        if excess_calls not in EXCESS_CALL_POLICIES:
+            raise UsageError("excess_calls is 'refuse' or 'close', not %r" % (excess_calls,))
+        if call_burst is not None and (type(call_burst) is not int or call_burst < 0):
+            raise UsageError("call_burst is None or a count >= 0, not %r" % (call_burst,))
         if idle_timeout is not None and idle_timeout != "heartbeat":
             if not isinstance(idle_timeout, (int, float)) or idle_timeout <= 0:
                 raise UsageError("idle_timeout is None, 'heartbeat' or a positive number")
@@ -268,6 +286,10 @@ class CentralSystem:
         self.subprotocol_mismatch = subprotocol_mismatch
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
+        self.write_timeout = ping_timeout if write_timeout is None else write_timeout
+        self.max_outgoing_bytes = max_outgoing_bytes
+        self.call_burst = call_burst
+        self.excess_calls = excess_calls
         self.idle_timeout = idle_timeout
         self.idle_heartbeats = idle_heartbeats
         self.idle_grace = idle_grace
@@ -305,6 +327,9 @@ class CentralSystem:
             max_size=self.max_message_size,
             ssl=self.ssl_context,
             server_header=None,
+            create_connection=flow.connection_factory(
+                flow.GuardedServerConnection, self.write_timeout, self.max_outgoing_bytes
+            ),
         )
         sockets = self._server.sockets
         if sockets:
@@ -555,6 +580,8 @@ class CentralSystem:
             self.security_profile,
             handshake.path,
             handshake.peer_certificate,
+            call_burst=self.call_burst,
+            excess_calls=self.excess_calls,
         )
         try:
             charge_point = self._make_charge_point(identity, link)
@@ -581,6 +608,13 @@ class CentralSystem:
             await _close_charge_point(charge_point)
             if websocket.close_code is None:
                 await websocket.close(1000 if not self._closing else 1001)
+            if link.refused_calls:
+                _LOG.info(
+                    "%s sent %d CALLs beyond the burst of %s without waiting for answers",
+                    printable(identity),
+                    link.refused_calls,
+                    self.call_burst,
+                )
             try:
                 await self.on_disconnect(charge_point, link)
             except Exception:
