@@ -52,6 +52,8 @@ import types
 from ocppj import charge_point as base
 from ocppj import errors
 
+from .logs import ConnectionLog
+
 _LOG = logging.getLogger("ocppj")
 
 # @after hooks still running at once; beyond, a hook is skipped and
@@ -115,6 +117,7 @@ class ChargePoint(base.ChargePoint):
         self._timer_task = None
         self._timer_deadline = None  # what the timer task sleeps until
         self._result_sent = getattr(connection, "result_sent", None)
+        self._log = None  # ConnectionLog, made by the first report
 
     # ------------------------------------------------------------- hooks
 
@@ -122,10 +125,14 @@ class ChargePoint(base.ChargePoint):
         return time.monotonic()
 
     def _report(self, message, problem=None):
+        # per connection at most a burst of lines per interval, then a
+        # summary (ocppj_aio.logs): a flooding peer cannot fill the disk
+        log = self._log
+        if log is None:
+            log = self._log = ConnectionLog(self.id, _LOG)
         if problem is not None:
-            _LOG.warning("%s: %s: %r", self.id, message, problem)
-        else:
-            _LOG.warning("%s: %s", self.id, message)
+            message = "%s: %r" % (message, problem)
+        log.warning(message)
 
     def _on_event(self, event):
         if event.kind in _FINISHING:
@@ -444,6 +451,8 @@ class ChargePoint(base.ChargePoint):
             self._timer_task.cancel()
         for task in list(self._handler_tasks) + list(self._after_tasks):
             task.cancel()
+        if self._log is not None:
+            self._log.close()
 
 
 _FINISHING = (
