@@ -36,7 +36,10 @@ plain-text body that says why):
 * security profile (see ``ocppj_aio.security``): 1 and 2 need HTTP Basic
   with username == identity and a password ``authenticator(identity,
   password_bytes)`` accepts, else 401 with ``WWW-Authenticate`` (also
-  for more than one Authorization header); 2 and 3
+  for more than one Authorization header); after repeated failures
+  an identity or an address gets 429 with ``Retry-After`` for a while
+  (``auth_throttle``, see ``ocppj_aio.throttle``; False turns it off);
+  ``security.PasswordFile`` reads per-charge-point keys from a file; 2 and 3
   need ``ssl_context``; 3 needs a client certificate (the TLS context
   requires and verifies it) that ``certificate_binding(identity, subject)``
   accepts, else 403.
@@ -93,6 +96,7 @@ import asyncio
 import http
 import inspect
 import logging
+import math
 import urllib.parse
 
 from ocppj.errors import UsageError
@@ -103,6 +107,7 @@ from . import flow, security
 from .charge_point import ChargePoint
 from .identity import MAX_IDENTITY_LENGTH, identity_problem, printable, segment_problem
 from .link import EXCESS_CALL_POLICIES, NotConnectedError, WebSocketLink
+from .throttle import AuthThrottle
 
 __all__ = ["CentralSystem", "NotConnectedError", "MAX_IDENTITY_LENGTH"]
 
@@ -222,6 +227,7 @@ class CentralSystem:
         ssl_context=None,
         authenticator=None,
         certificate_binding=None,
+        auth_throttle=True,
         identity_check=None,
         on_duplicate="replace",
         on_connect=None,
@@ -276,6 +282,9 @@ class CentralSystem:
         if certificate_binding is None:
             certificate_binding = security.common_name_binding()
         self.certificate_binding = certificate_binding
+        if auth_throttle is True:
+            auth_throttle = AuthThrottle()
+        self.auth_throttle = auth_throttle or None
         self.identity_check = identity_check
         self.on_duplicate = on_duplicate
         self._on_connect = on_connect
@@ -474,7 +483,7 @@ class CentralSystem:
         peer_certificate = None
         profile = self.security_profile
         if security.uses_basic_auth(profile):
-            await self._check_password(identity, request)
+            await self._check_password(identity, request, connection)
         if profile == 3:
             ssl_object = connection.transport.get_extra_info("ssl_object")
             peer_certificate = ssl_object.getpeercert() if ssl_object is not None else None
@@ -508,8 +517,26 @@ class CentralSystem:
             )
         return _Handshake(identity, request.path, peer_certificate)
 
-    async def _check_password(self, identity, request):
+    async def _check_password(self, identity, request, connection=None):
         challenge = {"WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"'}
+        throttle = self.auth_throttle
+        address = None
+        if throttle is not None:
+            try:
+                address = connection.remote_address[0]
+            except Exception:
+                address = None
+            wait, which = throttle.retry_after(identity, address)
+            if wait > 0:
+                raise _Refusal(
+                    http.HTTPStatus.TOO_MANY_REQUESTS,
+                    "too many failed authentications %s; retry in %d s"
+                    % (
+                        "for " + identity if which == "identity" else "from " + str(address),
+                        math.ceil(wait),
+                    ),
+                    {"Retry-After": str(math.ceil(wait))},
+                )
         values = request.headers.get_all("Authorization")
         if len(values) > 1:
             raise _Refusal(
@@ -526,6 +553,8 @@ class CentralSystem:
             )
         username, password = credentials
         if username != identity:
+            if throttle is not None:
+                throttle.failed(identity, address)
             raise _Refusal(
                 http.HTTPStatus.UNAUTHORIZED,
                 "the Basic username must be the charge point identity",
@@ -537,11 +566,15 @@ class CentralSystem:
             _LOG.exception("authenticator failed for %s", printable(identity))
             raise _Refusal(http.HTTPStatus.INTERNAL_SERVER_ERROR, "authentication failed") from None
         if not accepted:
+            if throttle is not None:
+                throttle.failed(identity, address)
             raise _Refusal(
                 http.HTTPStatus.UNAUTHORIZED,
                 "wrong password for %s" % identity,
                 challenge,
             )
+        if throttle is not None:
+            throttle.succeeded(identity, address)
 
     # ------------------------------------------------------------ connections
 
