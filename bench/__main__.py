@@ -20,6 +20,7 @@ SECTIONS = [
     "bench.load",  # N charge points over WebSockets: ours vs bare websockets vs mobilityhouse
     "bench.flood",  # healthy charge points' latency under 0, 1 and 5 flooders
     "bench.stuck_reader",  # how long a charge point that stopped reading stays connected
+    "bench.duplicates",  # transaction messages handled twice after 8 kills of a charge point
 ]
 
 

@@ -96,6 +96,11 @@ class CallTimeoutError(errors.CallTimeoutError, asyncio.TimeoutError):
 
 
 class ChargePoint(base.ChargePoint):
+    # Set by a CentralSystem with duplicate detection: an
+    # ocppj_aio.duplicates.Replayer, asked before a CALL is handled and told
+    # how it was answered.
+    replayer = None
+
     def __init__(self, id, connection, response_timeout=30, protocol=None, **options):
         super().__init__(
             id,
@@ -108,6 +113,7 @@ class ChargePoint(base.ChargePoint):
         self._unique_id_generator = None
         self._waiters = {}  # our CALL id -> Future, at most queue_limit + 1
         self._handler_tasks = set()
+        self._kept_tasks = None  # handler tasks close() leaves running
         self._after_tasks = set()
         # created on first use: before Python 3.10 these bind to the loop
         # current at construction
@@ -168,6 +174,8 @@ class ChargePoint(base.ChargePoint):
         for event in events:
             if event.kind != "CallReceived":
                 self._on_event(event)
+            elif self.replayer is not None and self._replayed(event):
+                continue
             elif not spawn:
                 if waiting is None:
                     waiting = []
@@ -232,11 +240,22 @@ class ChargePoint(base.ChargePoint):
             # CancelledError raised by the handler itself (the reader was
             # not cancelled: it is running it): answered InternalError
             return None, exc
-        self._spawn(self._serve_async(event, None, (_resume(context, coro, yielded), None)))
+        self._spawn(
+            self._serve_async(event, None, (_resume(context, coro, yielded), None)),
+            self.replayer is not None and self.replayer.keeps(event),
+        )
         return None
 
-    def _spawn(self, coro):
-        self._handler_tasks.add(asyncio.ensure_future(coro))
+    def _spawn(self, coro, outlives_close=False):
+        task = asyncio.ensure_future(coro)
+        self._handler_tasks.add(task)
+        if outlives_close:
+            # a transaction message's handler with duplicate detection on
+            # runs to the end, so its answer can serve the repeat
+            if self._kept_tasks is None:
+                self._kept_tasks = set()
+            self._kept_tasks.add(task)
+            task.add_done_callback(self._kept_tasks.discard)
 
     async def _serve_async(self, event, prepared=None, called=None):
         try:
@@ -248,6 +267,8 @@ class ChargePoint(base.ChargePoint):
             # on its own when recv() fails, nothing else to do here
             self._report("answering %s %s failed" % (event.action, event.unique_id), exc)
         finally:
+            if self.replayer is not None:
+                self.replayer.abandon(event)  # a no-op once settled
             # cheaper than a done callback, which costs a loop turn per CALL
             self._handler_tasks.discard(asyncio.current_task())
 
@@ -280,10 +301,43 @@ class ChargePoint(base.ChargePoint):
         self._rearm()
         self._after_answer(event, done, result)
 
+    def _replayed(self, event):
+        """Answer a repeat as the first was answered; True if it was (or
+        will be, once the first in flight is answered)."""
+        found = self.replayer.begin(event)
+        if found is None:
+            return False
+        if isinstance(found, asyncio.Future):
+            self._spawn(self._replay_later(event, found))
+        else:
+            self._session.send_result(event.unique_id, found)
+        return True
+
+    async def _replay_later(self, event, first):
+        response = await asyncio.shield(first)
+        if response is None:  # the first was not answered with a result
+            await self._serve_async(event)
+            return
+        try:
+            self._session.send_result(event.unique_id, response)
+            await self._flush_async()
+        except Exception as exc:
+            self._report("answering %s %s failed" % (event.action, event.unique_id), exc)
+        finally:
+            self._handler_tasks.discard(asyncio.current_task())
+
     def _complete(self, event, result, failure):
         """Hand the handler's outcome to the core (the answer lands in its
         outbox); the router's Completion."""
-        done = self._router.complete(event, result=result, exc=failure)
+        if self.replayer is None:
+            done = self._router.complete(event, result=result, exc=failure)
+        else:
+            done = None
+            try:
+                done = self._router.complete(event, result=result, exc=failure)
+            finally:
+                answered = done is not None and done.answer == "result"
+                self.replayer.settle(event, result if failure is None else None, answered)
         if done.problem is not None:
             self._report("handler for %s %s" % (event.action, event.unique_id), done.problem)
         return done
@@ -449,8 +503,10 @@ class ChargePoint(base.ChargePoint):
                 waiter.cancel()
         if self._timer_task is not None:
             self._timer_task.cancel()
+        kept = self._kept_tasks or ()
         for task in list(self._handler_tasks) + list(self._after_tasks):
-            task.cancel()
+            if task not in kept:
+                task.cancel()
         if self._log is not None:
             self._log.close()
 

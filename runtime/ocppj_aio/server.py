@@ -83,6 +83,11 @@ answers are served in order, further ones are refused with a CALLERROR
 (``excess_calls="refuse"``) or end the connection with 1008 (``"close"``);
 ``call_burst=None`` turns the rule off.
 
+Transaction messages are at least once: ``duplicates=True`` (or a
+``ocppj_aio.duplicates.DuplicateDetector``) answers a repeated
+StartTransaction, StopTransaction or MeterValues of a charge point as the
+first was answered, without calling the handler again.
+
 ``await cs.call(identity, payload, suppress=True)`` sends a CALL to a
 connected charge point and returns the typed response (see
 ``ChargePoint.call``); ``NotConnectedError`` when it is not connected.
@@ -105,6 +110,7 @@ from websockets.exceptions import ConnectionClosed
 
 from . import flow, security
 from .charge_point import ChargePoint
+from .duplicates import DuplicateDetector, Replayer
 from .identity import MAX_IDENTITY_LENGTH, identity_problem, printable, segment_problem
 from .link import EXCESS_CALL_POLICIES, NotConnectedError, WebSocketLink
 from .throttle import AuthThrottle
@@ -228,6 +234,7 @@ class CentralSystem:
         authenticator=None,
         certificate_binding=None,
         auth_throttle=True,
+        duplicates=None,
         identity_check=None,
         on_duplicate="replace",
         on_connect=None,
@@ -286,6 +293,9 @@ class CentralSystem:
             auth_throttle = AuthThrottle()
         self.auth_throttle = auth_throttle or None
         self.identity_check = identity_check
+        if duplicates is True:
+            duplicates = DuplicateDetector()
+        self.duplicates = duplicates or None
         self.on_duplicate = on_duplicate
         self._on_connect = on_connect
         self._on_disconnect = on_disconnect
@@ -622,6 +632,8 @@ class CentralSystem:
             _LOG.exception("charge point factory failed for %s", printable(identity))
             await websocket.close(1011, "internal error")
             return
+        if self.duplicates is not None:
+            charge_point.replayer = Replayer(self.duplicates, identity, self.protocol)
         session = _Session(charge_point, link)
         self._sessions[identity] = session
         watchdog = None
