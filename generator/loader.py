@@ -8,14 +8,16 @@ import copy
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 
 class SchemaError(Exception):
     """A schema the generator cannot turn into code; names file and path."""
 
-    def __init__(self, schema_file: str, pointer: str, message: str):
-        super().__init__("%s#%s: %s" % (schema_file, pointer or "/", message))
+    def __init__(self, schema_file: str, pointer: Optional[str], message: str):
+        # pointer None: the file as a whole (it does not parse).
+        where = schema_file if pointer is None else "%s#%s" % (schema_file, pointer or "/")
+        super().__init__("%s: %s" % (where, message))
         self.schema_file = schema_file
         self.pointer = pointer
 
@@ -51,8 +53,7 @@ PROFILES = (
 def load(schema_dir: Path, meta_dir: Path) -> Sources:
     schemas = {}
     for path in sorted(schema_dir.glob("*.json")):
-        with path.open(encoding="utf-8") as handle:
-            schemas[path.name] = json.load(handle)
+        schemas[path.name] = _parse(path)
     if not schemas:
         raise SystemExit("no schemas in %s: run `make schemas` first" % schema_dir.as_posix())
     actions = _load_actions(meta_dir / "actions.json")
@@ -78,9 +79,31 @@ def load(schema_dir: Path, meta_dir: Path) -> Sources:
     )
 
 
+def _parse(path: Path) -> Any:
+    """One JSON object from a file. A file that does not parse stops the
+    generator with one line naming it and where parsing stopped."""
+    try:
+        with path.open(encoding="utf-8") as handle:
+            document = json.load(handle)
+    except json.JSONDecodeError as error:
+        raise SchemaError(
+            path.name,
+            None,
+            "not valid JSON: %s at line %d column %d" % (error.msg, error.lineno, error.colno),
+        ) from None
+    except UnicodeDecodeError as error:
+        raise SchemaError(
+            path.name,
+            None,
+            "not UTF-8: byte 0x%02x at offset %d" % (error.object[error.start], error.start),
+        ) from None
+    if not isinstance(document, dict):
+        raise SchemaError(path.name, None, "the top level is not a JSON object")
+    return document
+
+
 def _load_json(path: Path) -> Dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        return json.load(handle)
+    return _parse(path)
 
 
 def _load_actions(path: Path) -> Tuple[ActionRow, ...]:

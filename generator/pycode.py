@@ -75,10 +75,10 @@ def value_checks(t: m.TypeRef, var: str, path_code: str, depth: int = 0) -> List
         lines.append("    " + _raise("TYPE", path_code, "type array"))
         if t.min_items is not None:
             lines.append("if len(%s) < %d:" % (var, t.min_items))
-            lines.append("    " + _raise("PROPERTY", path_code, "minItems %d" % t.min_items))
+            lines.append("    " + _raise("OCCURENCE", path_code, "minItems %d" % t.min_items))
         if t.max_items is not None:
             lines.append("if len(%s) > %d:" % (var, t.max_items))
-            lines.append("    " + _raise("PROPERTY", path_code, "maxItems %d" % t.max_items))
+            lines.append("    " + _raise("OCCURENCE", path_code, "maxItems %d" % t.max_items))
         index = "i%d" % depth
         item = "x%d" % depth
         item_path = "%s + '[' + str(%s) + ']'" % (path_code, index)

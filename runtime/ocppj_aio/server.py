@@ -92,6 +92,10 @@ first was answered, without calling the handler again.
 connected charge point and returns the typed response (see
 ``ChargePoint.call``); ``NotConnectedError`` when it is not connected.
 
+``reuse_port=True`` binds with SO_REUSEPORT (Linux): several processes
+listen on one port and the kernel spreads new connections over them (what
+``ocppj gateway --workers N`` does).
+
 ``await cs.close()``: stops accepting, closes every connection with 1001
 (going away); CALLs still waiting for an answer fail with
 ``CallCancelledError``; returns when every connection handler is done.
@@ -256,6 +260,7 @@ class CentralSystem:
         max_message_size=2**20,
         max_connections=10000,
         compression=None,
+        reuse_port=False,
         **charge_point_options,
     ):
         self.protocol = protocol
@@ -318,6 +323,7 @@ class CentralSystem:
         self.max_message_size = max_message_size
         self.max_connections = max_connections
         self.compression = compression
+        self.reuse_port = reuse_port
         self.charge_point_factory = charge_point_factory
         self.charge_point_options = charge_point_options
         self._sessions = {}
@@ -349,6 +355,7 @@ class CentralSystem:
             create_connection=flow.connection_factory(
                 flow.GuardedServerConnection, self.write_timeout, self.max_outgoing_bytes
             ),
+            reuse_port=self.reuse_port or None,
         )
         sockets = self._server.sockets
         if sockets:

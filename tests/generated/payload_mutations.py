@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any, Callable, Tuple
 
 from hypothesis import strategies as st
-
 from payload_strategies import date_times
 from wire_schemas import is_draft06, resolve
 
@@ -200,7 +199,9 @@ KINDS = (
         lambda site, bad: "additionalProperties",
         shape="add",
         more_values=lambda site: st.tuples(
-            st.text(min_size=1, max_size=12).filter(lambda key: key not in site.node.get("properties", {})),
+            st.text(min_size=1, max_size=12).filter(
+                lambda key: key not in site.node.get("properties", {})
+            ),
             st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5)),
         ),
     ),
@@ -211,7 +212,9 @@ KINDS = (
         lambda site: ["é" * (site.node["maxLength"] + 1), "x" * (site.node["maxLength"] + 1)],
         lambda site, bad: "maxLength %d" % site.node["maxLength"],
         more_values=lambda site: st.builds(
-            lambda head, fill: (head + fill * (site.node["maxLength"] + 1))[: site.node["maxLength"] + 1],
+            lambda head, fill: (head + fill * (site.node["maxLength"] + 1))[
+                : site.node["maxLength"] + 1
+            ],
             st.text(max_size=8),
             st.characters(),
         ),
@@ -254,9 +257,11 @@ KINDS = (
         lambda site, bad: "multipleOf 0.1",
         more_values=lambda site: _not_multiples(),
     ),
+    # A 1..* field given none: OCPP-J counts cardinality as an occurrence
+    # constraint, whatever JSON Schema calls it.
     Kind(
         "too_few_items",
-        PROPERTY,
+        OCCURENCE,
         lambda site: _kind_of(site) == "array" and site.node.get("minItems", 0) > 0,
         lambda site: [site.value[: site.node["minItems"] - 1]],
         lambda site, bad: "minItems %d" % site.node["minItems"],
@@ -281,7 +286,9 @@ def mutation(kind, site, payload, bad):
 def mutations(draw, root, valid_payloads):
     """A valid payload with one fault in it; the kind is drawn among those that fit."""
     payload = draw(valid_payloads, label="valid payload")
-    choices = [(kind, site) for site in sites(root, payload) for kind in KINDS if kind.applies(site)]
+    choices = [
+        (kind, site) for site in sites(root, payload) for kind in KINDS if kind.applies(site)
+    ]
     kind_name = draw(st.sampled_from(sorted({kind.name for kind, _ in choices})), label="kind")
     kind, site = draw(st.sampled_from([c for c in choices if c[0].name == kind_name]), label="site")
     return mutation(kind, site, payload, draw(kind.bad_values(site), label="bad value"))

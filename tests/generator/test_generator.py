@@ -1,6 +1,5 @@
 """The generator: determinism, golden output, loud failures, naming."""
 
-import copy
 import json
 import os
 import subprocess
@@ -145,7 +144,8 @@ try:
 except protocol.ValidationError as e:
     print(e.code, e.path, e.rule)
 try:
-    protocol.validate_request("Ping", {"stationId": "a", "readings": [{"value": 0.3}, {"value": 1, "phase": "L4"}]})
+    readings = [{"value": 0.3}, {"value": 1, "phase": "L4"}]
+    protocol.validate_request("Ping", {"stationId": "a", "readings": readings})
 except protocol.ValidationError as e:
     print(e.code, e.path, e.rule)
 print(sorted(m.value for m in enums.Phase))
@@ -214,3 +214,32 @@ def test_payload_depth_counts_objects_and_arrays_and_gives_up_on_open_objects():
     # payload object > list array > Inner object
     assert _depth_model(False).payload_depth() == 3
     assert _depth_model(True).payload_depth() is None
+
+
+@pytest.mark.parametrize(
+    "content, reason",
+    [
+        (b'{"type": "object", "properties": {', "not valid JSON: Expecting property name"),
+        (b'{"title": "caf\xe9"}', "not UTF-8: byte 0xe9"),
+        (b"[]", "the top level is not a JSON object"),
+    ],
+    ids=["truncated", "latin-1", "array"],
+)
+def test_a_schema_file_that_does_not_parse_is_named_in_one_line(tmp_path, content, reason):
+    folder = mini_copy(tmp_path, lambda name, document: None)
+    (folder / "schemas" / "PingResponse.json").write_bytes(content)
+    with pytest.raises(SchemaError, match="^PingResponse.json: " + reason):
+        render_all(folder / "schemas", folder)
+    # The command says it in one line on stderr and exits 2, no traceback.
+    completed = subprocess.run(
+        [sys.executable, "-m", "generator", "--schemas", str(folder / "schemas")]
+        + ["--meta", str(folder), "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    lines = completed.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("generator: PingResponse.json: " + reason)
+    assert not (tmp_path / "out").exists()

@@ -1,7 +1,6 @@
 """The ``ocppj`` command: validate verdicts, serve + simulate end to end."""
 
 import gc
-import io
 import os
 import subprocess
 import sys
@@ -52,7 +51,7 @@ TABLE = [
     ),
     (
         '[2,"m","MeterValues",{"connectorId":1,"meterValue":[]}]',
-        "PropertyConstraintViolation",
+        "OccurenceConstraintViolation",
         "minItems 1",
     ),
     ('[2,"f","FlyToTheMoon",{}]', "NotImplemented", "unknown action FlyToTheMoon"),

@@ -1045,7 +1045,7 @@ def validate_MeterValue(d):
     if type(v) is not list:
         raise ValidationError(TYPE, "sampledValue", "type array")
     if len(v) < 1:
-        raise ValidationError(PROPERTY, "sampledValue", "minItems 1")
+        raise ValidationError(OCCURENCE, "sampledValue", "minItems 1")
     i0 = 0
     try:
         for x0 in v:
@@ -1848,7 +1848,7 @@ def validate_GetInstalledCertificateIdsResponse(d):
             if type(v) is not list:
                 raise ValidationError(TYPE, "certificateHashData", "type array")
             if len(v) < 1:
-                raise ValidationError(PROPERTY, "certificateHashData", "minItems 1")
+                raise ValidationError(OCCURENCE, "certificateHashData", "minItems 1")
             i0 = 0
             try:
                 for x0 in v:
@@ -2048,7 +2048,7 @@ def validate_MeterValuesRequest(d):
         if type(v) is not list:
             raise ValidationError(TYPE, "meterValue", "type array")
         if len(v) < 1:
-            raise ValidationError(PROPERTY, "meterValue", "minItems 1")
+            raise ValidationError(OCCURENCE, "meterValue", "minItems 1")
         i0 = 0
         try:
             for x0 in v:

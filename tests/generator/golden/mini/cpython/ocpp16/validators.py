@@ -248,7 +248,7 @@ def validate_PingRequest(d):
             if type(v) is not list:
                 raise ValidationError(TYPE, "readings", "type array")
             if len(v) < 1:
-                raise ValidationError(PROPERTY, "readings", "minItems 1")
+                raise ValidationError(OCCURENCE, "readings", "minItems 1")
             i0 = 0
             try:
                 for x0 in v:

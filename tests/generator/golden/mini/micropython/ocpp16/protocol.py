@@ -319,9 +319,9 @@ def _check(t, v):
         if type(v) is not list:
             raise ValidationError(TYPE, "", "type array")
         if t[1] is not None and len(v) < t[1]:
-            raise ValidationError(PROPERTY, "", "minItems %d" % t[1])
+            raise ValidationError(OCCURENCE, "", "minItems %d" % t[1])
         if t[2] is not None and len(v) > t[2]:
-            raise ValidationError(PROPERTY, "", "maxItems %d" % t[2])
+            raise ValidationError(OCCURENCE, "", "maxItems %d" % t[2])
         item = t[3]
         index = 0
         try:
