@@ -18,6 +18,8 @@ SECTIONS = [
     "bench.hotpath",  # server hot path: start()/recv()/send() per connection
     "bench.micropython_footprint",  # MicroPython heap and size of the bundle
     "bench.load",  # N charge points over WebSockets: ours vs bare websockets vs mobilityhouse
+    "bench.walk",  # the modules one CALL passes through
+    "bench.instructions",  # callgrind instructions per message on the hot path (valgrind)
     "bench.flood",  # healthy charge points' latency under 0, 1 and 5 flooders
     "bench.stuck_reader",  # how long a charge point that stopped reading stays connected
     "bench.duplicates",  # transaction messages handled twice after 8 kills of a charge point

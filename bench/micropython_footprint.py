@@ -1,5 +1,8 @@
-"""MicroPython footprint of the MicroPython flavour and the runtime, on a real
-MicroPython (the unix port in .venv, 64-bit).
+"""MicroPython footprint of the MicroPython flavour and the runtime, on real
+MicroPythons: 1.29 (the unix port in .venv, 64-bit) with the .py and .mpy v6
+bundles, and the 1.13 stand-in for QuecPython's interpreter (32-bit, no
+unicode str; $OCPPJ_MICROPYTHON_113 or ../shared/tools/micropython-1.13-quec)
+with the .py and .mpy v5 bundles, where it is present.
 
     python -m bench.micropython_footprint      (or as a `make bench` section: run())
 
@@ -11,12 +14,12 @@ so the file names MicroPython interns are as short as on a device
 
 - heap retained after importing (a) the Core profile (protocol + its Core
   tables), (b) all 39 actions (every profile's tables), (c) the runtime core
-  (ocppj.core, routing, charge_point) on top of (a); from the .py bundle and
-  from the .mpy v6 bundle `make device` builds (mpy-cross -O3);
+  (ocppj.session, routing, charge_point and what they import) on top of
+  (a); from the .py bundle and from the .mpy bundles `make device` builds
+  (mpy-cross -O3);
 - the same runtime core module by module (each imported after the ones it
-  needs, on top of (a)), the modules it loads only when something goes
-  wrong, and the heap a charge point session holds once it has booted and
-  served a CALL (classes made on first use and lazily loaded parts count);
+  needs, on top of (a)), and the heap a charge point session holds once it
+  has booted and served a CALL;
 - .mpy bytes per bytecode generation (v6: MicroPython 1.22+, v5 without
   unicode: QuecPython's 1.13);
 - the smallest `-X heapsize` at which the import succeeds (binary search);
@@ -44,6 +47,13 @@ if str(ROOT) not in sys.path:
 from tools import device  # noqa: E402
 
 MICROPYTHON = Path(sys.executable).parent / "micropython"
+STAND_IN = Path(
+    os.environ.get("OCPPJ_MICROPYTHON_113")
+    or ROOT.parent / "shared" / "tools" / "micropython-1.13-quec" / "micropython"
+)
+# (interpreter, the bundle it loads) pairs measured, by name
+INTERPRETERS = {"1.29": MICROPYTHON, "1.13": STAND_IN}
+BUNDLES_OF = {"1.29": ("py", "mpy-v6"), "1.13": ("py", "mpy-v5")}
 
 # The incumbent port, as measured in the issue (bytes).
 PORT = {
@@ -65,7 +75,7 @@ PROFILES = (
 _IMPORT_STEPS = {
     "core": "from usr.ocpp16 import protocol\nprotocol.tables('Core')\n",
     "all": "from usr.ocpp16 import protocol\nfor p in protocol.PROFILES:\n    protocol.tables(p)\n",
-    "runtime": "from usr.ocppj import core, routing, charge_point\n",
+    "runtime": "from usr.ocppj import session, routing, charge_point\n",
     "enums": "from usr.ocpp16 import enums\n",
     "handlers": "from usr.ocpp16 import handlers\n",
 }
@@ -77,15 +87,11 @@ RUNTIME_MODULES = (
     "validation",
     "jsontext",
     "framing",
-    "core",
+    "session",
     "routing",
     "charge_point",
     "device",
 )
-# Loaded only when something goes wrong: an error class is asked for, the
-# application misuses the API, the peer sends a bad frame or CALL or answers
-# with a CALLERROR, a CALL of the peer is answered with a CALLERROR.
-RARE_PATH_MODULES = ("error_classes", "misuse", "rejection")
 
 MODULES_PROBE = """
 import gc
@@ -131,8 +137,10 @@ class Device(ChargePoint):
         return self._call_result.ResetPayload(status="Accepted")
 wire = Wire()
 cp = Device("CP-1", wire, protocol=protocol)
-call_id = cp._submit_call(cp._call.BootNotificationPayload(charge_point_vendor="V", charge_point_model="M"))
-cp.route_message('[3,"%s",{"status":"Accepted","currentTime":"2024-01-01T00:00:00Z","interval":300}]' % call_id)
+boot = cp._call.BootNotificationPayload(charge_point_vendor="V", charge_point_model="M")
+call_id = cp._submit_call(boot)
+answer = '{"status":"Accepted","currentTime":"2024-01-01T00:00:00Z","interval":300}'
+cp.route_message('[3,"%s",%s]' % (call_id, answer))
 assert cp.outcome(cp.take_outcome(call_id)).status == "Accepted"
 cp.route_message('[2,"r1","Reset",{"type":"Soft"}]')
 assert len(wire.sent) == 2
@@ -236,7 +244,7 @@ for action, build in (("BootNotification", build_boot), ("MeterValues", build_me
 _RELATIVE_IMPORTS = 'import sys\nsys.path[0] = ""\n'
 
 
-def run_micropython(bundle, source, heap=None):
+def run_micropython(bundle, source, heap=None, interpreter=MICROPYTHON):
     """Runs `source` with `bundle` (a folder holding usr/) as the working
     directory, importing from it by relative paths."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", dir=str(bundle), delete=False) as handle:
@@ -244,7 +252,7 @@ def run_micropython(bundle, source, heap=None):
         script = handle.name
     try:
         command = (
-            [str(MICROPYTHON)]
+            [str(interpreter)]
             + (["-X", "heapsize=%d" % heap] if heap else [])
             + [os.path.basename(script)]
         )
@@ -253,23 +261,25 @@ def run_micropython(bundle, source, heap=None):
         os.unlink(script)
 
 
-def retained(bundle, step, before=""):
+def retained(bundle, step, before="", interpreter=MICROPYTHON):
     """Heap retained by one import step (after `before` ran), in bytes."""
     source = IMPORT_PROBE % {
         "before": _IMPORT_STEPS[before] if before else "",
         "step": _IMPORT_STEPS[step],
     }
-    completed = run_micropython(bundle, source)
+    completed = run_micropython(bundle, source, interpreter=interpreter)
     for line in completed.stdout.splitlines():
         if line.startswith("RETAINED "):
             return int(line.split()[1])
     raise RuntimeError("probe failed: %s" % (completed.stderr or completed.stdout)[-2000:])
 
 
-def runtime_modules(bundle, names=RUNTIME_MODULES, before=()):
+def runtime_modules(bundle, names=RUNTIME_MODULES, before=(), interpreter=MICROPYTHON):
     """[(module, heap retained, of which qstr pools and text)] importing
     `names` one by one on top of the Core profile (and of `before`)."""
-    completed = run_micropython(bundle, MODULES_PROBE % {"names": tuple(before) + tuple(names)})
+    completed = run_micropython(
+        bundle, MODULES_PROBE % {"names": tuple(before) + tuple(names)}, interpreter=interpreter
+    )
     rows = []
     qstr_totals = []
     for line in completed.stdout.splitlines():
@@ -287,10 +297,10 @@ def runtime_modules(bundle, names=RUNTIME_MODULES, before=()):
     return [tuple(row) for row in rows[len(before) :]]
 
 
-def session(bundle):
+def session(bundle, interpreter=MICROPYTHON):
     """(heap a booted charge point session holds on top of the Core profile,
     the ocppj modules it has loaded)."""
-    completed = run_micropython(bundle, SESSION_PROBE)
+    completed = run_micropython(bundle, SESSION_PROBE, interpreter=interpreter)
     held = loaded = None
     for line in completed.stdout.splitlines():
         if line.startswith("SESSION "):
@@ -304,12 +314,12 @@ def session(bundle):
     return held, loaded
 
 
-def smallest_heap(bundle, steps, low=8 * 1024, high=1024 * 1024):
+def smallest_heap(bundle, steps, low=8 * 1024, high=1024 * 1024, interpreter=MICROPYTHON):
     """The smallest -X heapsize (bytes, to 256) at which `steps` import."""
     source = "".join(_IMPORT_STEPS[s] for s in steps) + "print('IMPORTED')\n"
 
     def fits(heap):
-        return "IMPORTED" in run_micropython(bundle, source, heap).stdout
+        return "IMPORTED" in run_micropython(bundle, source, heap, interpreter).stdout
 
     if not fits(high):
         raise RuntimeError("does not import even with %d bytes" % high)
@@ -419,7 +429,20 @@ def build_bundles(out):
             sizes[(folder, package)] = sum(
                 p.stat().st_size for p in written[folder] if p.parent.name == package
             )
-    return {"py": Path(out), "mpy-v6": Path(out) / "mpy-v6"}, sizes
+    bundles = {"py": Path(out), "mpy-v6": Path(out) / "mpy-v6", "mpy-v5": Path(out) / "mpy-v5"}
+    return bundles, sizes
+
+
+def measured_pairs(bundles):
+    """[(label, interpreter, bundle)] for every interpreter present: 1.29
+    with .py and .mpy v6, the 1.13 stand-in with .py and .mpy v5."""
+    pairs = []
+    for version, interpreter in INTERPRETERS.items():
+        if not interpreter.exists():
+            continue
+        for name in BUNDLES_OF[version]:
+            pairs.append(("%s %s" % (version, name), interpreter, bundles[name]))
+    return pairs
 
 
 def _table(headers, rows):
@@ -447,13 +470,16 @@ def run():
     figures = {}
     with tempfile.TemporaryDirectory() as tmp:
         bundles, sizes = build_bundles(tmp)
+        pairs = measured_pairs(bundles)
+        if not STAND_IN.exists():
+            print("MicroPython 1.13 stand-in not found at %s: 1.29 figures only" % STAND_IN)
         rows = []
-        for name, bundle in bundles.items():
-            core = retained(bundle, "core")
-            every = retained(bundle, "all")
-            runtime = retained(bundle, "runtime", before="core")
-            enums = retained(bundle, "enums", before="core")
-            handlers = retained(bundle, "handlers", before="core")
+        for name, interpreter, bundle in pairs:
+            core = retained(bundle, "core", interpreter=interpreter)
+            every = retained(bundle, "all", interpreter=interpreter)
+            runtime = retained(bundle, "runtime", before="core", interpreter=interpreter)
+            enums = retained(bundle, "enums", before="core", interpreter=interpreter)
+            handlers = retained(bundle, "handlers", before="core", interpreter=interpreter)
             figures[name] = {
                 "core": core,
                 "all": every,
@@ -472,11 +498,11 @@ def run():
                     _kb(handlers),
                 ]
             )
-        print("Heap retained after import (MicroPython %s unix)" % _micropython_version())
+        print("Heap retained after import (MicroPython unix: 1.29 64-bit, 1.13 stand-in 32-bit)")
         print(
             _table(
                 [
-                    "bundle",
+                    "interpreter, bundle",
                     "Core profile",
                     "all 39 actions",
                     "all / port",
@@ -493,22 +519,14 @@ def run():
         )
         print()
         figures["runtime_modules"] = {}
-        per_bundle = {}
-        for name, bundle in bundles.items():
-            per_bundle[name] = runtime_modules(bundle)
-            per_bundle[name + " rare"] = runtime_modules(
-                bundle, RARE_PATH_MODULES, before=RUNTIME_MODULES
-            )
+        per_pair = {}
+        for name, interpreter, bundle in pairs:
+            per_pair[name] = runtime_modules(bundle, interpreter=interpreter)
         rows = []
-        for index, module in enumerate(RUNTIME_MODULES + RARE_PATH_MODULES):
-            row = [module if index < len(RUNTIME_MODULES) else module + " (on first use)"]
-            for name in bundles:
-                table = (
-                    per_bundle[name] if index < len(RUNTIME_MODULES) else per_bundle[name + " rare"]
-                )
-                _, size, qstrs = table[
-                    index if index < len(RUNTIME_MODULES) else index - len(RUNTIME_MODULES)
-                ]
+        for index, module in enumerate(RUNTIME_MODULES):
+            row = [module]
+            for name, _, _ in pairs:
+                _, size, qstrs = per_pair[name][index]
                 figures["runtime_modules"]["%s/%s" % (name, module)] = {
                     "retained": size,
                     "qstr": qstrs,
@@ -520,19 +538,18 @@ def run():
         )
         print("names and qstr pool growth, counted where a pool fills up)")
         headers = ["module"]
-        for name in bundles:
+        for name, _, _ in pairs:
             headers += [name, "qstr"]
         print(_table(headers, rows))
         rows = []
         figures["session"] = {}
-        for name, bundle in bundles.items():
-            held, loaded = session(bundle)
+        for name, interpreter, bundle in pairs:
+            held, loaded = session(bundle, interpreter=interpreter)
             figures["session"][name] = {"held": held, "loaded": loaded}
             rows.append([name, _kb(held), " ".join(module.split(".")[-1] for module in loaded)])
-        print(
-            "One device session on top of the Core profile: runtime imported, booted, one CALL served"
-        )
-        print(_table(["bundle", "heap held", "ocppj modules loaded"], rows))
+        print("One device session on top of the Core profile:")
+        print("runtime imported, booted, one CALL served")
+        print(_table(["interpreter, bundle", "heap held", "ocppj modules loaded"], rows))
         print()
         print(".mpy bytes per bytecode generation")
         print(
@@ -557,16 +574,16 @@ def run():
         print()
         rows = []
         figures["min_heap"] = {}
-        for name, bundle in bundles.items():
+        for name, interpreter, bundle in pairs:
             for label, steps in (
                 ("Core profile", ("core",)),
                 ("all actions + runtime core", ("all", "runtime")),
             ):
-                smallest = smallest_heap(bundle, steps)
+                smallest = smallest_heap(bundle, steps, interpreter=interpreter)
                 figures["min_heap"]["%s: %s" % (name, label)] = smallest
                 rows.append([name, label, _kb(smallest)])
         print("Smallest -X heapsize at which the import succeeds")
-        print(_table(["bundle", "import", "heapsize"], rows))
+        print(_table(["interpreter, bundle", "import", "heapsize"], rows))
         print()
         rows = []
         figures["messages"] = []
@@ -622,15 +639,6 @@ def run():
         print(_table(["construct", "heap"], rows))
     _write(figures)
     return figures
-
-
-def _micropython_version():
-    completed = subprocess.run(
-        [str(MICROPYTHON), "-c", "import sys; print('%d.%d.%d' % sys.implementation.version[:3])"],
-        capture_output=True,
-        text=True,
-    )
-    return completed.stdout.strip()
 
 
 def _write(figures):

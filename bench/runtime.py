@@ -11,9 +11,9 @@ sockets: the answer goes to a fake connection whose ``send`` only keeps it.
 
 Contenders:
 
-  ours core      the sans-IO ocppj.core.Connection + ocppj.routing.Router,
+  ours core      the sans-IO ocppj.session.Session + ocppj.routing.Router,
                  pumped synchronously (receive_text, prepare, handler,
-                 complete, data_to_send), the way a pump drives them
+                 answer, data_to_send), the way a pump drives them
   ours sync      ocppj.charge_point.ChargePoint.route_message, the sync
                  facade (adds the clock read and the event dispatch)
   ours asyncio   ocppj_aio.charge_point.ChargePoint.route_message, awaited:
@@ -53,8 +53,8 @@ from ocpp.v16 import enums as mh_enums
 from ocpp.v16.enums import Action as MhAction
 from ocpp16 import call_result, datatypes, enums, protocol
 from ocppj import charge_point as sync_facade
-from ocppj.core import CENTRAL_SYSTEM, Connection
 from ocppj.routing import Router, on
+from ocppj.session import CENTRAL_SYSTEM, Session
 from ocppj_aio import charge_point as aio_facade
 
 from . import frames, mobilityhouse, results, timing
@@ -151,28 +151,28 @@ class OurCentralSystemHandlers:
 
 
 class CorePump:
-    """The sans-IO core and the router, pumped by hand: what every facade
+    """The sans-IO session and the router, pumped by hand: what every facade
     does per message, minus its clock and its I/O."""
 
     def __init__(self):
-        self.connection = Connection(protocol, CENTRAL_SYSTEM)
-        self.router = Router(OurCentralSystemHandlers(), protocol, self.connection)
+        self.session = Session(protocol, CENTRAL_SYSTEM)
+        self.router = Router(OurCentralSystemHandlers(), protocol)
         self.last = None
 
     def route(self, text, now=0.0):
-        connection = self.connection
-        router = self.router
-        for event in connection.receive_text(text, now):
+        session = self.session
+        for event in session.receive_text(text, now):
             if event.kind != "CallReceived":
                 continue
-            handler, kwargs = router.prepare(event)
+            handler, kwargs, afters = self.router.prepare(event)
             try:
-                done = router.complete(event, result=handler(**kwargs))
+                answer, _ = session.answer(event.unique_id, handler(**kwargs))
             except Exception as exc:
-                done = router.complete(event, exc=exc)
-            for after, after_kwargs in done.afters:
-                after(**after_kwargs)
-        for frame in connection.data_to_send():
+                answer, _ = session.answer(event.unique_id, exception=exc)
+            if answer == "result":
+                for after, after_kwargs in afters:
+                    after(**after_kwargs)
+        for frame in session.data_to_send():
             self.last = frame
 
 

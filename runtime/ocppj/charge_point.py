@@ -7,27 +7,41 @@ side the object stands for the remote charge point (mobilityhouse naming),
 so the role of *this end* is worked out from the handlers: handlers for
 actions a charge point initiates (BootNotification, ...) mean this end is
 the CentralSystem and vice versa; a generated handler table
-(``OCPP_HANDLERS``) counts with all its actions, overridden or not. Pass ``role`` (or set the class attribute)
-when the handlers do not tell (none, only DataTransfer, or both kinds).
+(``OCPP_HANDLERS``) counts with all its actions, overridden or not. Pass
+``role`` (or set the class attribute) when the handlers do not tell (none,
+only DataTransfer, or both kinds).
 
 This class holds the sync steps; pumps add the I/O:
 
-* ``route_message(text)`` runs one incoming message through the core and
-  sync handlers, sends the answers through ``connection.send(text)`` and
-  then runs ``@after`` hooks. An async pump (ocppj_aio) overrides it.
+* ``route_message(text)`` runs one incoming message through the session
+  (``self._session``) and sync handlers found by the router
+  (``self._router``), sends the answers through ``connection.send(text)``
+  and then runs ``@after`` hooks. An async pump (ocppj_aio) overrides it.
 * ``_submit_call``/``outcome`` are the two halves of a ``call`` that a pump
   joins around its own way of waiting.
+* ``_report`` is where unusual things go: logged where there is a logging
+  module, printed where there is not.
 """
 
-# A monotonic clock where there is one (MicroPython has time.time only).
+# A monotonic clock where there is one: CPython's time.monotonic, else the
+# seconds of MicroPython's time, which QuecPython names utime only.
 try:
     from time import monotonic as _clock
 except ImportError:
-    from time import time as _clock
+    try:
+        from utime import time as _clock
+    except ImportError:
+        from time import time as _clock
 
-from .core import CENTRAL_SYSTEM, CHARGE_POINT, Connection, is_bidirectional
+try:
+    import logging
+except ImportError:  # MicroPython without micropython-lib's logging
+    logging = None
+
+from . import errors
 from .routing import Router
-from .validation import Validation, as_validation
+from .session import CENTRAL_SYSTEM, CHARGE_POINT, Session, is_bidirectional
+from .validation import as_validation
 
 # Finished outcomes kept for ``take_outcome`` by a blocking pump; each is
 # one of our CALLs, so queue_limit + 1 bounds them in practice.
@@ -51,12 +65,45 @@ class PayloadNamespace:
             raise AttributeError(name)
 
 
-# What connections share rather than hold one each (fewer objects for the
-# garbage collector to walk): protocol -> (requests namespace, responses
-# namespace), and True -> the check-everything policy. Names reused from
-# routing on purpose: in MicroPython source bundles every new identifier is
-# interned, and one more can double the interned-string pool.
-_TABLES = {}
+# What sessions share rather than hold one each (fewer objects for the
+# garbage collector to walk): the payload namespaces of each protocol,
+# keyed by id() because MicroPython 1.13 cannot hash a module (the entry
+# holds the protocol, so its id stays its own), and the policy of sessions
+# that check everything.
+_NAMESPACES = {}
+_check_everything = None
+
+
+def _namespaces(protocol):
+    """(request namespace, response namespace) of ``protocol``."""
+    entry = _NAMESPACES.get(id(protocol))
+    if entry is None:
+        entry = (
+            protocol,
+            PayloadNamespace(protocol.request_class),
+            PayloadNamespace(protocol.response_class),
+        )
+        _NAMESPACES[id(protocol)] = entry
+    _, requests, responses = entry
+    return requests, responses
+
+
+def _policy(validation, skipped):
+    """The Validation of a session: ``validation`` (None, True, False or a
+    Validation) with the actions ``skipped`` by its handlers relaxed both
+    ways. Sessions that check everything and skip nothing share one (nothing
+    changes a policy once made); otherwise a copy, so the handlers' skips
+    never leak into a policy the application shares between sessions."""
+    global _check_everything
+    shared = not skipped and (validation is None or validation is True)
+    if shared and _check_everything is not None:
+        return _check_everything
+    policy = as_validation(validation).copy()
+    for action in skipped:
+        policy.skip(action)
+    if shared:
+        _check_everything = policy
+    return policy
 
 
 def infer_role(protocol, actions):
@@ -81,6 +128,20 @@ def is_awaitable(value):
     return hasattr(value, "__await__") or (hasattr(value, "send") and hasattr(value, "throw"))
 
 
+def outcome_error(event):
+    """The exception ``ChargePoint.outcome`` raises for the finishing
+    ``event`` unless it returns: the OCPPError of a CALLERROR or of a
+    rejected answer, CallTimeoutError, CallCancelledError."""
+    kind = event.kind
+    if kind == "CallErrorReceived" or kind == "ResultRejected":
+        return event.error
+    if kind == "CallTimedOut":
+        return errors.CallTimeoutError(event.unique_id, event.action, event.timeout)
+    if kind == "CallCancelled":
+        return errors.CallCancelledError(event.unique_id, event.action)
+    return errors.UsageError("%r does not finish a CALL" % (event,))
+
+
 class ChargePoint:
     protocol = None
     role = None
@@ -99,53 +160,26 @@ class ChargePoint:
         if protocol is None:
             protocol = type(self).protocol
         if protocol is None:
-            from . import misuse
-
-            raise misuse.no_protocol()
+            raise errors.UsageError(
+                "no protocol: pass protocol= or set the class attribute 'protocol'"
+            )
         self.id = id
         self.protocol = protocol
         self._connection = connection
         self._response_timeout = response_timeout
-        table = _TABLES.get(protocol)
-        if table is None:
-            table = (
-                PayloadNamespace(protocol.request_class),
-                PayloadNamespace(protocol.response_class),
-            )
-            _TABLES[protocol] = table
-        self._call, self._call_result = table
+        self._call, self._call_result = _namespaces(protocol)
         self._router = Router(self, protocol)
         if role is None:
             role = type(self).role
         if role is None:
             role = infer_role(protocol, self._router.declared_actions())
-        # Connections that check everything and whose handlers skip nothing
-        # share one policy (nothing changes a policy once made). Otherwise a
-        # copy: the handlers' skips must not leak into a policy the
-        # application shares between connections.
-        actions = self._router.skipped_actions()
-        shared = not actions and (validation is None or validation is True)
-        policy = None
-        if shared:
-            policy = _TABLES.get(True)
-        if policy is None:
-            given = as_validation(validation)
-            policy = Validation(
-                given.incoming,
-                given.outgoing,
-                list(given._skip_incoming) + actions,
-                list(given._skip_outgoing) + actions,
-            )
-            if shared:
-                _TABLES[True] = policy
-        self._session = Connection(
+        self._session = Session(
             protocol,
             role,
             response_timeout=response_timeout,
-            validation=policy,
+            validation=_policy(validation, self._router.skipped_actions()),
             **session_options,
         )
-        self._router.connection = self._session
         self._awaiting = {}  # our CALL id -> True while a pump waits for it
         self._outcomes = {}  # our CALL id -> finishing event
 
@@ -158,11 +192,14 @@ class ChargePoint:
         self._connection.send(text)
 
     def _report(self, message, problem=None):
-        """Unusual things the peer or a handler did. Logged (print without
-        a logging module), never raised: the connection goes on."""
-        from . import rejection
-
-        rejection.report(self.id, message, problem)
+        """Unusual things the peer or a handler did. Logged (printed without
+        a logging module), never raised: the session goes on."""
+        if problem is not None:
+            message = "%s: %r" % (message, problem)
+        if logging is None:
+            print("ocppj", self.id, message)
+        else:
+            logging.getLogger("ocppj").warning("%s: %s", self.id, message)
 
     # ------------------------------------------------------------- input
 
@@ -185,7 +222,7 @@ class ChargePoint:
         self._flush()
 
     def _serve(self, event):
-        handler, kwargs = self._router.prepare(event)
+        handler, kwargs, afters = self._router.prepare(event)
         result = None
         failure = None
         try:
@@ -193,44 +230,44 @@ class ChargePoint:
         except Exception as exc:
             failure = exc
         if failure is None and is_awaitable(result):
-            from . import misuse
-
-            failure = misuse.async_handler(result)
+            if hasattr(result, "close"):
+                result.close()  # never run
+            failure = errors.UsageError("async handler used by a sync pump")
             result = None
-        done = self._router.complete(event, result=result, exc=failure)
-        if done.problem is not None:
-            from . import rejection
-
-            rejection.report_problem(self, event, done.problem, False)
+        answer, problem = self._session.answer(event.unique_id, result, failure)
+        if problem is not None:
+            self._report("handler for %s %s" % (event.action, event.unique_id), problem)
         self._flush()
-        for after, kwargs in done.afters:
+        if answer != "result":
+            return
+        for hook, hook_kwargs in afters:
             try:
-                outcome = after(**kwargs)
-                if is_awaitable(outcome):
-                    from . import misuse
-
-                    misuse.async_after(self, outcome)
+                outcome = hook(**hook_kwargs)
             except Exception as exc:
-                from . import rejection
-
-                rejection.report_problem(self, event, exc, True)
+                self._report("@after for %s" % event.action, exc)
+                continue
+            if is_awaitable(outcome):
+                if hasattr(outcome, "close"):
+                    outcome.close()  # never run
+                self._report("async @after skipped by a sync pump")
         self._flush()
 
     def _on_event(self, event):
+        """A finishing event of one of our CALLs is kept for its caller; the
+        rest is reported: input dropped or refused, or an outcome with the
+        outcome store full."""
         kind = event.kind
         unique_id = event.unique_id
-        if (
-            kind == "UnmatchedResponse"
-            or kind == "FrameRejected"
-            or (unique_id in self._awaiting and len(self._outcomes) >= OUTCOME_LIMIT)
-        ):
-            # Reported, not kept: rejection.py's, like the input refused.
-            from . import rejection
-
-            rejection.report_event(self, event)
+        if kind == "UnmatchedResponse":
+            self._report("dropped %s response %s" % (event.reason, unique_id))
+        elif kind == "FrameRejected":
+            self._report("rejected frame", event.error)
         elif unique_id in self._awaiting:
             del self._awaiting[unique_id]
-            self._outcomes[unique_id] = event
+            if len(self._outcomes) >= OUTCOME_LIMIT:
+                self._report("outcome store full; dropping %s" % unique_id)
+            else:
+                self._outcomes[unique_id] = event
 
     def _flush(self):
         for frame in self._session.data_to_send():
@@ -239,7 +276,7 @@ class ChargePoint:
     # ------------------------------------------------------------- calls
 
     def _submit_call(self, payload, unique_id=None, now=None, validate=True):
-        """Hand a CALL to the core; returns its unique id. The finishing
+        """Hand a CALL to the session; returns its unique id. The finishing
         event lands in ``take_outcome(unique_id)``."""
         if now is None:
             now = self._now()
@@ -267,11 +304,7 @@ class ChargePoint:
             return event.response
         if kind == "CallErrorReceived" and suppress:
             return None
-        # Every other outcome is an exception, whose class error_classes.py
-        # makes: that module is loaded by then.
-        from . import error_classes
-
-        raise error_classes.outcome_error(event)
+        raise outcome_error(event)
 
     def close(self):
         """Close the session; CALLs still pending end as CallCancelled."""

@@ -27,14 +27,7 @@ While `call` waits for its answer it keeps serving: CALLs the central
 system sends meanwhile are answered by their handlers, as OCPP-J allows.
 """
 
-# core first: loading it interns the event kind names, so the kind strings
-# charge_point compares with are those interned names rather than a heap
-# string each (about 200 B of a session on MicroPython).
-from . import (
-    charge_point,
-    core,  # noqa: F401
-    errors,
-)
+from . import charge_point, errors
 
 
 class ChargePoint(charge_point.ChargePoint):

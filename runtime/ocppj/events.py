@@ -1,117 +1,142 @@
-"""Events the sans-IO core hands back from receive_text / handle_timer / close.
+"""Events a Session hands back from receive_text, handle_timer and close.
 
-Plain objects with an explicit ``kind`` string so a pump can dispatch with one
-dict lookup or isinstance, on CPython and MicroPython alike. Each kind is a
-subclass of ``Event`` named after it, made the first time it is asked for
-(``events.CallReceived``, through the module's ``__getattr__``) and kept, so
-on a MicroPython device a kind that never occurs costs no heap. Constructor
-arguments are the attributes below, in order; those marked optional default
-to None.
-
-* ``CallReceived(unique_id, action, request, payload)``: the peer sent a
-  valid CALL. Answer it with ``send_result`` or ``send_error`` using
-  ``unique_id``. ``request`` is the typed payload, ``payload`` the wire dict
-  it came from.
-* ``ResultReceived(unique_id, action, response, payload)``: our CALL
-  ``unique_id`` was answered with a valid CALLRESULT.
-* ``CallErrorReceived(unique_id, action, error)``: our CALL ``unique_id``
-  was answered with a CALLERROR; ``error`` is the matching OCPPError
-  subclass instance built from the peer's frame.
-* ``ResultRejected(unique_id, action, error, payload optional)``: the peer
-  answered our CALL ``unique_id`` (so the call is over, OCPP-J 4.1.1) but
-  the answer is unusable: a malformed CALLRESULT/CALLERROR frame, a
-  CALLRESULT payload that fails validation, or one the protocol cannot
-  decode. ``error`` is an OCPPError subclass naming what is wrong; nothing
-  is sent back (a CALLERROR only ever answers a CALL).
-* ``CallTimedOut(unique_id, action, sent, timeout)``: our CALL got no answer
-  within its timeout (counted from submission, queued time included).
-  ``sent`` is False when it never left the queue.
-* ``CallCancelled(unique_id, action, sent)``: ``close()`` ended our CALL
-  before an answer came.
-* ``UnmatchedResponse(unique_id, message_type, reason, frame)``: a
-  CALLRESULT/CALLERROR whose id is not our outstanding CALL: reported and
-  dropped, never matched to another call. ``reason`` is ``"late"`` when the
-  id belongs to a call that recently timed out, else ``"unknown"``.
-  ``message_type`` is 3 or 4.
-* ``FrameRejected(unique_id, error, answered, answer_id optional, action
-  optional)``: input we refused. ``error`` (OCPPError subclass) says why.
-  ``answered`` is True when a CALLERROR carrying ``error`` was queued for
-  sending, with ``answer_id`` as its unique id (the frame's id when it
-  could be recovered, else the placeholder ``"-1"``). Broken responses
-  (message type 3 or 4) are never answered. ``unique_id`` is the id read
-  from the frame, or None.
+Plain objects with an explicit ``kind`` string, the class's name, so a pump
+can dispatch with one comparison or ``isinstance``, on CPython and
+MicroPython alike. Constructor arguments are the attributes, in order;
+those with a default are optional.
 """
-
-from . import errors
-
-# Makes the __init__ of an event class from its field names; use_init_factory
-# swaps it (the CPython tier compiles plain attribute stores: ocppj_aio.speedups).
-_event_init = None
-
-
-def use_init_factory(factory):
-    """Give event classes made from now on ``factory(names, required)`` as
-    their ``__init__``."""
-    global _event_init
-    _event_init = factory
-
-
-# One line per kind: its name, how many attributes its constructor
-# requires, then the attributes in constructor order after the first,
-# which is unique_id for every kind. The first three are what repr() shows.
-_KINDS = (
-    "CallReceived 4 action request payload\n"
-    "ResultReceived 4 action response payload\n"
-    "CallErrorReceived 3 action error\n"
-    "ResultRejected 3 action error payload\n"
-    "CallTimedOut 4 action sent timeout\n"
-    "CallCancelled 3 action sent\n"
-    "UnmatchedResponse 4 message_type reason frame\n"
-    "FrameRejected 3 error answered answer_id action\n"
-)
 
 
 class Event:
-    kind = "event"
-    _names = ()
-    _required = 0
+    """Base of the events; ``fields`` are the attributes in constructor
+    order, the first three of which repr() shows."""
 
-    def __init__(self, *values):
-        names = self._names
-        if len(values) < self._required or len(values) > len(names):
-            from . import misuse
-
-            raise misuse.wrong_arguments(self)
-        for index in range(len(names)):
-            value = None
-            if index < len(values):
-                value = values[index]
-            setattr(self, names[index], value)
+    kind = "Event"
+    fields = ()
 
     def __repr__(self):
-        from . import misuse
-
-        return misuse.event_repr(self)
-
-
-def __getattr__(name):
-    start = _KINDS.find(name + " ")
-    if name[:1] == "_" or start < 0 or (start and _KINDS[start - 1] != "\n"):
-        raise AttributeError(name)
-    words = _KINDS[start : _KINDS.find("\n", start)].split()
-    names = ("unique_id",) + tuple(words[2:])
-    namespace = {
-        "kind": name,
-        "_names": names,
-        "_required": int(words[1]),
-    }
-    if _event_init is not None:
-        namespace["__init__"] = _event_init(names, int(words[1]))
-    cls = type(name, (Event,), namespace)
-    globals()[name] = cls
-    return cls
+        parts = []
+        for name in self.fields[:3]:
+            parts.append("%s=%r" % (name, getattr(self, name)))
+        return "<%s %s>" % (self.kind, " ".join(parts))
 
 
-if not errors.MODULE_GETATTR:
-    for _line in _KINDS.split("\n")[:-1]:
-        __getattr__(_line[: _line.find(" ")])
+class CallReceived(Event):
+    """The peer sent a valid CALL. Answer it with ``send_result`` or
+    ``send_error`` under ``unique_id``. ``request`` is the typed payload,
+    ``payload`` the wire dict it came from."""
+
+    kind = "CallReceived"
+    fields = ("unique_id", "action", "request", "payload")
+
+    def __init__(self, unique_id, action, request, payload):
+        self.unique_id = unique_id
+        self.action = action
+        self.request = request
+        self.payload = payload
+
+
+class ResultReceived(Event):
+    """Our CALL ``unique_id`` was answered with a valid CALLRESULT."""
+
+    kind = "ResultReceived"
+    fields = ("unique_id", "action", "response", "payload")
+
+    def __init__(self, unique_id, action, response, payload):
+        self.unique_id = unique_id
+        self.action = action
+        self.response = response
+        self.payload = payload
+
+
+class CallErrorReceived(Event):
+    """Our CALL ``unique_id`` was answered with a CALLERROR; ``error`` is the
+    OCPPError subclass instance of its code, built from the peer's frame."""
+
+    kind = "CallErrorReceived"
+    fields = ("unique_id", "action", "error")
+
+    def __init__(self, unique_id, action, error):
+        self.unique_id = unique_id
+        self.action = action
+        self.error = error
+
+
+class ResultRejected(Event):
+    """The peer answered our CALL ``unique_id`` (so the CALL is over, OCPP-J
+    4.1.1) but the answer is unusable: a malformed CALLRESULT or CALLERROR,
+    a CALLRESULT payload that fails validation, or one the protocol cannot
+    decode. ``error`` is an OCPPError naming what is wrong; nothing is sent
+    back (a CALLERROR only ever answers a CALL)."""
+
+    kind = "ResultRejected"
+    fields = ("unique_id", "action", "error", "payload")
+
+    def __init__(self, unique_id, action, error, payload=None):
+        self.unique_id = unique_id
+        self.action = action
+        self.error = error
+        self.payload = payload
+
+
+class CallTimedOut(Event):
+    """Our CALL got no answer within its ``timeout`` (counted from
+    ``send_call``, queued time included); ``sent`` is False when it never
+    left the queue."""
+
+    kind = "CallTimedOut"
+    fields = ("unique_id", "action", "sent", "timeout")
+
+    def __init__(self, unique_id, action, sent, timeout):
+        self.unique_id = unique_id
+        self.action = action
+        self.sent = sent
+        self.timeout = timeout
+
+
+class CallCancelled(Event):
+    """``close()`` ended our CALL before an answer came; ``sent`` as for
+    CallTimedOut."""
+
+    kind = "CallCancelled"
+    fields = ("unique_id", "action", "sent")
+
+    def __init__(self, unique_id, action, sent):
+        self.unique_id = unique_id
+        self.action = action
+        self.sent = sent
+
+
+class UnmatchedResponse(Event):
+    """A CALLRESULT or CALLERROR (``message_type`` 3 or 4) whose id is not
+    our outstanding CALL's: reported and dropped, never matched to another
+    CALL. ``reason`` is ``"late"`` when the id belongs to a CALL that
+    recently timed out, else ``"unknown"``; ``frame`` is the parsed frame."""
+
+    kind = "UnmatchedResponse"
+    fields = ("unique_id", "message_type", "reason", "frame")
+
+    def __init__(self, unique_id, message_type, reason, frame):
+        self.unique_id = unique_id
+        self.message_type = message_type
+        self.reason = reason
+        self.frame = frame
+
+
+class FrameRejected(Event):
+    """Input we refused. ``error`` (an OCPPError) says why. ``answered`` is
+    True when a CALLERROR carrying ``error`` was queued for sending, with
+    ``answer_id`` as its unique id (the frame's id when it could be read,
+    else the placeholder ``"-1"``). Broken responses (message type 3 or 4)
+    are never answered. ``unique_id`` is the id read from the frame, or
+    None; ``action`` the CALL's action when it is known."""
+
+    kind = "FrameRejected"
+    fields = ("unique_id", "error", "answered", "answer_id", "action")
+
+    def __init__(self, unique_id, error, answered, answer_id=None, action=None):
+        self.unique_id = unique_id
+        self.error = error
+        self.answered = answered
+        self.answer_id = answer_id
+        self.action = action

@@ -1,4 +1,4 @@
-"""Route CallReceived events to handler methods and turn outcomes into answers.
+"""Route CallReceived events to handler methods.
 
 Handlers are methods of one object (usually a ChargePoint subclass):
 
@@ -20,16 +20,29 @@ AttributeError), so ``on``/``after`` record their marks in a table keyed by
 the function object instead of on the function itself. Generated stubs for
 MicroPython can be any object with an ``ocpp_stub`` attribute.
 
-The router is sync on purpose: ``prepare`` gives the pump a callable and its
-keyword arguments; the pump calls it (awaiting if it must), then hands the
-outcome to ``complete``, which sends the answer and returns the ``@after``
-calls to run next.
+The router only finds: ``prepare`` gives the pump the handler to call, its
+keyword arguments and the ``@after`` hooks to call once the CALL was
+answered with a CALLRESULT. The pump calls the handler (awaiting it if it
+must) and hands the outcome to the session (``Session.answer``).
 """
 
 from . import errors
 
-# function -> list of marks, each a tuple ("on" or "after", action,
-# skip_schema_validation, call_unique_id_required)
+ON = "on"
+AFTER = "after"
+
+
+class Mark:
+    """What ``@on`` or ``@after`` (``kind``) says of a function."""
+
+    def __init__(self, kind, action, skip_schema_validation, call_unique_id_required):
+        self.kind = kind
+        self.action = action
+        self.skip_schema_validation = skip_schema_validation
+        self.call_unique_id_required = call_unique_id_required
+
+
+# function -> [Mark, ...]
 _MARKS = {}
 
 
@@ -38,10 +51,8 @@ def _marker(kind, action, skip_schema_validation, call_unique_id_required):
     # by member name, so use their value as the key.
     name = getattr(action, "value", action)
     if type(name) is not str:
-        from . import misuse
-
-        raise misuse.not_an_action(action)
-    mark = (kind, name, skip_schema_validation, call_unique_id_required)
+        raise errors.UsageError("an action is a string, not %r" % (action,))
+    mark = Mark(kind, name, skip_schema_validation, call_unique_id_required)
 
     def decorate(function):
         marks = _MARKS.get(function)
@@ -65,7 +76,7 @@ def on(action, skip_schema_validation=False, call_unique_id_required=False):
     requests and outgoing responses (see validation.py for what that lets
     through).
     """
-    return _marker("on", action, skip_schema_validation, call_unique_id_required)
+    return _marker(ON, action, skip_schema_validation, call_unique_id_required)
 
 
 def after(action, call_unique_id_required=False):
@@ -73,162 +84,153 @@ def after(action, call_unique_id_required=False):
     CALLRESULT and that answer was handed to the transport. Same keyword
     arguments as the ``on`` handler; its return value is ignored (awaited
     in a separate task by the asyncio pump, so it may send CALLs)."""
-    return _marker("after", action, False, call_unique_id_required)
+    return _marker(AFTER, action, False, call_unique_id_required)
 
 
-class Completion:
-    """What ``Router.complete`` did. ``answer`` is ``"result"`` or
-    ``"error"`` (or None if nothing could be sent, e.g. closed);
-    ``afters`` the ``(callable, kwargs)`` pairs to run now; ``problem`` the
-    exception that made us answer InternalError (handler crash, wrong
-    return type, invalid response) or that prevented answering, else None."""
+class Handler:
+    """A handler class's method for one action: the ``function``, the
+    ``name`` it is looked up by on the handler object, and its Mark (None
+    for a method of a generated handler table)."""
 
-    def __init__(self, answer, afters, problem):
-        self.answer = answer
-        self.afters = afters
-        self.problem = problem
+    def __init__(self, function, name, mark):
+        self.function = function
+        self.name = name
+        self.mark = mark
 
 
-# handler class -> (on, after, table_actions), built once per class (by the
-# first Router for it, inline: one function less on MicroPython): a
-# connection then holds no bound methods or tuples of its own (the load
-# benchmark found per-connection tables a large share of GC work). on maps
-# action -> (function, attribute name, mark or None); after maps action ->
-# list of (attribute name, mark). Bound methods are looked up at dispatch.
+class Tables:
+    """What a handler class handles, found once per class: ``on`` maps an
+    action to its Handler, ``after`` an action to its list of Handlers, and
+    ``table_actions`` are the actions of a generated handler table."""
+
+    def __init__(self, cls):
+        self.on = {}
+        self.after = {}
+        names = []
+        for name in dir(cls):
+            if name[:2] != "__":
+                names.append(name)
+        names.sort()  # MicroPython's dir() order differs from CPython's
+        for name in names:
+            try:
+                function = getattr(cls, name)
+                marks = _MARKS.get(function)
+            except Exception:
+                # unhashable or odd class attributes are simply not handlers
+                continue
+            for mark in marks or ():
+                if mark.kind == ON:
+                    self._add_on(Handler(function, name, mark))
+                else:
+                    self.after.setdefault(mark.action, []).append(Handler(function, name, mark))
+        table = getattr(cls, "OCPP_HANDLERS", None)
+        self.table_actions = []
+        if table:
+            self.table_actions = sorted(table)
+            for action in self.table_actions:
+                name = table[action]
+                function = getattr(cls, name, None)
+                if function is not None and not getattr(function, "ocpp_stub", False):
+                    self._add_on(Handler(function, name, None), action)
+
+    def _add_on(self, handler, action=None):
+        if action is None:
+            action = handler.mark.action
+        known = self.on.get(action)
+        if known is None:
+            self.on[action] = handler
+        elif known.function is not handler.function:
+            raise errors.UsageError("two handlers for %s" % action)
+        elif known.mark is None:
+            # a table method that is also decorated: one handler, with its mark
+            self.on[action] = handler
+
+
+# handler class -> Tables, built by its first Router: a session then holds
+# no bound methods or tables of its own (the load benchmark found
+# per-connection tables a large share of GC work). Bound methods are looked
+# up at dispatch.
 _TABLES = {}
 
 
-def _add_on(on, action, function, name, mark):
-    known = on.get(action)
-    if known is not None:
-        if known[0] is function:
-            if known[2] is None:
-                on[action] = (function, name, mark)
-            return
-        from . import misuse
+def _raiser(error):
+    """A handler stand-in that refuses the CALL with ``error``."""
 
-        raise misuse.two_handlers(action)
-    on[action] = (function, name, mark)
+    def refuse(**kwargs):
+        raise error
+
+    return refuse
 
 
 class Router:
-    def __init__(self, handler, protocol, connection=None):
+    def __init__(self, handler, protocol):
         self.handler = handler
         self.protocol = protocol
-        self.connection = connection
         cls = type(handler)
         tables = _TABLES.get(cls)
         if tables is None:
-            on = {}
-            after = {}
-            names = []
-            for name in dir(cls):
-                if name[:2] != "__":
-                    names.append(name)
-            names.sort()  # MicroPython's dir() order differs from CPython's
-            for name in names:
-                try:
-                    function = getattr(cls, name)
-                    marks = _MARKS.get(function)
-                except Exception:
-                    # unhashable or odd class attributes are simply not handlers
-                    continue
-                if not marks:
-                    continue
-                for mark in marks:
-                    if mark[0] == "on":
-                        _add_on(on, mark[1], function, name, mark)
-                    else:
-                        after.setdefault(mark[1], []).append((name, mark))
-            table = getattr(cls, "OCPP_HANDLERS", None)
-            table_actions = []
-            if table:
-                table_actions = sorted(table)
-                for action in table_actions:
-                    name = table[action]
-                    function = getattr(cls, name, None)
-                    if function is None or getattr(function, "ocpp_stub", False):
-                        continue
-                    _add_on(on, action, function, name, None)
-            tables = (on, after, table_actions)
+            tables = Tables(cls)
             _TABLES[cls] = tables
-        self._on, self._after, self._table_actions = tables
+        self._tables = tables
 
     def actions(self):
         """Actions with a handler, sorted."""
-        return sorted(self._on)
+        return sorted(self._tables.on)
 
     def declared_actions(self):
         """Actions with a handler plus every action of a generated handler
         table, overridden or not: what this end says it receives."""
         declared = {}
-        for action in self._on:
+        for action in self._tables.on:
             declared[action] = True
-        for action in self._table_actions:
+        for action in self._tables.table_actions:
             declared[action] = True
         return sorted(declared)
 
     def skipped_actions(self):
         """Actions whose handler asked for skip_schema_validation."""
         skipped = []
-        for action in sorted(self._on):
-            mark = self._on[action][2]
-            if mark is not None and mark[2]:
+        for action in sorted(self._tables.on):
+            mark = self._tables.on[action].mark
+            if mark is not None and mark.skip_schema_validation:
                 skipped.append(action)
         return skipped
 
     def has_handler(self, action):
-        return action in self._on
+        return action in self._tables.on
 
     def prepare(self, event):
-        """(callable, kwargs) for a CallReceived. Never raises: without a
-        handler the callable raises NotSupported, so ``complete`` answers
-        every CALL the same way."""
-        entry = self._on.get(event.action)
-        if entry is None:
-            from . import rejection
-
-            return rejection.raiser(rejection.no_handler(event.action)), {}
+        """``(handler, kwargs, afters)`` for a CallReceived: call
+        ``handler(**kwargs)`` for the answer, and once a CALLRESULT answered
+        the CALL each ``(hook, kwargs)`` of ``afters``. Never raises:
+        without a handler, or when the request's fields cannot be read, the
+        handler raises the CallError to answer with; an ``@after`` hook that
+        cannot be prepared raises what went wrong."""
+        handler = self._tables.on.get(event.action)
+        if handler is None:
+            error = errors.NotSupported("no handler for %s" % event.action)
+            return _raiser(error), {}, ()
         try:
-            # request_kwargs makes a new dict on every call: ours to add to
-            kwargs = self.protocol.request_kwargs(event.request)
-            mark = entry[2]
-            if mark is not None and mark[3]:
-                kwargs["call_unique_id"] = event.unique_id
+            kwargs = self._kwargs(event, handler.mark)
         except Exception:
-            from . import rejection
-
-            return rejection.raiser(rejection.unreadable_fields(event.action)), {}
-        return getattr(self.handler, entry[1]), kwargs
-
-    def complete(self, event, result=None, exc=None):
-        """Send the answer for ``event``: ``exc`` an OCPPError → that
-        CALLERROR; any other exception → InternalError with a generic
-        description (internals stay private); else ``result`` must be the
-        action's response object → CALLRESULT (InternalError if it is not,
-        or if it fails outgoing validation)."""
-        problem = None
-        answer = None
-        if exc is None:
-            try:
-                self.connection.send_result(event.unique_id, result)
-                answer = "result"
-            except errors.UsageError as refused:
-                exc = refused
-        if answer is None:
-            # Answering with a CALLERROR is a rare path: rejection.py's.
-            from . import rejection
-
-            answer, problem = rejection.answer_error(self.connection, event, exc)
-        afters = []
-        if answer == "result" and event.action in self._after:
-            for name, mark in self._after[event.action]:
+            error = errors.FormationViolation("%s request fields cannot be read" % event.action)
+            return _raiser(error), {}, ()
+        afters = ()
+        hooks = self._tables.after.get(event.action)
+        if hooks:
+            afters = []
+            for hook in hooks:
                 try:
-                    bound = getattr(self.handler, name)
-                    kwargs = self.protocol.request_kwargs(event.request)
-                    if mark[3]:  # an @after mark, never None
-                        kwargs["call_unique_id"] = event.unique_id
-                    afters.append((bound, kwargs))
+                    afters.append(
+                        (getattr(self.handler, hook.name), self._kwargs(event, hook.mark))
+                    )
                 except Exception as failure:
-                    problem = failure
-        return Completion(answer, afters, problem)
+                    afters.append((_raiser(failure), {}))
+        return getattr(self.handler, handler.name), kwargs, afters
+
+    def _kwargs(self, event, mark):
+        # request_kwargs makes a new dict on every call: ours to add to
+        kwargs = self.protocol.request_kwargs(event.request)
+        if mark is not None and mark.call_unique_id_required:
+            kwargs["call_unique_id"] = event.unique_id
+        return kwargs

@@ -1,6 +1,6 @@
-"""Which payloads a Connection checks against the protocol's schemas.
+"""Which payloads a Session checks against the protocol's schemas.
 
-Directions are seen from this end of the connection:
+Directions are seen from this end of the session:
 
 * incoming: CALL payloads the peer sends us (``validate_request``) and
   CALLRESULT payloads the peer sends in answer to our CALLs
@@ -25,6 +25,8 @@ A per-action relaxation names one action in one or both directions. Only
 DataTransfer travels both ways in 1.6, so for every other action "incoming"
 means just the requests (or just the responses) this role receives.
 """
+
+from .errors import UsageError
 
 
 class Validation:
@@ -53,10 +55,17 @@ class Validation:
     def checks_outgoing(self, action):
         return self.outgoing and action not in self._skip_outgoing
 
-    def __repr__(self):
-        from . import misuse
+    def copy(self):
+        """A Validation of its own with the same settings."""
+        return Validation(self.incoming, self.outgoing, self._skip_incoming, self._skip_outgoing)
 
-        return misuse.validation_repr(self)
+    def __repr__(self):
+        return "<Validation incoming=%r outgoing=%r skip_incoming=%r skip_outgoing=%r>" % (
+            self.incoming,
+            self.outgoing,
+            sorted(self._skip_incoming),
+            sorted(self._skip_outgoing),
+        )
 
 
 def as_validation(value):
@@ -67,6 +76,4 @@ def as_validation(value):
         return Validation(incoming=False, outgoing=False)
     if isinstance(value, Validation):
         return value
-    from . import misuse
-
-    raise misuse.not_a_validation()
+    raise UsageError("validation must be True, False, None or a Validation")

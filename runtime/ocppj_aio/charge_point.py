@@ -11,8 +11,8 @@
     response = await cp.call(call.Reset(type="Soft"))
 
 ``connection`` needs ``async recv() -> str`` and ``async send(str)``; a
-``websockets`` connection fits. All protocol logic is the sans-IO core
-(``ocppj.core``) and the shared facade (``ocppj.charge_point``); this
+``websockets`` connection fits. All protocol logic is the sans-IO session
+(``ocppj.session``) and the shared facade (``ocppj.charge_point``); this
 module only awaits.
 
 Tasks and bounds: ``start`` reads messages one by one and feeds them to the
@@ -169,7 +169,7 @@ class ChargePoint(base.ChargePoint):
 
     async def _route(self, text, spawn):
         events = self._session.receive_text(text, self._now())
-        answered = None  # [(event, Completion, response)] answered here
+        answered = None  # [(event, answer, afters, response)] answered here
         waiting = None  # [event] whose handler route_message awaits
         for event in events:
             if event.kind != "CallReceived":
@@ -181,12 +181,13 @@ class ChargePoint(base.ChargePoint):
                     waiting = []
                 waiting.append(event)
             else:
-                called = self._start_handler(event)
+                afters, called = self._start_handler(event)
                 if called is not None:
                     if answered is None:
                         answered = []
                     result, failure = called
-                    answered.append((event, self._complete(event, result, failure), result))
+                    answer = self._complete(event, result, failure)
+                    answered.append((event, answer, afters, result))
         try:
             if self._sending:
                 await self._flush_async()
@@ -203,48 +204,50 @@ class ChargePoint(base.ChargePoint):
             if not answered:
                 raise
             # as a handler task would: report, and let recv() end start()
-            for event, _, _ in answered:
+            for event, _, _, _ in answered:
                 self._report("answering %s %s failed" % (event.action, event.unique_id), exc)
             answered = None
         self._rearm()
         if answered:
-            for event, done, response in answered:
-                self._after_answer(event, done, response)
+            for event, answer, afters, response in answered:
+                self._after_answer(event, answer, afters, response)
         if waiting:
             for event in waiting:
                 await self._serve_async(event)
 
     def _start_handler(self, event):
         """Call the handler of ``event``; an ``async def`` handler's
-        coroutine runs here up to its first real wait. (result, None) or
-        (None, exception) once it finished; None when it goes on in a task,
-        which answers."""
-        handler, kwargs = self._router.prepare(event)
+        coroutine runs here up to its first real wait. Returns (afters,
+        called): the router's @after hooks, and (result, None) or (None,
+        exception) once the handler finished, None when it goes on in a
+        task, which answers."""
+        prepared = self._router.prepare(event)
+        handler, kwargs, afters = prepared
         try:
             coro = handler(**kwargs)
         except Exception as exc:
-            return None, exc
+            return afters, (None, exc)
         if type(coro) is not _COROUTINE:
             if inspect.isawaitable(coro):
                 # some other awaitable (a Future, ...): a task awaits it
-                self._spawn(self._serve_async(event, None, (coro, None)))
-                return None
-            return coro, None
+                self._spawn(self._serve_async(event, prepared, (coro, None)))
+                return afters, None
+            return afters, (coro, None)
         # each handler in its own copy of the context, as a task has it
         context = contextvars.copy_context()
         try:
             yielded = context.run(coro.send, None)
         except StopIteration as stop:
-            return stop.value, None
+            return afters, (stop.value, None)
         except (Exception, asyncio.CancelledError) as exc:
             # CancelledError raised by the handler itself (the reader was
             # not cancelled: it is running it): answered InternalError
-            return None, exc
+            return afters, (None, exc)
         self._spawn(
-            self._serve_async(event, None, (_resume(context, coro, yielded), None)),
+            self._serve_async(event, prepared, (_resume(context, coro, yielded), None)),
             self.replayer is not None and self.replayer.keeps(event),
         )
-        return None
+        return afters, None
 
     def _spawn(self, coro, outlives_close=False):
         task = asyncio.ensure_future(coro)
@@ -275,19 +278,19 @@ class ChargePoint(base.ChargePoint):
     def _call_handler(self, prepared):
         """(result, None) or (None, exception) of calling a prepared
         handler; the result may still be awaitable."""
-        handler, kwargs = prepared
+        handler, kwargs, _ = prepared
         try:
             return handler(**kwargs), None
         except Exception as exc:
             return None, exc
 
     async def _answer(self, event, prepared=None, called=None):
-        """Answer ``event``; ``prepared`` is the router's (handler, kwargs)
-        if already looked up, ``called`` the handler's outcome if already
-        called."""
+        """Answer ``event``; ``prepared`` is the router's (handler, kwargs,
+        afters) if already looked up, ``called`` the handler's outcome if
+        already called."""
+        if prepared is None:
+            prepared = self._router.prepare(event)
         if called is None:
-            if prepared is None:
-                prepared = self._router.prepare(event)
             called = self._call_handler(prepared)
         result, failure = called
         if failure is None and inspect.isawaitable(result):
@@ -296,10 +299,11 @@ class ChargePoint(base.ChargePoint):
             except Exception as exc:
                 result = None
                 failure = exc
-        done = self._complete(event, result, failure)
+        answer = self._complete(event, result, failure)
         await self._flush_async()
         self._rearm()
-        self._after_answer(event, done, result)
+        _, _, afters = prepared
+        self._after_answer(event, answer, afters, result)
 
     def _replayed(self, event):
         """Answer a repeat as the first was answered; True if it was (or
@@ -327,30 +331,35 @@ class ChargePoint(base.ChargePoint):
             self._handler_tasks.discard(asyncio.current_task())
 
     def _complete(self, event, result, failure):
-        """Hand the handler's outcome to the core (the answer lands in its
-        outbox); the router's Completion."""
+        """Hand the handler's outcome to the session (the answer lands in
+        its outbox); what it answered with (Session.answer)."""
         if self.replayer is None:
-            done = self._router.complete(event, result=result, exc=failure)
+            answer, problem = self._session.answer(event.unique_id, result, failure)
         else:
-            done = None
+            answer = None
             try:
-                done = self._router.complete(event, result=result, exc=failure)
+                answer, problem = self._session.answer(event.unique_id, result, failure)
             finally:
-                answered = done is not None and done.answer == "result"
-                self.replayer.settle(event, result if failure is None else None, answered)
-        if done.problem is not None:
-            self._report("handler for %s %s" % (event.action, event.unique_id), done.problem)
-        return done
+                # a repeat gets this answer; a response the session could
+                # not send (connection gone) is checked by the replayer
+                self.replayer.settle(
+                    event, result if failure is None else None, answer == "result"
+                )
+        if problem is not None:
+            self._report("handler for %s %s" % (event.action, event.unique_id), problem)
+        return answer
 
-    def _after_answer(self, event, done, response):
-        """Once the answer was handed to the connection: the connection's
+    def _after_answer(self, event, answer, afters, response):
+        """Once a CALLRESULT was handed to the connection: the connection's
         result_sent, then @after hooks."""
-        if done.answer == "result" and self._result_sent is not None:
+        if answer != "result":
+            return
+        if self._result_sent is not None:
             try:
                 self._result_sent(event.action, response)
             except Exception as exc:
                 self._report("result_sent for %s" % event.action, exc)
-        for after, after_kwargs in done.afters:
+        for after, after_kwargs in afters:
             try:
                 outcome = after(**after_kwargs)
             except Exception as exc:
@@ -381,7 +390,7 @@ class ChargePoint(base.ChargePoint):
 
     async def _flush_async(self):
         session = self._session
-        if not session._outbox:
+        if not session.has_data_to_send():
             return  # nothing to send (a CALL just arrived)
         if self._sending:
             await self._wait_send_turn()

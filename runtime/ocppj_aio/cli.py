@@ -29,7 +29,7 @@ import sys
 import time
 
 from ocppj import framing
-from ocppj.core import Connection
+from ocppj.session import Session
 
 
 def _protocol():
@@ -61,11 +61,11 @@ def validate_frame(protocol, text, role=None, calls=None):
             detail += " (a response: dropped, never answered with a CALLERROR)"
         return frame.error.code, detail
     if frame.message_type == framing.CALL:
-        # A fresh session per frame gives exactly the core's verdict
+        # A fresh session per frame gives exactly the session's verdict
         # (unknown action, direction, schema) without state between lines.
         if frame.action in protocol.ACTIONS and len(calls) < 10000:
             calls[frame.unique_id] = frame.action
-        session = Connection(protocol, role)
+        session = Session(protocol, role)
         for event in session.receive_text(text, 0):
             if event.kind == "CallReceived":
                 return "valid", "CALL %s" % frame.action

@@ -1,7 +1,7 @@
 """What only CPython gets: faster ways to do what the portable modules do.
 
 CPython only. The portable tier never imports it: ``install()``, which this
-package runs on import, hands the entry points to framing and events, and
+package runs on import, hands the entry points to framing, and
 where it has not run they use their portable code. Each function gives
 exactly the portable result (tests/runtime/test_speedups.py).
 
@@ -18,16 +18,14 @@ exactly the portable result (tests/runtime/test_speedups.py).
   json.dumps's settings, made once, writes the same text. It keeps no
   circular-reference markers: they would be shared between calls (and
   threads); a cycle still fails, as RecursionError.
-* ``event_init`` (events): an ``__init__`` of plain attribute stores for an
-  event class, a third of the cost of the portable one that loops over the
-  field names with setattr; made once per class, as dataclasses and
-  namedtuple make theirs.
 """
 
 import json
 from json.decoder import JSONDecoder
 from json.encoder import JSONEncoder, c_make_encoder, encode_basestring_ascii
 from json.scanner import c_make_scanner
+
+from ocppj import framing
 
 if c_make_scanner is None or c_make_encoder is None:
     raise ImportError("this Python's json module has no C speedups")
@@ -68,20 +66,6 @@ def dumps(value):
     return "".join(_encoder(value, 0))
 
 
-def event_init(names, required):
-    """``__init__(self, <names>)`` storing each argument under its name; the
-    names after the first ``required`` default to None."""
-    for name in names:
-        if not name.isidentifier() or name == "self":
-            raise ValueError("not a field name: %r" % (name,))
-    parameters = list(names[:required]) + ["%s=None" % n for n in names[required:]]
-    source = "def __init__(self, %s):\n" % ", ".join(parameters)
-    source += "".join("    self.%s = %s\n" % (n, n) for n in names)
-    scope = {}
-    exec(source, scope)
-    return scope["__init__"]
-
-
 _probe = [3, "-1", {"a": [1.5, None, True, -0.0, 10**20], "b": "\\\u00e9\n"}]
 if dumps(_probe) != json.dumps(_probe) or loads(json.dumps(_probe)) != _probe:
     raise ImportError("the C JSON code does not match json.dumps/json.loads here")
@@ -89,9 +73,6 @@ del _probe
 
 
 def install():
-    """Hand the portable core these entry points (framing.use_json,
-    events.use_init_factory). Idempotent; the CPython tier runs it on import."""
-    from ocppj import events, framing
-
+    """Hand the portable core these entry points (framing.use_json).
+    Idempotent; the CPython tier runs it on import."""
     framing.use_json(loads, dumps)
-    events.use_init_factory(event_init)

@@ -265,6 +265,8 @@ def run_case(protocol, case):
 
 
 def write_corpus(path, cases):
-    with open(path, "w", encoding="ascii") as handle:
+    # Raw UTF-8, as a frame's text reaches the protocol after framing: the
+    # 1.13 stand-in's json would keep only the low byte of a \u escape.
+    with open(path, "w", encoding="utf-8") as handle:
         for case in cases:
-            handle.write(json.dumps(case, ensure_ascii=True) + "\n")
+            handle.write(json.dumps(case, ensure_ascii=False) + "\n")

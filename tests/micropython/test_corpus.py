@@ -1,5 +1,6 @@
 """The CPython flavour's verdicts, decoded values and wire forms, replayed on
-a real MicroPython with a limited heap against the MicroPython flavour."""
+real MicroPythons (1.29 and the 1.13 stand-in, source and bytecode) with a
+limited heap against the MicroPython flavour."""
 
 import json
 import sys
@@ -8,7 +9,7 @@ import pytest
 from ocpp16 import protocol as cpython_protocol
 
 from . import corpus
-from .support import FLAVOUR, HERE, ROOT, micropython, same_value
+from .support import FLAVOUR, HERE, ROOT, TARGET_IDS, TARGETS, micropython, same_value
 
 # The smallest heap the replay needs is about 200 KB (a few certificate
 # strings of 5500 characters are read, decoded and re-encoded at once);
@@ -79,8 +80,10 @@ def test_corpus_covers_every_message_and_every_kind_of_error(cases, expected):
     assert sum(v != "valid" for v in verdicts) > 700
 
 
-def test_micropython_gives_cpythons_verdicts_values_and_wire_forms(corpus_file, expected):
-    completed = micropython([HERE / "mp_corpus.py", FLAVOUR, corpus_file], heap=HEAP)
+@pytest.mark.parametrize("target", TARGETS, ids=TARGET_IDS)
+def test_micropython_gives_cpythons_verdicts_values_and_wire_forms(corpus_file, expected, target):
+    arguments = [HERE / "mp_corpus.py", target.flavour_parent(), corpus_file]
+    completed = micropython(arguments, heap=HEAP, target=target)
     assert completed.returncode == 0, completed.stderr[-2000:] + completed.stdout[-500:]
     _compare(expected, _results(completed.stdout))
 

@@ -12,7 +12,7 @@ from .support import micropython
 SMOKE = r"""
 import gc
 from usr.ocpp16 import protocol, call, call_result, enums
-from usr.ocppj import core, routing
+from usr.ocppj import session, routing
 p = {"chargePointVendor": "V", "chargePointModel": "M"}
 protocol.validate_request("BootNotification", p)
 o = protocol.decode_request("BootNotification", p)
@@ -38,7 +38,7 @@ def bundle(tmp_path_factory):
 def test_every_module_compiles_for_both_bytecode_generations(bundle):
     out, written = bundle
     names = [name for name, _ in device.device_sources()]
-    assert "ocpp16/protocol.py" in names and "ocppj/core.py" in names
+    assert "ocpp16/protocol.py" in names and "ocppj/session.py" in names
     assert not any(name.startswith("ocppj_aio/") or name == "ocppj/cli.py" for name in names)
     for folder, version in (("mpy-v6", 6), ("mpy-v5", 5)):
         assert len(written[folder]) == len(names)

@@ -1,11 +1,14 @@
 """ocppj.device, the blocking MicroPython pump (ChargePoint(id, connection,
-response_timeout), start(), call()), against a scripted central system on a
-real MicroPython with the MicroPython flavour, and on CPython."""
+response_timeout), start(), call()), against a scripted central system on
+real MicroPythons (1.29 and the 1.13 stand-in, source and bytecode) with the
+MicroPython flavour, and on CPython."""
 
 import subprocess
 import sys
 
-from .support import FLAVOUR, HERE, ROOT, RUNTIME, micropython
+import pytest
+
+from .support import FLAVOUR, HERE, ROOT, RUNTIME, TARGET_IDS, TARGETS, micropython
 
 
 def _check(stdout):
@@ -17,8 +20,10 @@ def _check(stdout):
     assert not failures, "\n".join(failures)
 
 
-def test_device_pump_on_micropython():
-    completed = micropython([HERE / "mp_pump.py", FLAVOUR, RUNTIME], heap="256k")
+@pytest.mark.parametrize("target", TARGETS, ids=TARGET_IDS)
+def test_device_pump_on_micropython(target):
+    arguments = [HERE / "mp_pump.py", target.flavour_parent(), target.runtime_parent()]
+    completed = micropython(arguments, heap="256k", target=target)
     assert completed.returncode == 0, completed.stderr[-2000:]
     _check(completed.stdout)
 

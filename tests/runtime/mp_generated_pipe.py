@@ -1,4 +1,4 @@
-"""Every case of a JSON file through two ocppj Connections, one per role,
+"""Every case of a JSON file through two ocppj Sessions, one per role,
 with the generated protocol found under FLAVOUR_PARENT (MicroPython-safe).
 
 usage: micropython mp_generated_pipe.py CASES FLAVOUR_PARENT RUNTIME_PARENT
@@ -25,7 +25,7 @@ sys.path.insert(0, sys.argv[2])
 sys.path.insert(0, sys.argv[3])
 
 from ocpp16 import protocol  # noqa: E402
-from ocppj.core import Connection  # noqa: E402
+from ocppj.session import Session  # noqa: E402
 
 
 def _receiver_of(sender):
@@ -35,8 +35,8 @@ def _receiver_of(sender):
 
 
 def run_case(action, sender_role, request_wire, response_wire):
-    sender = Connection(protocol, sender_role)
-    receiver = Connection(protocol, _receiver_of(sender_role))
+    sender = Session(protocol, sender_role)
+    receiver = Session(protocol, _receiver_of(sender_role))
     request = protocol.decode_request(action, request_wire)
     call_id = sender.send_call(request, 0)
     frames = sender.data_to_send()

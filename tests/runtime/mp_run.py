@@ -1,12 +1,13 @@
 """Run the scenario suite without pytest, on MicroPython or CPython.
 
-    .venv/bin/micropython -X heapsize=512K tests/runtime/mp_run.py [substring]
-    .venv/bin/python tests/runtime/mp_run.py [substring]
+    .venv/bin/micropython -X heapsize=512K tests/runtime/mp_run.py [--runtime DIR] [substring]
+    .venv/bin/python tests/runtime/mp_run.py [--runtime DIR] [substring]
 
 Prints one line per scenario, ``PASS module::name`` or ``FAIL module::name:
 <exception>``, then ``TOTAL <n> PASSED <m>``; exits 1 if any failed. The
-scenario files are imported unchanged; runtime/ and tests/runtime/ go on
-sys.path the way the pytest conftest puts them.
+scenario files are imported unchanged; runtime/ (or DIR, a folder holding
+the ocppj package, e.g. as .mpy) and tests/runtime/ go on sys.path the way
+the pytest conftest puts them.
 """
 
 import sys
@@ -36,9 +37,16 @@ SCENARIOS = HERE + "/scenarios"
 RUNTIME = _dirname(_dirname(HERE)) + "/runtime"
 
 
+def _listdir(path):
+    # MicroPython 1.13's os has ilistdir only
+    if hasattr(os, "listdir"):
+        return os.listdir(path)
+    return [entry[0] for entry in os.ilistdir(path)]
+
+
 def _scenario_modules():
     names = []
-    for entry in os.listdir(SCENARIOS):
+    for entry in _listdir(SCENARIOS):
         if entry.startswith("test_") and entry.endswith(".py"):
             names.append(entry[:-3])
     names.sort()
@@ -53,10 +61,15 @@ def _describe(exc):
 
 
 def main(argv):
-    for path in (RUNTIME, HERE, SCENARIOS):
+    arguments = argv[1:]
+    runtime = RUNTIME
+    if arguments[:1] == ["--runtime"]:
+        runtime = arguments[1]
+        arguments = arguments[2:]
+    for path in (runtime, HERE, SCENARIOS):
         if path not in sys.path:
             sys.path.insert(0, path)
-    wanted = argv[1] if len(argv) > 1 else ""
+    wanted = arguments[0] if arguments else ""
     total = 0
     passed = 0
     for module_name in _scenario_modules():

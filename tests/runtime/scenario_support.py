@@ -6,7 +6,7 @@ except ImportError:
     import json
 
 import fake_protocol as P
-from ocppj.core import Connection
+from ocppj.session import Session
 
 NOW = 1000.0
 
@@ -15,9 +15,9 @@ def loads_all(texts):
     return [json.loads(text) for text in texts]
 
 
-def sent(conn):
-    """Drain ``conn`` and return its frames parsed."""
-    return loads_all(conn.data_to_send())
+def sent(session):
+    """Drain ``session`` and return its frames parsed."""
+    return loads_all(session.data_to_send())
 
 
 def raises(exc_type, function, *args, **kwargs):
@@ -30,11 +30,11 @@ def raises(exc_type, function, *args, **kwargs):
 
 
 def central_system(**options):
-    return Connection(P, "CentralSystem", **options)
+    return Session(P, "CentralSystem", **options)
 
 
 def charge_point(**options):
-    return Connection(P, "ChargePoint", **options)
+    return Session(P, "ChargePoint", **options)
 
 
 class FixedIds:
@@ -51,8 +51,8 @@ class FixedIds:
 
 def pair(**options):
     """(charge point, central system) sessions with predictable ids."""
-    cp = Connection(P, "ChargePoint", id_factory=FixedIds("cp"), **options)
-    cs = Connection(P, "CentralSystem", id_factory=FixedIds("cs"), **options)
+    cp = Session(P, "ChargePoint", id_factory=FixedIds("cp"), **options)
+    cs = Session(P, "CentralSystem", id_factory=FixedIds("cs"), **options)
     return cp, cs
 
 

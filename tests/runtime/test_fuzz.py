@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ocppj import errors
-from ocppj.core import Connection
+from ocppj.session import Session
 from scenario_support import heartbeat_request, is_well_formed_call_error
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
@@ -42,17 +42,17 @@ class Ids:
 
 
 def _session(role):
-    conn = Connection(P, role, id_factory=Ids())
+    session = Session(P, role, id_factory=Ids())
     if role == "ChargePoint":
         # an outstanding CALL, so fuzzed responses sometimes match it
-        conn.send_call(heartbeat_request(), 0)
-        conn.data_to_send()
-    return conn
+        session.send_call(heartbeat_request(), 0)
+        session.data_to_send()
+    return session
 
 
-def _feed(conn, data, now=1.0):
+def _feed(session, data, now=1.0):
     FRAMES_FED[0] += 1
-    events = conn.receive_text(data, now)
+    events = session.receive_text(data, now)
     assert events, data
     answered = 0
     for event in events:
@@ -61,9 +61,9 @@ def _feed(conn, data, now=1.0):
             if event.answered:
                 answered += 1
         elif event.kind == "CallReceived":
-            conn.send_error(event.unique_id, errors.NotSupportedError())
+            session.send_error(event.unique_id, errors.NotSupportedError())
             answered += 1
-    frames = [json.loads(text) for text in conn.data_to_send()]
+    frames = [json.loads(text) for text in session.data_to_send()]
     errors_sent = [frame for frame in frames if frame[0] == 4]
     for frame in errors_sent:
         assert is_well_formed_call_error(frame), frame
@@ -188,8 +188,8 @@ def test_frame_shaped_arrays(role, frame):
     ),
 )
 def test_sequences_on_one_session(role, texts):
-    conn = _session(role)
+    session = _session(role)
     for step, text in enumerate(texts):
-        _feed(conn, text, now=float(step))
+        _feed(session, text, now=float(step))
         # the one-outstanding rule holds throughout
-        assert conn.outstanding_call in (None, OUR_CALL)
+        assert session.outstanding_call in (None, OUR_CALL)

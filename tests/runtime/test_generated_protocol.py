@@ -26,7 +26,7 @@ from aio_pipe import Closed, pipe  # noqa: E402
 from budget import examples  # noqa: E402
 from ocpp16 import handlers, protocol  # noqa: E402
 from ocppj import errors  # noqa: E402
-from ocppj.core import Connection  # noqa: E402
+from ocppj.session import Session  # noqa: E402
 from ocppj_aio.charge_point import ChargePoint  # noqa: E402
 from payload_strategies import payloads  # noqa: E402
 
@@ -50,7 +50,7 @@ def test_the_protocol_has_39_actions_and_every_one_has_a_handler_stub():
         handlers.ChargePointHandlers.OCPP_HANDLERS,
     )
     for action in ACTIONS:
-        for sender, receiver in directions(action):
+        for _sender, receiver in directions(action):
             table = tables[0] if receiver == "CentralSystem" else tables[1]
             assert action in table, (action, receiver)
 
@@ -62,8 +62,8 @@ def test_sans_io_pipe_carries_every_action_both_ways(action, data):
     for sender_role, receiver_role in directions(action):
         request = protocol.decode_request(action, data.draw(payloads(action, "request")))
         response = protocol.decode_response(action, data.draw(payloads(action, "response")))
-        sender = Connection(protocol, sender_role)
-        receiver = Connection(protocol, receiver_role)
+        sender = Session(protocol, sender_role)
+        receiver = Session(protocol, receiver_role)
 
         call_id = sender.send_call(request, 0)
         [frame] = sender.data_to_send()
@@ -88,11 +88,11 @@ def test_the_wrong_direction_is_refused_on_both_ends(action):
     request_class = protocol.request_class(action)
     # the receiver refuses to send it (checked before the payload's fields,
     # so a bare instance will do)...
-    receiver = Connection(protocol, receiver_role)
+    receiver = Session(protocol, receiver_role)
     with pytest.raises(errors.WrongDirectionError):
         receiver.send_call(request_class.__new__(request_class), 0)
     # ...and the sender refuses to receive it
-    sender = Connection(protocol, sender_role)
+    sender = Session(protocol, sender_role)
     [event] = sender.receive_text('[2,"w","%s",{}]' % action, 0)
     assert event.kind == "FrameRejected" and event.error.code == "NotSupported"
 
@@ -115,14 +115,14 @@ def _handler_class(base, responses, received):
 def test_asyncio_charge_points_with_generated_handlers_carry_all_39(data):
     messages = []
     for action in ACTIONS:
-        for sender_role, receiver_role in directions(action):
+        for sender_role, _receiver_role in directions(action):
             request = protocol.decode_request(action, data.draw(payloads(action, "request")))
             response = protocol.decode_response(action, data.draw(payloads(action, "response")))
             messages.append((action, sender_role, request, response))
 
     async def scenario():
         responses = {"ChargePoint": {}, "CentralSystem": {}}
-        for action, sender_role, request, response in messages:
+        for action, sender_role, _request, response in messages:
             receiver_role = "CentralSystem" if sender_role == "ChargePoint" else "ChargePoint"
             responses[receiver_role][action] = response
         received = {"ChargePoint": [], "CentralSystem": []}

@@ -131,3 +131,69 @@ def test_a_broken_frame_is_worded_by_the_scan_up_to_the_wording_limit():
     assert long.error.code == "FormationViolation"
     assert long.error.description == "frame is not valid JSON: not accepted by the JSON parser"
     assert framing.parse(padded.encode("utf-8")).error.description == long.error.description
+
+
+# Text without lone surrogates: what UTF-8 can carry.
+_utf8_text = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=12)
+_utf8_values = st.recursive(
+    st.none() | st.integers() | _utf8_text,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(_utf8_text, children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _escaped_codes(text):
+    """The code of each \\uXXXX escape in JSON text."""
+    codes = []
+    i = text.find("\\")
+    while i >= 0:
+        if text[i + 1] == "u":
+            codes.append(int(text[i + 2 : i + 6], 16))
+            i = text.find("\\", i + 6)
+        else:
+            i = text.find("\\", i + 2)
+    return codes
+
+
+@given(value=_utf8_values, ensure_ascii=st.booleans())
+def test_decode_escapes_keeps_the_value(value, ensure_ascii):
+    # what a MicroPython without unicode str parses after framing ran it
+    text = json.dumps(value, ensure_ascii=ensure_ascii)
+    decoded = jsontext.decode_escapes(text)
+    assert json.loads(decoded) == value
+    assert all(code < 0x80 for code in _escaped_codes(decoded))
+    assert jsontext.check(decoded.encode("utf-8"), DEEP) is None
+
+
+def test_decode_escapes_writes_utf8_and_refuses_lone_surrogates():
+    text = '["\\u00e9\\u4e2d\\ud83d\\ude00", "\\u0022\\\\u00e9", "\\n"]'
+    assert jsontext.decode_escapes(text) == '["\u00e9\u4e2d\U0001f600", "\\u0022\\\\u00e9", "\\n"]'
+    assert jsontext.decode_escapes('["plain"]') == '["plain"]'
+    for lone in ('"\\ud800"', '"\\udc00"', '"\\ud800\\u0041"', '"\\ud800\\ud800"'):
+        try:
+            jsontext.decode_escapes(lone)
+            raise AssertionError("accepted " + lone)
+        except ValueError as exc:
+            assert "surrogate" in str(exc)
+
+
+@given(data=st.binary(max_size=12) | st.text(max_size=6).map(lambda t: t.encode("utf-8")))
+def test_is_utf8_agrees_with_cpythons_decoder(data):
+    try:
+        data.decode("utf-8")
+        expected = True
+    except UnicodeDecodeError:
+        expected = False
+    assert jsontext.is_utf8(data) is expected
+    # and the scan refuses a string that is not UTF-8
+    verdict = jsontext.check(b'"' + data.replace(b"\\", b"").replace(b'"', b"") + b'"', DEEP)
+    if not expected and all(byte >= 32 for byte in data):
+        assert verdict is not None
+
+
+def test_is_utf8_refuses_overlong_forms_surrogates_and_too_large_code_points():
+    for data in (b"\xc0\xaf", b"\xe0\x80\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xf8\x88"):
+        assert not jsontext.is_utf8(data), data
+    assert jsontext.is_utf8("\u00e9\u4e2d\U0001f600".encode("utf-8"))

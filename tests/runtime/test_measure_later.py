@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ocpp16 import protocol
 from ocppj import framing
-from ocppj.core import Connection
+from ocppj.session import Session
 from ocppj.validation import Validation
 
 TIMESTAMP = "2024-05-01T12:00:00Z"
@@ -64,23 +64,23 @@ def _plain(value):
     )
 
 
-def _outcome(conn, texts):
+def _outcome(session, texts):
     out = []
     for text in texts:
-        for event in conn.receive_text(text, 1.0):
-            out.append((event.kind, [_plain(getattr(event, n)) for n in event._names]))
-        out.append(("sent", [json.loads(f) for f in conn.data_to_send()]))
+        for event in session.receive_text(text, 1.0):
+            out.append((event.kind, [_plain(getattr(event, n)) for n in event.fields]))
+        out.append(("sent", [json.loads(f) for f in session.data_to_send()]))
     return out
 
 
 def _session(role, outstanding, validation):
-    conn = Connection(protocol, role, validation=validation, id_factory=lambda: "ours-1")
+    session = Session(protocol, role, validation=validation, id_factory=lambda: "ours-1")
     if outstanding:
         from ocpp16 import call
 
-        conn.send_call(call.Heartbeat(), 0.0)
-        conn.data_to_send()
-    return conn
+        session.send_call(call.Heartbeat(), 0.0)
+        session.data_to_send()
+    return session
 
 
 def _both(texts, role="CentralSystem", outstanding=False, validation=None):
@@ -186,9 +186,9 @@ def test_results_matched_and_unmatched():
 
 
 def test_a_small_max_depth_is_never_vouched_for():
-    conn = _session("CentralSystem", False, None)
-    conn.max_depth = 4  # below PAYLOAD_DEPTH + 1: a valid MeterValues is too deep
-    events = conn.receive_text(call("a", "MeterValues", meter_values(3)), 1.0)
+    session = _session("CentralSystem", False, None)
+    session.max_depth = 4  # below PAYLOAD_DEPTH + 1: a valid MeterValues is too deep
+    events = session.receive_text(call("a", "MeterValues", meter_values(3)), 1.0)
     assert events[0].kind == "FrameRejected"
     assert events[0].error.code == "FormationViolation"
 

@@ -1,6 +1,8 @@
-"""The scenario suite on a real MicroPython (the unix port `make setup`
-installs into .venv/bin/micropython) with a 512 KB heap, compared name by
-name with the same runner under CPython and with pytest's own collection."""
+"""The scenario suite on a real MicroPython with a 512 KB heap, on both
+interpreters (1.29, and the 1.13 stand-in for QuecPython's), each with the
+runtime as source and as the bytecode `make device` builds for it; compared
+name by name with the same runner under CPython and with pytest's own
+collection."""
 
 import ast
 import os
@@ -9,11 +11,12 @@ import sys
 
 import pytest
 
+from tests.micropython.support import TARGET_IDS, TARGETS
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 RUNNER = os.path.join(HERE, "mp_run.py")
 SCENARIOS = os.path.join(HERE, "scenarios")
-MICROPYTHON = os.path.join(os.path.dirname(sys.executable), "micropython")
 HEAP = "512K"  # about what a QuecPython module leaves to user code
 
 
@@ -41,12 +44,18 @@ def _collected_by_pytest():
 
 
 @pytest.fixture(scope="module")
-def both_runs():
-    if not os.path.exists(MICROPYTHON):
-        pytest.fail("no MicroPython at %s: run `make setup`" % MICROPYTHON)
-    micro = _run([MICROPYTHON, "-X", "heapsize=" + HEAP, RUNNER])
-    cpython = _run([sys.executable, RUNNER])
-    return micro, cpython
+def cpython_run():
+    return _run([sys.executable, RUNNER])
+
+
+@pytest.fixture(scope="module", params=TARGETS, ids=TARGET_IDS)
+def both_runs(request, cpython_run):
+    target = request.param
+    interpreter = str(target.require())
+    micro = _run(
+        [interpreter, "-X", "heapsize=" + HEAP, RUNNER, "--runtime", str(target.runtime_parent())]
+    )
+    return micro, cpython_run
 
 
 def test_micropython_passes_every_scenario(both_runs):
@@ -72,21 +81,21 @@ def test_runner_sees_what_pytest_collects(both_runs):
 
 MEMORY_PROBE = r"""
 import gc, sys
-sys.path.insert(0, "runtime"); sys.path.insert(0, "tests/runtime")
+sys.path.insert(0, RUNTIME); sys.path.insert(0, "tests/runtime")
 import fake_protocol as P
-from ocppj.core import Connection
-conn = Connection(P, "CentralSystem")
+from ocppj.session import Session
+session = Session(P, "CentralSystem")
 frames = ['[2,"%d","Heartbeat",{}]', 'junk %d', '[3,"%d",{}]', '[2,"%d","Nope",{}]',
           '[2,"%d","BootNotification",{"chargePointVendor":"V","chargePointModel":"M"}]']
 def burst(count):
     for index in range(count):
         for frame in frames:
-            for event in conn.receive_text(frame % index, index):
+            for event in session.receive_text(frame % index, index):
                 if event.kind == "CallReceived":
-                    conn.send_error(event.unique_id, conn_error)
-        conn.data_to_send()
+                    session.send_error(event.unique_id, answer_error)
+        session.data_to_send()
 from ocppj.errors import NotSupportedError
-conn_error = NotSupportedError()
+answer_error = NotSupportedError()
 burst(50)
 gc.collect(); before = gc.mem_alloc()
 burst(500)
@@ -95,11 +104,14 @@ print(before, after)
 """
 
 
-def test_micropython_heap_does_not_grow_with_traffic():
+@pytest.mark.parametrize("target", TARGETS, ids=TARGET_IDS)
+def test_micropython_heap_does_not_grow_with_traffic(target):
     # MicroPython's allocator is deterministic: after a warm-up, 2 500 more
     # frames through one session must leave the live heap where it was.
+    interpreter = str(target.require())
+    probe = "RUNTIME = %r\n" % str(target.runtime_parent()) + MEMORY_PROBE
     completed = subprocess.run(
-        [MICROPYTHON, "-X", "heapsize=" + HEAP, "-c", MEMORY_PROBE],
+        [interpreter, "-X", "heapsize=" + HEAP, "-c", probe],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -1,13 +1,12 @@
 """ocppj_aio.speedups gives exactly what the portable code gives (CPython):
-loads is json.loads refusing NaN/Infinity, dumps is json.dumps, event_init
-builds events equal to the portable Event.__init__'s."""
+loads is json.loads refusing NaN/Infinity, dumps is json.dumps."""
 
 import json
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from ocppj import events, framing
+from ocppj import framing
 from ocppj_aio import speedups
 
 _values = st.recursive(
@@ -33,7 +32,6 @@ def strict_json_loads(text):
 def test_importing_the_cpython_tier_installs_them():
     assert framing._strict_loads is speedups.loads
     assert framing._json_dumps is speedups.dumps
-    assert events.CallReceived.__init__ is not events.Event.__init__
 
 
 @pytest.mark.parametrize(
@@ -100,32 +98,3 @@ def test_not_json_constants_are_refused():
         with pytest.raises(ValueError):
             speedups.loads(text)
     assert speedups.loads('["NaN", "Infinity"]') == ["NaN", "Infinity"]
-
-
-def _portable(cls):
-    return type("Portable" + cls.__name__, (cls,), {"__init__": events.Event.__init__})
-
-
-@pytest.mark.parametrize(
-    "kind", ["CallReceived", "ResultRejected", "FrameRejected", "CallCancelled"]
-)
-def test_event_init_matches_the_portable_one(kind):
-    fast = getattr(events, kind)
-    slow = _portable(fast)
-    names = fast._names
-    for count in range(fast._required, len(names) + 1):
-        values = tuple("v%d" % i for i in range(count))
-        assert vars(fast(*values)) == vars(slow(*values))
-    for count in (fast._required - 1, len(names) + 1):
-        values = tuple(range(count))
-        with pytest.raises(TypeError):
-            fast(*values)
-        with pytest.raises(TypeError):
-            slow(*values)
-
-
-def test_event_init_takes_field_names_only():
-    with pytest.raises(ValueError):
-        speedups.event_init(("a", "b c"), 1)
-    with pytest.raises(ValueError):
-        speedups.event_init(("self",), 1)

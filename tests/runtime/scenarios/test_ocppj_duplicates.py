@@ -20,99 +20,99 @@ HEARTBEAT = call_text("dup", "Heartbeat", {})
 
 
 def test_duplicate_in_flight_id_is_refused_and_not_processed_twice():
-    conn = central_system()
-    first = only(conn.receive_text(HEARTBEAT, NOW), "CallReceived")
-    event = only(conn.receive_text(HEARTBEAT, NOW), "FrameRejected")
+    session = central_system()
+    first = only(session.receive_text(HEARTBEAT, NOW), "CallReceived")
+    event = only(session.receive_text(HEARTBEAT, NOW), "FrameRejected")
     assert event.error.code == "GenericError"
     assert "4.1.4" in event.error.description
     assert event.answered and event.answer_id == "dup"
-    frames = sent(conn)
+    frames = sent(session)
     assert len(frames) == 1 and is_well_formed_call_error(frames[0])
     assert frames[0][1] == "dup" and frames[0][2] == "GenericError"
     # the first CALL is still ours to answer, once
-    assert conn.unanswered_calls == ["dup"]
-    conn.send_result(first.unique_id, heartbeat_response())
-    frames = sent(conn)
+    assert session.unanswered_calls == ["dup"]
+    session.send_result(first.unique_id, heartbeat_response())
+    frames = sent(session)
     assert [frame[0] for frame in frames] == [3]
-    assert conn.unanswered_calls == []
+    assert session.unanswered_calls == []
 
 
 def test_duplicate_with_another_action_is_refused_too():
-    conn = central_system()
-    conn.receive_text(HEARTBEAT, NOW)
+    session = central_system()
+    session.receive_text(HEARTBEAT, NOW)
     text = call_text("dup", "Authorize", {"idTag": "T"})
-    event = only(conn.receive_text(text, NOW), "FrameRejected")
+    event = only(session.receive_text(text, NOW), "FrameRejected")
     assert event.error.code == "GenericError"
 
 
 def test_id_is_free_again_once_answered():
     # Only ids in flight are tracked: remembering every id ever seen would
     # need unbounded memory.
-    conn = central_system()
-    first = only(conn.receive_text(HEARTBEAT, NOW))
-    conn.send_result(first.unique_id, heartbeat_response())
-    assert kinds(conn.receive_text(HEARTBEAT, NOW)) == ["CallReceived"]
+    session = central_system()
+    first = only(session.receive_text(HEARTBEAT, NOW))
+    session.send_result(first.unique_id, heartbeat_response())
+    assert kinds(session.receive_text(HEARTBEAT, NOW)) == ["CallReceived"]
 
 
 def test_unanswered_calls_are_bounded():
-    conn = central_system(incoming_limit=2)
-    conn.receive_text(call_text("a", "Heartbeat", {}), NOW)
-    conn.receive_text(call_text("b", "Heartbeat", {}), NOW)
-    event = only(conn.receive_text(call_text("c", "Heartbeat", {}), NOW), "FrameRejected")
+    session = central_system(incoming_limit=2)
+    session.receive_text(call_text("a", "Heartbeat", {}), NOW)
+    session.receive_text(call_text("b", "Heartbeat", {}), NOW)
+    event = only(session.receive_text(call_text("c", "Heartbeat", {}), NOW), "FrameRejected")
     assert event.error.code == "GenericError"
     assert event.answer_id == "c"
-    conn.send_result("a", heartbeat_response())
-    assert kinds(conn.receive_text(call_text("c", "Heartbeat", {}), NOW)) == ["CallReceived"]
+    session.send_result("a", heartbeat_response())
+    assert kinds(session.receive_text(call_text("c", "Heartbeat", {}), NOW)) == ["CallReceived"]
 
 
 def test_answering_twice_or_an_unknown_call_is_a_usage_error():
-    conn = central_system()
-    conn.receive_text(HEARTBEAT, NOW)
-    conn.send_result("dup", heartbeat_response())
-    raises(errors.NoSuchCallError, conn.send_result, "dup", heartbeat_response())
-    raises(errors.NoSuchCallError, conn.send_error, "dup", errors.GenericError())
-    raises(errors.NoSuchCallError, conn.send_result, "never", heartbeat_response())
+    session = central_system()
+    session.receive_text(HEARTBEAT, NOW)
+    session.send_result("dup", heartbeat_response())
+    raises(errors.NoSuchCallError, session.send_result, "dup", heartbeat_response())
+    raises(errors.NoSuchCallError, session.send_error, "dup", errors.GenericError())
+    raises(errors.NoSuchCallError, session.send_result, "never", heartbeat_response())
 
 
 def test_refused_calls_are_not_owed_an_answer():
-    conn = central_system()
-    conn.receive_text(call_text("r", "NoSuchAction", {}), NOW)
-    raises(errors.NoSuchCallError, conn.send_error, "r", errors.GenericError())
+    session = central_system()
+    session.receive_text(call_text("r", "NoSuchAction", {}), NOW)
+    raises(errors.NoSuchCallError, session.send_error, "r", errors.GenericError())
 
 
 def test_caller_chosen_id_must_be_valid_and_unused():
-    conn = charge_point()
-    assert conn.send_call(heartbeat_request(), NOW, unique_id="mine") == "mine"
+    session = charge_point()
+    assert session.send_call(heartbeat_request(), NOW, unique_id="mine") == "mine"
     raises(
         errors.InvalidUniqueIdError,
-        conn.send_call,
+        session.send_call,
         heartbeat_request(),
         NOW,
         unique_id="mine",
     )
-    conn.send_call(heartbeat_request(), NOW, unique_id="queued")
+    session.send_call(heartbeat_request(), NOW, unique_id="queued")
     raises(
         errors.InvalidUniqueIdError,
-        conn.send_call,
+        session.send_call,
         heartbeat_request(),
         NOW,
         unique_id="queued",
     )
     raises(
         errors.InvalidUniqueIdError,
-        conn.send_call,
+        session.send_call,
         heartbeat_request(),
         NOW,
         unique_id="z" * 37,
     )
     raises(
         errors.InvalidUniqueIdError,
-        conn.send_call,
+        session.send_call,
         heartbeat_request(),
         NOW,
         unique_id=12,
     )
-    assert conn.queued_calls == ["queued"]
+    assert session.queued_calls == ["queued"]
 
 
 def test_generated_ids_skip_ids_in_use():
@@ -122,24 +122,24 @@ def test_generated_ids_skip_ids_in_use():
         return ids.pop(0)
 
     import fake_protocol
-    from ocppj.core import Connection
+    from ocppj.session import Session
 
-    conn = Connection(fake_protocol, "ChargePoint", id_factory=factory)
-    assert conn.send_call(heartbeat_request(), NOW) == "a"
-    assert conn.send_call(heartbeat_request(), NOW) == "b"
+    session = Session(fake_protocol, "ChargePoint", id_factory=factory)
+    assert session.send_call(heartbeat_request(), NOW) == "a"
+    assert session.send_call(heartbeat_request(), NOW) == "b"
 
 
 def test_send_error_checks_what_it_sends():
-    conn = central_system()
-    conn.receive_text(HEARTBEAT, NOW)
-    raises(errors.UsageError, conn.send_error, "dup", ValueError("x"))
-    raises(errors.UsageError, conn.send_error, "dup", errors.OCPPError("x", code="Custom"))
+    session = central_system()
+    session.receive_text(HEARTBEAT, NOW)
+    raises(errors.UsageError, session.send_error, "dup", ValueError("x"))
+    raises(errors.UsageError, session.send_error, "dup", errors.OCPPError("x", code="Custom"))
     raises(
         errors.UsageError,
-        conn.send_error,
+        session.send_error,
         "dup",
         errors.GenericError("x", ["not", "a", "dict"]),
     )
-    assert conn.unanswered_calls == ["dup"]
-    conn.send_error("dup", errors.NotSupportedError("nope", {"a": 1}))
-    assert sent(conn) == [[4, "dup", "NotSupported", "nope", {"a": 1}]]
+    assert session.unanswered_calls == ["dup"]
+    session.send_error("dup", errors.NotSupportedError("nope", {"a": 1}))
+    assert sent(session) == [[4, "dup", "NotSupported", "nope", {"a": 1}]]

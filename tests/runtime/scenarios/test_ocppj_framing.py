@@ -2,7 +2,7 @@
 table 7), the frame's id in the answer when it can be read, "-1" when not,
 and no answer at all to broken responses."""
 
-from ocppj import errors, framing
+from ocppj import errors, framing, jsontext
 from scenario_support import (
     NOW,
     central_system,
@@ -116,18 +116,18 @@ RESPONSE_SIDE_CASES = (
 
 
 def _reject(text, **options):
-    conn = central_system(**options)
-    event = only(conn.receive_text(text, NOW), "FrameRejected")
-    return conn, event
+    session = central_system(**options)
+    event = only(session.receive_text(text, NOW), "FrameRejected")
+    return session, event
 
 
 def test_call_side_errors_are_answered_with_the_table_code():
     for text, code, answer_id in CALL_SIDE_CASES:
-        conn, event = _reject(text)
+        session, event = _reject(text)
         assert event.error.code == code, (text, event)
         assert event.answered, text
         assert event.answer_id == answer_id, (text, event.answer_id)
-        frames = sent(conn)
+        frames = sent(session)
         assert len(frames) == 1, (text, frames)
         frame = frames[0]
         assert is_well_formed_call_error(frame), frame
@@ -138,8 +138,8 @@ def test_call_side_errors_are_answered_with_the_table_code():
 
 
 def test_recovered_id_is_reported_on_the_event():
-    for text, code, answer_id in CALL_SIDE_CASES:
-        conn, event = _reject(text)
+    for text, _code, answer_id in CALL_SIDE_CASES:
+        session, event = _reject(text)
         if answer_id == "-1":
             assert event.unique_id is None, text
         else:
@@ -148,52 +148,85 @@ def test_recovered_id_is_reported_on_the_event():
 
 def test_broken_responses_are_reported_not_answered():
     for text, code in RESPONSE_SIDE_CASES:
-        conn, event = _reject(text)
+        session, event = _reject(text)
         assert event.error.code == code, (text, event)
         assert not event.answered, text
         assert event.answer_id is None
-        assert sent(conn) == [], text
+        assert sent(session) == [], text
 
 
 def test_id_of_exactly_36_characters_is_accepted():
-    conn = central_system()
-    event = only(conn.receive_text('[2,"' + ID36 + '","Heartbeat",{}]', NOW))
+    session = central_system()
+    event = only(session.receive_text('[2,"' + ID36 + '","Heartbeat",{}]', NOW))
     assert event.kind == "CallReceived"
     assert event.unique_id == ID36
 
 
 def test_empty_string_id_is_a_string_id():
-    conn = central_system()
-    event = only(conn.receive_text('[2,"","Heartbeat",{}]', NOW), "CallReceived")
+    session = central_system()
+    event = only(session.receive_text('[2,"","Heartbeat",{}]', NOW), "CallReceived")
     assert event.unique_id == ""
 
 
 def test_null_payload_is_read_as_empty_object():
     # OCPP-J 4.2.1: null and {} are both notations for "no payload".
-    conn = central_system()
-    event = only(conn.receive_text('[2,"n1","Heartbeat",null]', NOW), "CallReceived")
+    session = central_system()
+    event = only(session.receive_text('[2,"n1","Heartbeat",null]', NOW), "CallReceived")
     assert event.payload == {}
 
 
 def test_whitespace_around_and_inside_the_frame_is_fine():
-    conn = central_system()
+    session = central_system()
     text = ' \r\n\t[ 2 , "w1" ,\n"Heartbeat" , { } ]\n '
-    event = only(conn.receive_text(text, NOW), "CallReceived")
+    event = only(session.receive_text(text, NOW), "CallReceived")
     assert event.unique_id == "w1"
 
 
+# "é", "中" and "😀" as their UTF-8 bytes: a MicroPython without unicode str
+# (QuecPython's 1.13) holds text as its UTF-8 bytes, so these mean the same
+# text on every interpreter, as "\u00e9" in source would not.
+E_ACUTE = b"\xc3\xa9".decode("utf-8")
+ZHONG = b"\xe4\xb8\xad".decode("utf-8")
+GRIN = b"\xf0\x9f\x98\x80".decode("utf-8")
+
+
 def test_string_escapes_and_unicode_are_decoded():
-    conn = central_system()
+    session = central_system()
     text = (
-        '[2,"u1","DataTransfer",{"vendorId":"caf\\u00e9 \\"q\\" \\\\ \\/","data":"\u00e9\u4e2d"}]'
+        '[2,"u1","DataTransfer",{"vendorId":"caf\\u00e9 \\"q\\" \\\\ \\/","data":"'
+        + E_ACUTE
+        + ZHONG
+        + '"}]'
     )
-    event = only(conn.receive_text(text, NOW), "CallReceived")
-    assert event.request.vendor_id == 'caf\u00e9 "q" \\ /'
-    assert event.request.data == "\u00e9\u4e2d"
+    event = only(session.receive_text(text, NOW), "CallReceived")
+    assert event.request.vendor_id == "caf" + E_ACUTE + ' "q" \\ /'
+    assert event.request.data == E_ACUTE + ZHONG
+
+
+def test_escapes_beyond_latin_1_and_surrogate_pairs_are_decoded():
+    # CPython peers escape every non-ASCII character by default
+    session = central_system()
+    text = '[2,"u2","DataTransfer",{"vendorId":"\\u00e9\\u4e2d\\ud83d\\ude00\\u0041\\\\u00e9"}]'
+    event = only(session.receive_text(text, NOW), "CallReceived")
+    assert event.request.vendor_id == E_ACUTE + ZHONG + GRIN + "A\\u00e9"
+
+
+def test_a_lone_escaped_surrogate_is_never_corrupted():
+    session = central_system()
+    text = '[2,"u3","DataTransfer",{"vendorId":"x\\ud800y"}]'
+    event = only(session.receive_text(text, NOW))
+    if jsontext.ESCAPES_DECODED:
+        # json holds it as it is (a str with a lone surrogate)
+        assert event.kind == "CallReceived" and len(event.request.vendor_id) == 3
+    else:
+        # UTF-8 cannot carry it: refused, not read as something else
+        assert event.kind == "FrameRejected" and event.answer_id == "u3"
+        assert event.error.code == "FormationViolation"
+        assert "surrogate" in event.error.description
 
 
 def test_numbers_in_every_valid_json_spelling():
-    conn = central_system()
+    session = central_system()
     for number in (
         "0",
         "-0",
@@ -206,12 +239,12 @@ def test_numbers_in_every_valid_json_spelling():
         "-1.25e-3",
         "0.0",
     ):
-        conn = central_system()
+        session = central_system()
         text = (
             '[2,"n","StatusNotification",{"connectorId":%s,"errorCode":"NoError","status":"Available"}]'
             % number
         )
-        event = only(conn.receive_text(text, NOW))
+        event = only(session.receive_text(text, NOW))
         # connectorId is an integer: only integer spellings pass validation
         if number in ("0", "-0", "7", "10"):
             assert event.kind == "CallReceived", (number, event)
@@ -226,7 +259,7 @@ def test_numbers_in_every_valid_json_spelling():
 def test_nesting_deeper_than_the_limit_is_formation_violation():
     depth = 40
     text = '[2,"deep","DataTransfer",' + "[" * depth + "]" * depth + "]"
-    conn, event = _reject(text)
+    session, event = _reject(text)
     assert event.error.code == FV
     assert "nesting" in event.error.description
     assert event.answer_id == "deep"
@@ -236,15 +269,15 @@ def test_nesting_at_the_limit_reaches_validation():
     # 1 (frame) + 1 (payload) + 30 = 32 levels: parsed, then refused by
     # the schema, not by the frame checks.
     text = '[2,"ok","DataTransfer",{"vendorId":"v","data":' + "[" * 30 + "]" * 30 + "}]"
-    conn, event = _reject(text)
+    session, event = _reject(text)
     assert event.error.code == "TypeConstraintViolation", event
 
 
 def test_configurable_depth():
     text = '[2,"d","DataTransfer",{"vendorId":"v","data":[[1]]}]'
-    conn, event = _reject(text, max_depth=3)
+    session, event = _reject(text, max_depth=3)
     assert event.error.code == FV
-    conn, event = _reject(text, max_depth=4)
+    session, event = _reject(text, max_depth=4)
     assert event.error.code == "TypeConstraintViolation"
 
 
@@ -254,7 +287,7 @@ def test_very_deep_nesting_cannot_exhaust_the_stack():
         # cut off, and complete (valid JSON, only too deep)
         for tail in ("", "1" + closer * depth + "]"):
             text = '[2,"abyss","DataTransfer",' + opener * depth + tail
-            conn, event = _reject(text, max_frame_size=200000)
+            session, event = _reject(text, max_frame_size=200000)
             assert event.error.code == FV
             assert "nesting deeper than 32" in event.error.description
             assert event.answer_id == "abyss"
@@ -263,7 +296,7 @@ def test_very_deep_nesting_cannot_exhaust_the_stack():
 def test_valid_json_just_over_the_depth_limit_is_refused():
     # on CPython this frame parses; the depth is then measured on the value
     text = '[2,"d","DataTransfer",{"vendorId":"v","data":' + "[" * 31 + "]" * 31 + "}]"
-    conn, event = _reject(text)
+    session, event = _reject(text)
     assert event.error.code == FV
     assert event.error.description == "frame is not valid JSON: nesting deeper than 32"
 
@@ -281,41 +314,41 @@ def test_default_frame_limit_depends_on_the_interpreter():
 def test_oversized_frame_is_generic_error_with_recovered_id():
     data = "a" * 70000
     text = '[2,"big","DataTransfer",{"vendorId":"v","data":"' + data + '"}]'
-    conn, event = _reject(text, max_frame_size=65536)
+    session, event = _reject(text, max_frame_size=65536)
     assert event.error.code == "GenericError"
     assert "65536" in event.error.description
     assert event.answer_id == "big"
-    frames = sent(conn)
+    frames = sent(session)
     assert frames[0][1] == "big"
 
 
 def test_oversized_junk_is_answered_with_placeholder():
-    conn, event = _reject("x" * 70000, max_frame_size=65536)
+    session, event = _reject("x" * 70000, max_frame_size=65536)
     assert event.error.code == "GenericError"
     assert event.answer_id == "-1"
 
 
 def test_oversized_response_is_not_answered():
     text = '[3,"r",{"data":"' + "a" * 70000 + '"}]'
-    conn, event = _reject(text, max_frame_size=65536)
+    session, event = _reject(text, max_frame_size=65536)
     assert event.error.code == "GenericError"
     assert not event.answered
 
 
 def test_configurable_frame_size():
     text = '[2,"s","Heartbeat",{}]'
-    conn, event = _reject(text, max_frame_size=len(text) - 1)
+    session, event = _reject(text, max_frame_size=len(text) - 1)
     assert event.error.code == "GenericError"
-    conn = central_system(max_frame_size=len(text))
-    assert only(conn.receive_text(text, NOW)).kind == "CallReceived"
+    session = central_system(max_frame_size=len(text))
+    assert only(session.receive_text(text, NOW)).kind == "CallReceived"
 
 
 def test_bytes_input_is_utf8():
-    conn = central_system()
-    text = '[2,"b1","DataTransfer",{"vendorId":"caf\u00e9"}]'
-    event = only(conn.receive_text(text.encode("utf-8"), NOW), "CallReceived")
-    assert event.request.vendor_id == "caf\u00e9"
-    event = only(conn.receive_text(bytearray(b'[2,"b2","Heartbeat",{}]'), NOW))
+    session = central_system()
+    text = '[2,"b1","DataTransfer",{"vendorId":"caf' + E_ACUTE + '"}]'
+    event = only(session.receive_text(text.encode("utf-8"), NOW), "CallReceived")
+    assert event.request.vendor_id == "caf" + E_ACUTE
+    event = only(session.receive_text(bytearray(b'[2,"b2","Heartbeat",{}]'), NOW))
     assert event.kind == "CallReceived"
 
 
@@ -326,16 +359,16 @@ def test_invalid_utf8_bytes_are_formation_violation():
         b'[2,"b","DataTransfer",{"vendorId":"\xc3"}]',
         b"\xc3\x28",
     ):
-        conn, event = _reject(data)
+        session, event = _reject(data)
         assert event.error.code == FV, data
         assert "UTF-8" in event.error.description
         assert event.answer_id == "-1"
 
 
 def test_other_input_types_are_usage_errors():
-    conn = central_system()
+    session = central_system()
     for value in (None, 5, ["[2]"], {"a": 1}):
-        raises(errors.UsageError, conn.receive_text, value, NOW)
+        raises(errors.UsageError, session.receive_text, value, NOW)
 
 
 def test_emitted_frames_round_trip_through_the_parser():

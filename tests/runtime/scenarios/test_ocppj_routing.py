@@ -9,8 +9,8 @@ except ImportError:
 import fake_protocol as P
 from ocppj import errors
 from ocppj.charge_point import ChargePoint, PayloadNamespace, infer_role
-from ocppj.core import Connection
 from ocppj.routing import Router, after, on
+from ocppj.session import Session
 from scenario_support import (
     NOW,
     authorize_response,
@@ -173,34 +173,53 @@ class PlainHandlers:
         pass
 
 
-def test_router_completion_reports_problems():
-    conn = Connection(P, "CentralSystem")
-    router = Router(PlainHandlers(), P, conn)
-    event = only(conn.receive_text(AUTHORIZE, NOW))
-    function, kwargs = router.prepare(event)
+def test_router_prepares_handler_and_afters_and_the_session_answers():
+    session = Session(P, "CentralSystem")
+    router = Router(PlainHandlers(), P)
+    event = only(session.receive_text(AUTHORIZE, NOW))
+    function, kwargs, afters = router.prepare(event)
     assert kwargs == {"id_tag": "T1", "call_unique_id": "a1"}
     crash = RuntimeError("boom")
-    done = router.complete(event, exc=crash)
-    assert done.answer == "error" and done.problem is crash and done.afters == []
-    event = only(conn.receive_text(call_text("a2", "Authorize", {"idTag": "T2"}), NOW))
-    done = router.complete(event, result=authorize_response())
-    assert done.answer == "result" and done.problem is None
-    assert len(done.afters) == 1
-    after_function, after_kwargs = done.afters[0]
+    assert session.answer(event.unique_id, exception=crash) == ("error", crash)
+    event = only(session.receive_text(call_text("a2", "Authorize", {"idTag": "T2"}), NOW))
+    function, kwargs, afters = router.prepare(event)
+    assert session.answer(event.unique_id, function(**kwargs)) == ("result", None)
+    assert len(afters) == 1
+    after_function, after_kwargs = afters[0]
     assert after_kwargs == {"id_tag": "T2", "call_unique_id": "a2"}
-    frames = loads_all(conn.data_to_send())
+    assert after_function(**after_kwargs) is None
+    frames = loads_all(session.data_to_send())
     assert [frame[0] for frame in frames] == [4, 3]
+    assert frames[0][2] == "InternalError" and "boom" not in frames[0][3]
 
 
 def test_prepare_never_raises_and_no_handler_raises_not_supported():
-    conn = Connection(P, "CentralSystem")
-    router = Router(PlainHandlers(), P, conn)
-    event = only(conn.receive_text(call_text("h", "Heartbeat", {}), NOW))
-    function, kwargs = router.prepare(event)
+    session = Session(P, "CentralSystem")
+    router = Router(PlainHandlers(), P)
+    event = only(session.receive_text(call_text("h", "Heartbeat", {}), NOW))
+    function, kwargs, afters = router.prepare(event)
+    assert afters == ()
     exc = raises(errors.NotSupportedError, function, **kwargs)
-    done = router.complete(event, exc=exc)
-    assert done.problem is None
-    assert loads_all(conn.data_to_send())[0][2] == "NotSupported"
+    assert session.answer(event.unique_id, exception=exc) == ("error", None)
+    assert loads_all(session.data_to_send())[0][2] == "NotSupported"
+
+
+def test_session_answer_falls_back_to_internal_error_and_never_raises():
+    session = Session(P, "CentralSystem")
+    event = only(session.receive_text(AUTHORIZE, NOW))
+    # a response of the wrong action: InternalError, and the refusal is the problem
+    answer, problem = session.answer(event.unique_id, heartbeat_response())
+    assert answer == "error" and isinstance(problem, errors.PayloadTypeError)
+    # an OCPPError that cannot go on the wire: InternalError instead
+    event = only(session.receive_text(call_text("a2", "Authorize", {"idTag": "T2"}), NOW))
+    bad = errors.GenericError("x", details=["not", "a", "dict"])
+    answer, problem = session.answer(event.unique_id, exception=bad)
+    assert answer == "error" and isinstance(problem, errors.UsageError)
+    # not owed (answered already): nothing sent, the refusal is the problem
+    answer, problem = session.answer(event.unique_id, authorize_response())
+    assert answer is None and isinstance(problem, errors.NoSuchCallError)
+    frames = loads_all(session.data_to_send())
+    assert [frame[2] for frame in frames] == ["InternalError", "InternalError"]
 
 
 class Generated:

@@ -5,7 +5,6 @@ from ocppj import errors
 from scenario_support import (
     authorize_request,
     boot_request,
-    deliver,
     heartbeat_request,
     heartbeat_response,
     kinds,
@@ -176,10 +175,10 @@ def test_frames_queued_before_close_can_still_be_drained():
 
 def test_default_ids_are_unique_short_strings():
     import fake_protocol
-    from ocppj.core import Connection
+    from ocppj.session import Session
 
-    conn = Connection(fake_protocol, "ChargePoint", queue_limit=200)
-    ids = [conn.send_call(heartbeat_request(), 0) for _ in range(150)]
-    assert len(ids) == len(dict.fromkeys(ids))
+    session = Session(fake_protocol, "ChargePoint", queue_limit=200)
+    ids = [session.send_call(heartbeat_request(), 0) for _ in range(150)]
+    assert len(ids) == len(set(ids))
     for unique_id in ids:
         assert type(unique_id) is str and 0 < len(unique_id) <= 36

@@ -26,10 +26,10 @@ LONG_VENDOR = "V" * 21
 
 
 def test_invalid_outgoing_call_raises_naming_field_and_rule():
-    conn = charge_point()
+    session = charge_point()
     exc = raises(
         errors.OutgoingValidationError,
-        conn.send_call,
+        session.send_call,
         boot_request(vendor=LONG_VENDOR),
         NOW,
     )
@@ -39,8 +39,8 @@ def test_invalid_outgoing_call_raises_naming_field_and_rule():
     assert exc.code == "PropertyConstraintViolation"
     message = str(exc)
     assert "chargePointVendor" in message and "maxLength 20" in message
-    assert conn.data_to_send() == []
-    assert conn.outstanding_call is None
+    assert session.data_to_send() == []
+    assert session.outstanding_call is None
 
 
 def test_invalid_incoming_call_is_answered_with_the_validation_code():
@@ -71,13 +71,13 @@ def test_invalid_incoming_call_is_answered_with_the_validation_code():
         ),
     )
     for payload, code, path, rule in cases:
-        conn = central_system()
+        session = central_system()
         event = only(
-            conn.receive_text(call_text("v1", "BootNotification", payload), NOW),
+            session.receive_text(call_text("v1", "BootNotification", payload), NOW),
             "FrameRejected",
         )
         assert event.error.code == code, (payload, event)
-        frame = sent(conn)[0]
+        frame = sent(session)[0]
         assert frame[:3] == [4, "v1", code]
         assert path in frame[3] and rule in frame[3], frame
         assert frame[4] == {"path": path, "rule": rule}
@@ -105,23 +105,23 @@ def test_outgoing_relaxation_sends_what_the_schema_forbids():
 
 
 def test_outgoing_relaxation_still_needs_a_payload_object():
-    conn = charge_point(validation=False)
-    raises(errors.PayloadTypeError, conn.send_call, {"chargePointVendor": "V"}, NOW)
-    raises(errors.PayloadTypeError, conn.send_call, boot_response(), NOW)
-    raises(errors.WrongDirectionError, conn.send_call, P.ResetRequest(type="Hard"), NOW)
+    session = charge_point(validation=False)
+    raises(errors.PayloadTypeError, session.send_call, {"chargePointVendor": "V"}, NOW)
+    raises(errors.PayloadTypeError, session.send_call, boot_response(), NOW)
+    raises(errors.WrongDirectionError, session.send_call, P.ResetRequest(type="Hard"), NOW)
 
 
 def test_per_action_outgoing_relaxation_is_only_for_that_action():
-    conn = charge_point(validation=Validation(skip_outgoing=("BootNotification",)))
-    conn.send_call(boot_request(vendor=LONG_VENDOR), NOW)
-    raises(errors.OutgoingValidationError, conn.send_call, authorize_request("T" * 21), NOW)
+    session = charge_point(validation=Validation(skip_outgoing=("BootNotification",)))
+    session.send_call(boot_request(vendor=LONG_VENDOR), NOW)
+    raises(errors.OutgoingValidationError, session.send_call, authorize_request("T" * 21), NOW)
 
 
 def test_incoming_relaxation_lets_schema_breaches_through():
-    conn = central_system(validation=Validation(incoming=False))
+    session = central_system(validation=Validation(incoming=False))
     payload = {"chargePointVendor": LONG_VENDOR, "chargePointModel": 7, "extra": True}
     event = only(
-        conn.receive_text(call_text("r1", "BootNotification", payload), NOW),
+        session.receive_text(call_text("r1", "BootNotification", payload), NOW),
         "CallReceived",
     )
     assert event.request.charge_point_vendor == LONG_VENDOR
@@ -130,29 +130,29 @@ def test_incoming_relaxation_lets_schema_breaches_through():
 
 
 def test_incoming_relaxation_still_needs_a_decodable_payload():
-    conn = central_system(validation=Validation(incoming=False))
+    session = central_system(validation=Validation(incoming=False))
     # required field missing: the decoder cannot build the object
     event = only(
-        conn.receive_text(call_text("r2", "BootNotification", {"chargePointModel": "M"}), NOW)
+        session.receive_text(call_text("r2", "BootNotification", {"chargePointModel": "M"}), NOW)
     )
     assert event.kind == "FrameRejected"
     assert event.error.code == "FormationViolation"
     assert "cannot be decoded" in event.error.description
     # and the frame rules are never relaxed
-    event = only(conn.receive_text('[2,"r3","BootNotification",[]]', NOW))
+    event = only(session.receive_text('[2,"r3","BootNotification",[]]', NOW))
     assert event.error.code == "FormationViolation"
-    event = only(conn.receive_text(call_text("r4", "Nope", {}), NOW))
+    event = only(session.receive_text(call_text("r4", "Nope", {}), NOW))
     assert event.error.code == "NotImplemented"
-    event = only(conn.receive_text(call_text("r5", "Reset", {}), NOW))
+    event = only(session.receive_text(call_text("r5", "Reset", {}), NOW))
     assert event.error.code == "NotSupported"
 
 
 def test_per_action_incoming_relaxation():
-    conn = central_system(validation=Validation(skip_incoming=("Authorize",)))
-    assert kinds(conn.receive_text(call_text("a", "Authorize", {"idTag": "T" * 30}), NOW)) == [
+    session = central_system(validation=Validation(skip_incoming=("Authorize",)))
+    assert kinds(session.receive_text(call_text("a", "Authorize", {"idTag": "T" * 30}), NOW)) == [
         "CallReceived"
     ]
-    event = only(conn.receive_text(call_text("b", "BootNotification", {}), NOW))
+    event = only(session.receive_text(call_text("b", "BootNotification", {}), NOW))
     assert event.kind == "FrameRejected"
 
 
@@ -171,51 +171,51 @@ def test_incoming_result_relaxation_and_decode_failure():
 
 
 def test_invalid_outgoing_result_raises_and_call_stays_owed():
-    conn = central_system()
-    conn.receive_text(
+    session = central_system()
+    session.receive_text(
         call_text("q", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}),
         NOW,
     )
     bad = P.BootNotificationResponse(
         status="Maybe", current_time="2024-01-01T00:00:00Z", interval=1
     )
-    exc = raises(errors.OutgoingValidationError, conn.send_result, "q", bad)
+    exc = raises(errors.OutgoingValidationError, session.send_result, "q", bad)
     assert exc.path == "status" and exc.rule == "enum"
-    assert conn.data_to_send() == []
-    assert conn.unanswered_calls == ["q"]
-    conn.send_result("q", boot_response())
-    assert sent(conn)[0][0] == 3
+    assert session.data_to_send() == []
+    assert session.unanswered_calls == ["q"]
+    session.send_result("q", boot_response())
+    assert sent(session)[0][0] == 3
 
 
 def test_outgoing_result_relaxation_sends_it():
-    conn = central_system(validation=Validation(skip_outgoing=("BootNotification",)))
-    conn.receive_text(
+    session = central_system(validation=Validation(skip_outgoing=("BootNotification",)))
+    session.receive_text(
         call_text("q", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}),
         NOW,
     )
     bad = P.BootNotificationResponse(
         status="Maybe", current_time="2024-01-01T00:00:00Z", interval=1
     )
-    conn.send_result("q", bad)
-    assert sent(conn)[0][2]["status"] == "Maybe"
+    session.send_result("q", bad)
+    assert sent(session)[0][2]["status"] == "Maybe"
 
 
 def test_answer_must_be_the_calls_response_type():
-    conn = central_system()
-    conn.receive_text(
+    session = central_system()
+    session.receive_text(
         call_text("q", "BootNotification", {"chargePointVendor": "V", "chargePointModel": "M"}),
         NOW,
     )
     raises(
         errors.PayloadTypeError,
-        conn.send_result,
+        session.send_result,
         "q",
         P.HeartbeatResponse(current_time="2024-01-01T00:00:00Z"),
     )
-    raises(errors.PayloadTypeError, conn.send_result, "q", boot_request())
-    raises(errors.PayloadTypeError, conn.send_result, "q", {"status": "Accepted"})
-    raises(errors.PayloadTypeError, conn.send_result, "q", None)
-    assert conn.unanswered_calls == ["q"]
+    raises(errors.PayloadTypeError, session.send_result, "q", boot_request())
+    raises(errors.PayloadTypeError, session.send_result, "q", {"status": "Accepted"})
+    raises(errors.PayloadTypeError, session.send_result, "q", None)
+    assert session.unanswered_calls == ["q"]
 
 
 def test_per_call_validate_false_skips_request_and_its_response():
@@ -249,23 +249,23 @@ def test_data_transfer_goes_both_ways():
 
 
 def test_role_none_skips_direction_checks():
-    from ocppj.core import Connection
+    from ocppj.session import Session
 
-    conn = Connection(P, None)
-    conn.send_call(P.ResetRequest(type="Hard"), NOW)
-    conn.send_call(heartbeat_request(), NOW)
-    assert kinds(conn.receive_text(call_text("x", "Reset", {"type": "Soft"}), NOW)) == [
+    session = Session(P, None)
+    session.send_call(P.ResetRequest(type="Hard"), NOW)
+    session.send_call(heartbeat_request(), NOW)
+    assert kinds(session.receive_text(call_text("x", "Reset", {"type": "Soft"}), NOW)) == [
         "CallReceived"
     ]
 
 
 def test_bad_constructor_arguments_are_usage_errors():
-    from ocppj.core import Connection
+    from ocppj.session import Session
 
-    raises(errors.UsageError, Connection, P, "Server")
-    raises(errors.UsageError, Connection, P, "ChargePoint", validation="yes")
-    raises(errors.UsageError, Connection, P, "ChargePoint", queue_limit=-1)
-    raises(errors.UsageError, Connection, P, "ChargePoint", response_timeout=0)
+    raises(errors.UsageError, Session, P, "Server")
+    raises(errors.UsageError, Session, P, "ChargePoint", validation="yes")
+    raises(errors.UsageError, Session, P, "ChargePoint", queue_limit=-1)
+    raises(errors.UsageError, Session, P, "ChargePoint", response_timeout=0)
 
 
 class _SingleInitiatorProtocol:
@@ -277,13 +277,13 @@ class _SingleInitiatorProtocol:
 
 
 def test_data_transfer_goes_both_ways_with_a_single_named_initiator():
-    from ocppj.core import Connection
+    from ocppj.session import Session
 
     protocol = _SingleInitiatorProtocol()
     actions = dict(P.ACTIONS)
     actions["DataTransfer"] = ("ChargePoint", "Core")
     protocol.ACTIONS = actions
-    cs = Connection(protocol, "CentralSystem")
-    cp = Connection(protocol, "ChargePoint")
+    cs = Session(protocol, "CentralSystem")
+    cp = Session(protocol, "ChargePoint")
     cs.send_call(P.DataTransferRequest(vendor_id="acme"), NOW)
     assert kinds(deliver(cs, cp)) == ["CallReceived"]
