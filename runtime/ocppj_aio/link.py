@@ -113,6 +113,10 @@ class WebSocketLink:
                 early = getattr(self.websocket, "reads", None) == self._reads_at_answer
                 await asyncio.sleep(0)
             message = await self.websocket.recv()
+            if getattr(self.websocket, "drop_reason", None) is not None:
+                # dropped (ocppj_aio.flow): what is still buffered would be
+                # handled and answered into the void
+                raise ConnectionClosed(None, None)
             if self.call_burst is not None and (
                 self._closing_task is not None or await self._refused(message, early)
             ):
