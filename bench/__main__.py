@@ -18,6 +18,8 @@ SECTIONS = [
     "bench.hotpath",  # server hot path: start()/recv()/send() per connection
     "bench.micropython_footprint",  # MicroPython heap and size of the bundle
     "bench.load",  # N charge points over WebSockets: ours vs bare websockets vs mobilityhouse
+    # (and vs the gateway + Mosquitto + a service, with one and two workers)
+    "bench.gateway_clients",  # MQTT clients for the gateway: gmqtt vs aiomqtt (paho)
     "bench.walk",  # the modules one CALL passes through
     "bench.instructions",  # callgrind instructions per message on the hot path (valgrind)
     "bench.flood",  # healthy charge points' latency under 0, 1 and 5 flooders

@@ -12,8 +12,19 @@ raises every property together.
 """
 
 import os
+import sys
+import types
 
 from hypothesis import HealthCheck, settings
+
+# gmqtt's wheel (the gateway's MQTT client) installs a top-level package
+# named "tests", which would shadow this folder (a namespace package) in
+# `from tests.micropython.support import ...`: bind the name here first.
+_TESTS = os.path.dirname(os.path.abspath(__file__))
+if getattr(sys.modules.get("tests"), "__path__", None) != [_TESTS]:
+    _package = types.ModuleType("tests")
+    _package.__path__ = [_TESTS]
+    sys.modules["tests"] = _package
 
 # Payload strategies build nested objects with long strings; generation can
 # legitimately be slower than Hypothesis's default expectations.

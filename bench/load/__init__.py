@@ -51,12 +51,16 @@ import time
 from .. import results
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SERVERS = ("ours", "bare", "mobility")
+SERVERS = ("ours", "bare", "mobility", "gateway", "gateway-w2")
 LABELS = {
     "ours": "ours (ocppj serve)",
     "bare": "bare websockets (floor)",
     "mobility": "mobilityhouse ocpp 2.1.0",
+    "gateway": "gateway+Mosquitto+service",
+    "gateway-w2": "the same, --workers 2",
 }
+# Kinds whose CPU is spread over child processes (broker, service, workers).
+GATEWAY_KINDS = ("gateway", "gateway-w2")
 P99_BOUND_MS = 100.0
 MIN_ACHIEVED = 0.95
 # connections taking part in the closed loop (every N/k-th one)
@@ -139,10 +143,37 @@ class Child:
 
 
 def cpu_ticks(pid):
-    with open("/proc/%d/stat" % pid) as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    # utime and stime are fields 14 and 15 of the whole line
-    return int(fields[11]) + int(fields[12])
+    """CPU ticks of ``pid`` and of every process below it (a gateway
+    server runs Mosquitto, the service and workers as its children)."""
+    total = 0
+    for member in _process_tree(pid):
+        try:
+            with open("/proc/%d/stat" % member) as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        # utime and stime are fields 14 and 15 of the whole line
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def _process_tree(pid):
+    found = [pid]
+    index = 0
+    while index < len(found):
+        current = found[index]
+        index += 1
+        try:
+            tasks = os.listdir("/proc/%d/task" % current)
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open("/proc/%d/task/%s/children" % (current, task)) as handle:
+                    found.extend(int(child) for child in handle.read().split())
+            except OSError:
+                continue
+    return found
 
 
 def rss_bytes(pid):
@@ -202,6 +233,7 @@ def _step(generator, server, command, settings, profile=False):
 def passes(step):
     return (
         step["lost"] == 0
+        and step.get("stray_in_step", 0) == 0
         and step["call_errors_total"] == 0
         and step["failures"] == 0
         and step["closed_connections"] == 0
@@ -361,7 +393,7 @@ def sweep(settings, profile=None, say=print):
                         kind,
                         connections,
                         settings,
-                        profile=profile if kind == "ours" else None,
+                        profile=profile if kind in ("ours", "gateway") else None,
                         say=say,
                     )
                 )
@@ -467,7 +499,62 @@ def report(by_key, settings, say=print):
                 "N=%d: ours holds %.1f KiB per connection (target at 10,000: <= 24 KiB)"
                 % (connections, ours["bytes_per_connection"] / 1024)
             )
+    for connections in settings.connections:
+        line = gateway_ratios(by_key, connections)
+        if line:
+            ratios.setdefault(connections, {}).update(line)
+            say(gateway_summary(connections, line))
     return ratios
+
+
+def _sustained(figures):
+    if figures is None or figures["sustained"] is None:
+        return None
+    return figures["sustained"]["achieved_rate"]
+
+
+def gateway_ratios(by_key, connections):
+    """Issue 14's figures: the gateway tier against mobilityhouse (target
+    >= 3x) and against the in-process CentralSystem (>= 40%), sustained
+    rates; --workers 2 against one worker; CPU per call of each."""
+    gateway = by_key.get(("gateway", connections))
+    if gateway is None:
+        return {}
+    line = {"gateway_cpu_us_per_call": gateway["closed"]["server_cpu_us_per_call"]}
+    rate = _sustained(gateway)
+    for other, key in (("mobility", "gateway_vs_mobility"), ("ours", "gateway_vs_ours")):
+        theirs = _sustained(by_key.get((other, connections)))
+        if rate is not None and theirs:
+            line[key] = rate / theirs
+    workers = by_key.get(("gateway-w2", connections))
+    if workers is not None:
+        line["workers2_cpu_us_per_call"] = workers["closed"]["server_cpu_us_per_call"]
+        if rate and _sustained(workers) is not None:
+            line["workers2_vs_one"] = _sustained(workers) / rate
+    return line
+
+
+def gateway_summary(connections, line):
+    def show(key, percent=False):
+        if key not in line:
+            return "-"
+        return "%.0f%%" % (100 * line[key]) if percent else "%.2fx" % line[key]
+
+    return (
+        "N=%d: gateway+Mosquitto+service / mobilityhouse = %s sustained (target >= 3x);"
+        " / ours in-process = %s (target >= 40%%); --workers 2 / one = %s;"
+        " CPU per call %s us (one worker), %s us (two), all three tiers"
+        % (
+            connections,
+            show("gateway_vs_mobility"),
+            show("gateway_vs_ours", True),
+            show("workers2_vs_one"),
+            "%.0f" % line["gateway_cpu_us_per_call"],
+            "%.0f" % line["workers2_cpu_us_per_call"]
+            if "workers2_cpu_us_per_call" in line
+            else "-",
+        )
+    )
 
 
 def run(settings=None, profile=None):

@@ -14,7 +14,11 @@ def main(argv):
     parser.add_argument("--rounds", type=int, help="measure each pairing this often, keep the best")
     parser.add_argument("--measure", type=float, help="seconds per measured step")
     parser.add_argument("--search-steps", type=int)
-    parser.add_argument("--profile", help="cProfile our server during its runs, stats to this file")
+    parser.add_argument(
+        "--profile",
+        help="cProfile our server (and the gateway process) during its closed-loop window,"
+        " stats to this file",
+    )
     args = parser.parse_args(argv)
     settings = default_settings(full=args.full)
     if args.connections:

@@ -479,7 +479,7 @@ class Generator:
 
     async def run_step(self, mode, rate, warmup, measure, active=None):
         connections = self.connections
-        errors_before = (self.call_errors, self.failures, self.closed_connections)
+        errors_before = (self.call_errors, self.failures, self.closed_connections, self.stray)
         cpu_before = cpu_seconds()
         start = _clock() + 0.05
         step = Step(mode, rate, start, warmup, measure)
@@ -537,6 +537,8 @@ class Generator:
             "failures": self.failures - errors_before[1],
             "closed_connections": self.closed_connections - errors_before[2],
             "stray_messages": self.stray,
+            # answers matching no outstanding CALL: duplicated (or misrouted)
+            "stray_in_step": self.stray - errors_before[3],
             "last_problem": self.last_problem,
         }
         return step.report(backlog, lost, cpu, wall, extra)

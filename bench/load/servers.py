@@ -16,6 +16,9 @@ bare      the transport floor: a ``websockets`` server that answers every
 mobility  mobilityhouse ``ocpp`` 2.1.0: its v16 ChargePoint with ``@on``
           handlers returning call_result dataclasses, in a ``websockets``
           server, schema validation on (its default, in a thread executor).
+gateway   ``ocppj gateway`` + Mosquitto + a Python service answering over
+          MQTT (bench/load/gateway_servers.py); gateway-w2: the same with
+          ``--workers 2``. Their CPU is the whole process tree's.
 
 All three run websockets 17 with the same options: subprotocol ocpp1.6,
 no compression, 1 MiB message limit and websockets' keepalive pings
@@ -134,7 +137,25 @@ async def serve_mobilityhouse():
     return port, close
 
 
-SERVERS = {"ours": serve_ours, "bare": serve_bare, "mobility": serve_mobilityhouse}
+async def serve_gateway():
+    from .gateway_servers import serve_gateway as start
+
+    return await start(COMMON, workers=1)
+
+
+async def serve_gateway_workers():
+    from .gateway_servers import serve_gateway as start
+
+    return await start(COMMON, workers=2)
+
+
+SERVERS = {
+    "ours": serve_ours,
+    "bare": serve_bare,
+    "mobility": serve_mobilityhouse,
+    "gateway": serve_gateway,
+    "gateway-w2": serve_gateway_workers,
+}
 
 
 class GarbageCollectorClock:

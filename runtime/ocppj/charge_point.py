@@ -61,6 +61,8 @@ class PayloadNamespace:
             action = name[: -len("Payload")]
         try:
             return self._lookup(action)
+        except MemoryError:
+            raise
         except Exception:
             raise AttributeError(name)
 

@@ -4,8 +4,8 @@
     CALLRESULT  [3, "<UniqueId>", {<Payload>}]
     CALLERROR   [4, "<UniqueId>", "<errorCode>", "<errorDescription>", {<errorDetails>}]
 
-``parse`` never raises for a str or bytes; it returns a ``Call``,
-``CallResult``, ``CallError`` or ``Rejected``. The CallError codes follow
+``parse`` never raises for a str or bytes (MemoryError aside); it returns
+a ``Call``, ``CallResult``, ``CallError`` or ``Rejected``. The CallError codes follow
 table 7:
 
 * FormationViolation: not UTF-8, not JSON, nested too deep, not an array,
@@ -183,6 +183,8 @@ def parse(
         message = (_strict_loads or json.loads)(text)
     except _RecursionError:
         return not_json(jsontext.TOO_DEEP % max_depth, text)
+    except MemoryError:
+        raise
     except Exception:
         # The parser refused it. Scan now if not yet, only for the wording:
         # both interpreters then describe the same broken frame the same
@@ -214,6 +216,8 @@ def _parse_bytes(data, max_frame_size, max_depth, measure_later):
         return too_large(len(raw), max_frame_size, None)
     try:
         text = raw.decode("utf-8")
+    except MemoryError:
+        raise
     except Exception:
         text = None
     if text is None or not (jsontext.DECODE_CHECKS_UTF8 or jsontext.is_utf8(raw)):
@@ -225,6 +229,8 @@ def _parse_bytes(data, max_frame_size, max_depth, measure_later):
 def _scan(text, max_depth):
     try:
         return jsontext.check(text.encode("utf-8"), max_depth)
+    except MemoryError:
+        raise
     except Exception:
         return "text cannot be encoded as UTF-8"
 
@@ -360,6 +366,8 @@ def _skip_blanks(text, i, n):
 def _dumps(value):
     try:
         return _json_dumps(value)
+    except MemoryError:
+        raise
     except Exception as exc:
         raise errors.PayloadTypeError("payload is not JSON-serialisable: %s" % exc)
 

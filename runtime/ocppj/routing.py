@@ -212,6 +212,8 @@ class Router:
             return _raiser(error), {}, ()
         try:
             kwargs = self._kwargs(event, handler.mark)
+        except MemoryError:
+            raise
         except Exception:
             error = errors.FormationViolation("%s request fields cannot be read" % event.action)
             return _raiser(error), {}, ()

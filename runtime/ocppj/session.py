@@ -42,7 +42,8 @@ Rules it enforces:
   that fails it becomes ``ResultRejected``. Outgoing payloads that fail it
   raise OutgoingValidationError and nothing is sent.
 * Misuse of the API raises a UsageError subclass (errors.py) and changes
-  nothing; what the peer sends never raises.
+  nothing; what the peer sends never raises. Running out of memory raises
+  MemoryError wherever it happens, never a CallError or a UsageError.
 """
 
 from . import errors, events, framing, jsontext
@@ -287,6 +288,8 @@ class Session:
         it is not one of the protocol's."""
         try:
             action = self.protocol.action_of(payload)
+        except MemoryError:
+            raise
         except Exception:
             action = None
         if action is None:
@@ -300,6 +303,8 @@ class Session:
         (``validate_request`` or ``validate_response``) unless it is None."""
         try:
             wire = self.protocol.encode(payload)
+        except MemoryError:
+            raise
         except Exception as exc:
             raise errors.PayloadTypeError("%s payload cannot be encoded: %s" % (action, exc))
         if validator is not None:
@@ -405,7 +410,9 @@ class Session:
     def receive_text(self, text, now):
         """Process one WebSocket message; returns the events it caused.
         Never raises for any str/bytes content; UsageError after close or
-        for other types."""
+        for other types. MemoryError passes through as it is, never taken
+        for the peer's fault: the session stays usable once memory is back
+        (what the message did so far stays done)."""
         if self.closed:
             raise errors.SessionClosedError("the session is closed")
         if self._outstanding is None and not self._queue:
@@ -556,6 +563,8 @@ class Session:
         if checked and read is not None:
             try:
                 typed = read(action, payload)
+            except MemoryError:
+                raise
             except Exception:
                 typed = None  # the validator below decides and says why
             if typed is not None:
@@ -563,10 +572,14 @@ class Session:
         if checked:
             try:
                 validate(action, payload)
+            except MemoryError:
+                raise
             except Exception as exc:
                 return self._invalid(action, exc), None
         try:
             return None, decode(action, payload)
+        except MemoryError:
+            raise
         except Exception:
             kind = "response"
             if request:

@@ -90,11 +90,23 @@ class Service:
     """A business service on MQTT: records everything under ``filters``
     (JSON-decoded where possible) and publishes EMQX messages."""
 
-    def __init__(self, broker, filters=("ocpp/#",), client_id=None, version=5):
+    def __init__(
+        self,
+        broker,
+        filters=("ocpp/#",),
+        client_id=None,
+        version=5,
+        persistent=False,
+        ssl=False,
+        credentials=None,
+    ):
         self.broker = broker
         self.filters = filters
         self.client_id = client_id or "test-service-%d" % next(_service_ids)
         self.version = version
+        self.persistent = persistent
+        self.ssl = ssl
+        self.credentials = credentials
         self.received = []  # (topic, decoded payload or raw bytes, retain)
         self._changed = None
         self._answering = None
@@ -102,9 +114,17 @@ class Service:
 
     async def start(self):
         self._changed = asyncio.Event()
-        client = gmqtt.Client(self.client_id, clean_session=True)
+        if self.persistent:
+            # a session the broker keeps while we are away (and across its
+            # restarts, with persistence), resumed on reconnect
+            client = gmqtt.Client(self.client_id, clean_session=False, session_expiry_interval=600)
+            client.set_config({"reconnect_delay": 0.2, "reconnect_retries": -1})
+        else:
+            client = gmqtt.Client(self.client_id, clean_session=True)
         client.on_message = self._on_message
-        await client.connect(HOST, self.broker.port, version=self.version)
+        if self.credentials is not None:
+            client.set_auth_credentials(*self.credentials)
+        await client.connect(HOST, self.broker.port, ssl=self.ssl, version=self.version)
         for topic_filter in self.filters:
             client.subscribe(topic_filter, qos=1)
         self.client = client
@@ -120,6 +140,9 @@ class Service:
     async def close(self):
         if self.client is not None:
             await self.client.disconnect()
+            # let gmqtt's reconnect task see the disconnect and end
+            for _ in range(3):
+                await asyncio.sleep(0)
 
     def _on_message(self, client, topic, payload, qos, properties):
         try:

@@ -46,7 +46,7 @@ class Mosquitto:
     """One broker process. ``restart()`` keeps port and persistence file:
     a graceful stop writes the persistence database, a start reads it."""
 
-    def __init__(self, folder, port=None, extra_config=()):
+    def __init__(self, folder, port=None, extra_config=(), listener_config=(), anonymous=True):
         self.binary = require_mosquitto()
         self.folder = str(folder)
         self.port = port or free_port()
@@ -54,24 +54,35 @@ class Mosquitto:
         self.log = os.path.join(self.folder, "mosquitto.log")
         lines = [
             "listener %d %s" % (self.port, HOST),
-            "allow_anonymous true",
+        ]
+        lines.extend(listener_config)
+        lines += [
+            "allow_anonymous %s" % ("true" if anonymous else "false"),
             "persistence true",
             "persistence_location %s/" % self.folder,
             "autosave_interval 1",
             "max_queued_messages 100000",
             "max_inflight_messages 0",
+            # without it Mosquitto's small writes wait for delayed ACKs
+            "set_tcp_nodelay true",
             "log_dest file %s" % self.log,
             "log_type error",
             "log_type warning",
         ]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            # started as root, Mosquitto drops to the user "mosquitto",
+            # which cannot write the test's folder (log, persistence)
+            lines.append("user root")
         lines.extend(extra_config)
         with open(self.config, "w") as handle:
             handle.write("\n".join(lines) + "\n")
         self.process = None
 
+        self.tls = any(line.startswith("certfile") for line in listener_config)
+
     @property
     def url(self):
-        return "mqtt://%s:%d" % (HOST, self.port)
+        return "%s://%s:%d" % ("mqtts" if self.tls else "mqtt", HOST, self.port)
 
     def start(self, timeout=10):
         self.process = subprocess.Popen(

@@ -67,3 +67,67 @@ def test_the_runtime_runs_with_utime_only(target, tmp_path):
     assert completed.stdout.strip().endswith("SENT 1 OUTCOMES 1"), (
         completed.stdout + completed.stderr
     )
+
+
+# The heap filled until the session's refusals fail for memory, then freed:
+# the session must work as before. (A lazy import that fails for memory can
+# leave its module half made in sys.modules on 1.13, breaking every later
+# refusal; the runtime imports nothing after import time.)
+OUT_OF_MEMORY = r"""
+import gc
+from usr.ocpp16 import protocol
+from usr.ocppj.session import Session
+s = Session(protocol, "CentralSystem")
+frames = ['junk', '[2,"a","Nope",{}]', '[2,"b","Authorize",{}]', '[3,"c",{}]', b"\xff"]
+# booted: what the Core profile needs is loaded (the protocol loads it on first use)
+assert s.receive_text('[2,"w","Authorize",{"idTag":"T"}]', 0)[0].kind == "CallReceived"
+
+
+def starve(frames):
+    # locals only: a new global would need the heap it fills
+    count = len(frames)
+    failed = 0
+    blocker = None  # a chain of pairs: no list to grow, and no garbage
+    size = 4096
+    while size >= 1:
+        try:
+            while True:
+                blocker = (bytearray(size), blocker)
+        except MemoryError:
+            size //= 2
+    for index in range(count):  # MicroPython counts without allocating
+        try:
+            s.receive_text(frames[index], 0)
+            s.data_to_send()
+        except MemoryError:
+            failed += 1
+    return failed
+
+
+failed = starve(frames)
+gc.collect()
+kinds = []
+for text in frames:
+    for event in s.receive_text(text, 1):
+        if event.kind == "FrameRejected":
+            kinds.append(event.kind + ":" + event.error.code)
+        else:
+            kinds.append(event.kind)
+print("FAILED", failed)
+print(" ".join(kinds))
+"""
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=TARGET_IDS)
+def test_a_session_outlives_running_out_of_memory(target):
+    completed = footprint.run_micropython(
+        target.bundle(), OUT_OF_MEMORY, heap=128 * 1024, interpreter=target.require()
+    )
+    lines = completed.stdout.splitlines()
+    assert len(lines) == 2, completed.stdout + completed.stderr
+    assert lines[0] == "FAILED 5", lines  # the full heap got in the way of each
+    assert lines[1] == (
+        "FrameRejected:FormationViolation FrameRejected:NotImplemented"
+        " FrameRejected:OccurenceConstraintViolation UnmatchedResponse"
+        " FrameRejected:FormationViolation"
+    )

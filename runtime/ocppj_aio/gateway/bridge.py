@@ -42,6 +42,11 @@ _LOG = logging.getLogger("ocppj.gateway")
 
 REMEMBERED_IDS = 64
 
+# What the pump would get from the router for a CALL: (handler, keyword
+# arguments, @after hooks). The services answer instead of a handler, and
+# nothing runs after.
+_NO_HANDLER = (None, None, ())
+
 
 class BridgeChargePoint(ChargePoint):
     """One connected charge point; ``gateway`` publishes and configures."""
@@ -112,7 +117,7 @@ class BridgeChargePoint(ChargePoint):
 
     def _answer_now(self, event, outcome):
         """Hand a late outcome to the pump (a task: the send is async)."""
-        self._spawn(self._serve_async(event, None, outcome))
+        self._spawn(self._serve_async(event, _NO_HANDLER, outcome))
 
     def service_answer(self, message):
         """A service's CALLRESULT or CALLERROR for one of our CALLs."""
@@ -163,18 +168,31 @@ class BridgeChargePoint(ChargePoint):
                 ),
             )
         else:
-            protocol = self.protocol
-            try:
-                protocol.validate_response(event.action, message.payload)
-                response = protocol.decode_response(event.action, message.payload)
-            except protocol.ValidationError as invalid:
-                self.gateway.refuse_payload(self.id, message, event.action, invalid, "conf")
+            response = self._read_response(event.action, message)
+            if response is None:
                 return
             outcome = (response, None)
         del self._pending[unique_id]
         entry[1].cancel()
         self._answered.append(unique_id)
         self._answer_now(event, outcome)
+
+    def _read_response(self, action, message):
+        """The typed answer in a service's CALLRESULT, or None (refused,
+        with a gateway error naming field and rule)."""
+        protocol = self.protocol
+        reader = getattr(protocol, "read_response", None)
+        if reader is not None:
+            # one pass that validates and decodes what it can vouch for
+            response = reader(action, message.payload)
+            if response is not None:
+                return response
+        try:
+            protocol.validate_response(action, message.payload)
+            return protocol.decode_response(action, message.payload)
+        except protocol.ValidationError as invalid:
+            self.gateway.refuse_payload(self.id, message, action, invalid, "conf")
+            return None
 
     # ------------------------------------------------ the services' CALLs
 

@@ -77,6 +77,10 @@ RECLAIM_INTERVAL = 1.0
 # Longest random wait before marking a dead gateway's charge points offline.
 SWEEP_DELAY = 1.0
 
+# Topics whose meaning (status, gateway status, downstream of which charge
+# point) is remembered; the memory starts over beyond this.
+ROUTE_MEMORY = 100000
+
 
 def _now_iso():
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -162,6 +166,7 @@ class Gateway:
             **central_system_options,
         )
         self._bridges = {}  # identity -> BridgeChargePoint held here
+        self._routes = {}  # topic -> (kind, name), see _route
         self._links = {}  # identity -> its WebSocketLink
         self._since = {}  # identity -> our connection's "since"
         self._replaced = {}  # identity -> True: another gateway took it over
@@ -173,6 +178,7 @@ class Gateway:
         self._kept_count = 0
         self._tasks = set()
         self._started = False
+        self._closed = False
 
     # ------------------------------------------------------------ lifecycle
 
@@ -215,6 +221,9 @@ class Gateway:
     async def close(self):
         """Close every connection (their status goes offline), say this
         gateway is offline, leave the broker. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
         await self.central_system.close()
         for task in list(self._tasks):
             task.cancel()
@@ -395,24 +404,42 @@ class Gateway:
     # ------------------------------------------------------------ MQTT input
 
     def _received(self, topic, payload):
+        route = self._routes.get(topic)
+        if route is None:
+            route = self._route(topic)
+        kind, name = route
+        if kind == "down":
+            bridge = self._bridges.get(name)
+            if bridge is not None:
+                self._service_message(bridge, payload)
+            else:
+                self._desk(name, topic, payload)
+        elif kind == "status":
+            self._status_received(name, payload)
+        elif kind == "gateway":
+            self._gateway_status_received(name, payload)
+        else:
+            _LOG.info("message on unexpected topic %s dropped", topic)
+
+    def _route(self, topic):
+        """What a topic is: ("status", cid), ("gateway", id), ("down",
+        cid) or ("other", None); remembered (bounded) since a charge
+        point's few topics come again and again."""
         topics = self.topics
         identity = topics.cid_of("status", topic)
         if identity is not None:
-            self._status_received(identity, payload)
-            return
-        gateway = topics.gateway_of(topic)
-        if gateway is not None:
-            self._gateway_status_received(gateway, payload)
-            return
-        identity = topics.cid_of("downstream", topic)
-        if identity is None:
-            _LOG.info("message on unexpected topic %s dropped", topic)
-            return
-        bridge = self._bridges.get(identity)
-        if bridge is not None:
-            self._service_message(bridge, payload)
+            route = ("status", identity)
         else:
-            self._desk(identity, topic, payload)
+            gateway = topics.gateway_of(topic)
+            if gateway is not None:
+                route = ("gateway", gateway)
+            else:
+                identity = topics.cid_of("downstream", topic)
+                route = ("other", None) if identity is None else ("down", identity)
+        if len(self._routes) >= ROUTE_MEMORY:
+            self._routes.clear()
+        self._routes[topic] = route
+        return route
 
     def _decode(self, identity, payload):
         try:

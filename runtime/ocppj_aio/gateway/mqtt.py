@@ -28,6 +28,7 @@ What this module adds on top:
 
 import asyncio
 import collections
+import itertools
 import logging
 import os
 import socket
@@ -132,9 +133,16 @@ class BrokerSettings:
         )
 
 
+_instances = itertools.count(1)
+
+
 def default_client_id():
-    """Unique per process on this machine: host name and process id."""
-    return "ocppj-gw-%s-%d" % (socket.gethostname()[:40], os.getpid())
+    """Unique on this machine: host name, process id and, past the first
+    session of a process, a counter (two clients with one id would keep
+    taking the session from each other)."""
+    number = next(_instances)
+    base = "ocppj-gw-%s-%d" % (socket.gethostname()[:40], os.getpid())
+    return base if number == 1 else "%s-%d" % (base, number)
 
 
 class MQTTSession:
@@ -165,6 +173,7 @@ class MQTTSession:
         self.connected = False
         self.ever_connected = False
         self.dropped = 0  # publishes refused while congested
+        self._lost_early = None  # set when a connection drops before CONNACK
         self._closing = False
 
     # ------------------------------------------------------------ lifecycle
@@ -172,19 +181,28 @@ class MQTTSession:
     async def start(self, timeout=10):
         """Connect; raises BrokerError with the reason when the broker
         cannot be reached or refuses us."""
+        # First a clean session, so nothing of an earlier process with this
+        # client id carries over; then the session we keep. (Mosquitto
+        # saves to disk only sessions that did not start clean, so the
+        # second connection is the one a broker restart preserves.)
+        await self._connect(self._make_client(clean=True), timeout)
+        await self._end_session(self._client)
+        await self._connect(self._make_client(clean=False, will=self._will), timeout)
+        return self
+
+    def _make_client(self, clean, will=None):
         import gmqtt
         from gmqtt.mqtt.constants import MQTTv50
 
         settings = self.settings
-        will = None
-        if self._will is not None:
-            will = gmqtt.Message(self._will[0], self._will[1], qos=1, retain=True)
+        if will is not None:
+            will = gmqtt.Message(will[0], will[1], qos=1, retain=True)
         properties = {}
         if PROTOCOLS[settings.protocol] == MQTTv50:
             properties["session_expiry_interval"] = int(settings.session_expiry)
         client = gmqtt.Client(
             settings.client_id,
-            clean_session=True,
+            clean_session=clean,
             will_message=will,
             logger=logging.getLogger("ocppj.gateway.gmqtt"),
             **properties,
@@ -192,21 +210,43 @@ class MQTTSession:
         client.set_config({"reconnect_retries": -1, "reconnect_delay": settings.reconnect_delay})
         if settings.username is not None:
             client.set_auth_credentials(settings.username, settings.password)
-        client.on_message = self._received
-        client.on_connect = self._connected
         client.on_disconnect = self._disconnected
+        if not clean:
+            client.on_message = self._received
+            client.on_connect = self._connected
+        return client
+
+    async def _connect(self, client, timeout):
+        settings = self.settings
         self._client = client
-        try:
-            await asyncio.wait_for(
-                client.connect(
-                    settings.host,
-                    settings.port,
-                    ssl=settings.ssl_context(),
-                    keepalive=settings.keepalive,
-                    version=PROTOCOLS[settings.protocol],
-                ),
-                timeout,
+        loop = asyncio.get_running_loop()
+        # gmqtt reconnects by itself when the broker drops the connection
+        # before CONNACK (TLS refused, mqtt:// to a TLS port): at start-up
+        # that is an error to report, not to retry
+        self._lost_early = loop.create_future()
+        connecting = asyncio.ensure_future(
+            client.connect(
+                settings.host,
+                settings.port,
+                ssl=settings.ssl_context(),
+                keepalive=settings.keepalive,
+                version=PROTOCOLS[settings.protocol],
             )
+        )
+        try:
+            done, _ = await asyncio.wait(
+                {connecting, self._lost_early}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            if connecting in done:
+                connecting.result()
+            elif done:
+                raise BrokerError(
+                    "broker %s closed the connection before accepting it: check mqtt:// against"
+                    " mqtts://, the CA and the client certificate, and the broker's log"
+                    % settings.describe()
+                )
+            else:
+                raise asyncio.TimeoutError()
         except asyncio.TimeoutError:
             await self._give_up()
             raise BrokerError(
@@ -215,12 +255,27 @@ class MQTTSession:
         except (OSError, ssl.SSLError) as exc:
             await self._give_up()
             raise BrokerError("cannot reach broker %s: %s" % (settings.describe(), exc)) from exc
+        except BrokerError:
+            await self._give_up()
+            raise
         except Exception as exc:  # gmqtt's CONNACK refusals
             await self._give_up()
             raise BrokerError(
                 "broker %s refused the connection: %s" % (settings.describe(), exc)
             ) from exc
-        return self
+        finally:
+            if not connecting.done():
+                connecting.cancel()
+
+    async def _end_session(self, client):
+        """Disconnect ``client`` and have the broker drop its session."""
+        client.stop_reconnect()
+        if PROTOCOLS[self.settings.protocol] == 5:
+            await client.disconnect(session_expiry_interval=0)
+        else:
+            await client.disconnect()  # a clean_session=True session ends with it
+        for _ in range(3):
+            await asyncio.sleep(0)
 
     async def _give_up(self):
         client = self._client
@@ -233,7 +288,8 @@ class MQTTSession:
             pass
 
     async def close(self):
-        """Disconnect cleanly (the broker drops the will)."""
+        """Disconnect cleanly (the broker drops the will) and end the
+        session: nothing is queued for a gateway that left."""
         self._closing = True
         client = self._client
         if client is None:
@@ -241,9 +297,19 @@ class MQTTSession:
         # let the last publishes reach the socket before DISCONNECT
         await asyncio.sleep(0)
         try:
-            await asyncio.wait_for(client.disconnect(), 5)
+            if PROTOCOLS[self.settings.protocol] == 5:
+                await asyncio.wait_for(self._end_session(client), 5)
+            else:
+                await asyncio.wait_for(client.disconnect(), 5)
+                # MQTT 3.1.1 ends a kept session only by a clean connection
+                await self._connect(self._make_client(clean=True), 5)
+                await self._end_session(self._client)
         except Exception as exc:
             _LOG.info("disconnecting from the broker: %s", exc)
+        # gmqtt schedules a reconnect attempt on every lost connection; let
+        # it run and see we left, rather than be cancelled with the loop
+        for _ in range(3):
+            await asyncio.sleep(0)
 
     # ------------------------------------------------------------ callbacks
 
@@ -276,6 +342,8 @@ class MQTTSession:
                 _LOG.exception("on_connected failed")
 
     def _disconnected(self, client, packet, exc=None):
+        if self._lost_early is not None and not self._lost_early.done() and not client.is_connected:
+            self._lost_early.set_result(None)
         if self.connected and not self._closing:
             _LOG.warning("broker %s: connection lost", self.settings.describe())
         self.connected = False
