@@ -54,8 +54,9 @@ FAULTS = [
     (
         "[5, id, 'GenericError', 'x', {}] settles our CALL as a CallError",
         "runtime/ocppj/framing.py",
-        "    if kind == CALLERROR:\n",
-        "    if kind >= CALLERROR:\n",
+        '    elif message_type == CALLERROR:\n        name = "CALLERROR"\n',
+        "    elif message_type >= CALLERROR:\n        message_type = CALLERROR\n"
+        '        name = "CALLERROR"\n',
         ["tests/runtime/scenarios/test_ocppj_message_types.py"],
     ),
     (
