@@ -35,6 +35,9 @@ wait for their turn in order (one each for the reader, the handler, @after
 and timer tasks and the callers of ``call``, all bounded); a send that
 fails raises in the flush that made it.
 
+``log_frames=True`` logs every frame at INFO on ``ocppj.frames``, as
+mobilityhouse's ``ocpp`` does (frame_log.py); off by default.
+
 A connection may have ``result_sent(action, response)``: it is called with
 each CALLRESULT's response object once the answer was handed to ``send``
 (the central system's link learns the heartbeat interval from its
@@ -52,6 +55,7 @@ import types
 from ocppj import charge_point as base
 from ocppj import errors
 
+from .frame_log import FrameLog
 from .logs import ConnectionLog
 
 _LOG = logging.getLogger("ocppj")
@@ -101,7 +105,12 @@ class ChargePoint(base.ChargePoint):
     # how it was answered.
     replayer = None
 
-    def __init__(self, id, connection, response_timeout=30, protocol=None, **options):
+    def __init__(
+        self, id, connection, response_timeout=30, protocol=None, log_frames=False, **options
+    ):
+        if log_frames:
+            # every frame at INFO on ocppj.frames (frame_log.py)
+            connection = FrameLog(connection, id)
         super().__init__(
             id,
             connection,
@@ -130,15 +139,24 @@ class ChargePoint(base.ChargePoint):
     def _now(self):
         return time.monotonic()
 
-    def _report(self, message, problem=None):
+    def _connection_log(self):
         # per connection at most a burst of lines per interval, then a
         # summary (ocppj_aio.logs): a flooding peer cannot fill the disk
         log = self._log
         if log is None:
             log = self._log = ConnectionLog(self.id, _LOG)
+        return log
+
+    def _report(self, message, problem=None):
         if problem is not None:
             message = "%s: %r" % (message, problem)
-        log.warning(message)
+        self._connection_log().warning(message)
+
+    def _report_failure(self, message, exc):
+        """An exception raised by application code (a handler, an @after
+        hook, result_sent): a bug to fix, logged as an error with the
+        traceback that finds it (rate-limited like the warnings)."""
+        self._connection_log().error("%s raised %r" % (message, exc), exc_info=exc)
 
     def _on_event(self, event):
         if event.kind in _FINISHING:
@@ -346,7 +364,9 @@ class ChargePoint(base.ChargePoint):
                     event, result if failure is None else None, answer == "result"
                 )
         if problem is not None:
-            self._report("handler for %s %s" % (event.action, event.unique_id), problem)
+            self._report_failure(
+                "the handler for %s %s" % (event.action, event.unique_id), problem
+            )
         return answer
 
     def _after_answer(self, event, answer, afters, response):
@@ -358,12 +378,12 @@ class ChargePoint(base.ChargePoint):
             try:
                 self._result_sent(event.action, response)
             except Exception as exc:
-                self._report("result_sent for %s" % event.action, exc)
+                self._report_failure("result_sent for %s" % event.action, exc)
         for after, after_kwargs in afters:
             try:
                 outcome = after(**after_kwargs)
             except Exception as exc:
-                self._report("@after for %s" % event.action, exc)
+                self._report_failure("@after for %s" % event.action, exc)
                 continue
             if inspect.isawaitable(outcome):
                 if len(self._after_tasks) >= AFTER_TASK_LIMIT:
@@ -386,7 +406,7 @@ class ChargePoint(base.ChargePoint):
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            self._report("@after for %s" % event.action, exc)
+            self._report_failure("@after for %s" % event.action, exc)
 
     async def _flush_async(self):
         session = self._session
@@ -475,8 +495,9 @@ class ChargePoint(base.ChargePoint):
         """Send a CALL and return the typed response.
 
         A CALLERROR answer returns None when ``suppress`` (mobilityhouse's
-        default), else raises its OCPPError subclass. An answer that breaks
-        the schema or the frame rules raises its OCPPError either way. No
+        default; logged as a warning), else raises its OCPPError subclass.
+        An answer that breaks the schema or the frame rules raises its
+        OCPPError either way. No
         answer within ``response_timeout`` (counted from this call, time
         spent queued behind another CALL included) raises CallTimeoutError,
         an ``asyncio.TimeoutError``. Misuse (wrong payload type, invalid
@@ -501,6 +522,13 @@ class ChargePoint(base.ChargePoint):
             self._waiters.pop(call_id, None)
         if event.kind == "CallTimedOut":
             raise CallTimeoutError(event.unique_id, event.action, event.timeout)
+        if suppress and event.kind == "CallErrorReceived":
+            # mobilityhouse's call() warns too: a None nobody explains is
+            # how a CALLERROR goes unnoticed
+            self._report(
+                "%s %s answered with CALLERROR %s %r; call() returns None (suppress=True)"
+                % (event.action, event.unique_id, event.error.code, event.error.description)
+            )
         return self.outcome(event, suppress)
 
     def close(self):

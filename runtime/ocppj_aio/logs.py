@@ -1,8 +1,8 @@
 """Rate-limited warnings per connection (CPython only).
 
 A connection's ChargePoint reports what the peer did wrong (a refused
-frame, an answer nobody waited for, a failing handler) as one WARNING
-each. A peer that floods invalid CALLs made 146,249 such lines (30 MB)
+frame, an answer nobody waited for) as one WARNING each, and a failing
+handler as one ERROR with its traceback. A peer that floods invalid CALLs made 146,249 such lines (30 MB)
 in 30 s in a field test, so each connection gets a ``ConnectionLog``:
 
 * at most ``burst`` lines per ``interval`` seconds are written;
@@ -44,8 +44,15 @@ class ConnectionLog:
         self._timer = None
 
     def warning(self, message, exc_info=None):
-        """Write ``message`` (prefixed by the connection's name) unless
-        this interval's ``burst`` is spent."""
+        """Write ``message`` (prefixed by the connection's name) at
+        WARNING unless this interval's ``burst`` is spent."""
+        self.log(logging.WARNING, message, exc_info)
+
+    def error(self, message, exc_info=None):
+        """The same at ERROR (a failing handler: with its traceback)."""
+        self.log(logging.ERROR, message, exc_info)
+
+    def log(self, level, message, exc_info=None):
         now = self._clock()
         if self._window_start is None or now - self._window_start >= self.interval:
             self.summarise()
@@ -53,7 +60,7 @@ class ConnectionLog:
             self._written = 0
         if self._written < self.burst:
             self._written += 1
-            self.logger.warning("%s: %s", self.name, message, exc_info=exc_info)
+            self.logger.log(level, "%s: %s", self.name, message, exc_info=exc_info)
             return
         self.suppressed += 1
         self.suppressed_total += 1
