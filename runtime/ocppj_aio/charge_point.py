@@ -360,13 +360,9 @@ class ChargePoint(base.ChargePoint):
             finally:
                 # a repeat gets this answer; a response the session could
                 # not send (connection gone) is checked by the replayer
-                self.replayer.settle(
-                    event, result if failure is None else None, answer == "result"
-                )
+                self.replayer.settle(event, result if failure is None else None, answer == "result")
         if problem is not None:
-            self._report_failure(
-                "the handler for %s %s" % (event.action, event.unique_id), problem
-            )
+            self._report_failure("the handler for %s %s" % (event.action, event.unique_id), problem)
         return answer
 
     def _after_answer(self, event, answer, afters, response):

@@ -2,8 +2,9 @@
 
 A connection's ChargePoint reports what the peer did wrong (a refused
 frame, an answer nobody waited for) as one WARNING each, and a failing
-handler as one ERROR with its traceback. A peer that floods invalid CALLs made 146,249 such lines (30 MB)
-in 30 s in a field test, so each connection gets a ``ConnectionLog``:
+handler as one ERROR with its traceback. A peer that floods invalid
+CALLs made 146,249 such lines (30 MB) in 30 s in a field test, so each
+connection gets a ``ConnectionLog``:
 
 * at most ``burst`` lines per ``interval`` seconds are written;
 * the rest are counted, and one summary line says how many were left
