@@ -27,6 +27,7 @@ class CPythonFlavour:
         ("__init__.py", "cpython/init.py.j2", True),
         ("py.typed", "cpython/py.typed.j2", False),
         ("enums.py", "cpython/enums.py.j2", True),
+        ("payload.py", "cpython/payload.py.j2", True),
         ("datatypes.py", "cpython/datatypes.py.j2", True),
         ("call.py", "cpython/messages.py.j2", True),
         ("call_result.py", "cpython/messages.py.j2", True),
@@ -93,6 +94,16 @@ class CPythonFlavour:
         return "by_count" if obj.optional_fields else "by_length"
 
     # -- names and docstrings -------------------------------------------------
+
+    @staticmethod
+    def item_keys(obj: m.ObjectType) -> Dict[str, str]:
+        """Payload._item_keys of a type: each field's wire name and Python
+        name → its Python name, in field order."""
+        keys: Dict[str, str] = {}
+        for f in obj.fields:
+            keys[f.wire_name] = f.py_name
+            keys[f.py_name] = f.py_name
+        return keys
 
     member_name = staticmethod(enum_member_name)
 

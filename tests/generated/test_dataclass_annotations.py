@@ -13,7 +13,6 @@ import re
 import typing
 
 import pytest
-
 from ocpp16 import call, call_result, datatypes, enums
 from wire_schemas import MESSAGES, message_schema, resolve
 
@@ -23,11 +22,13 @@ SCALARS = {"string": str, "integer": int, "number": float, "boolean": bool}
 def generated_classes():
     for module in (datatypes, call, call_result):
         for name, cls in inspect.getmembers(module, dataclasses.is_dataclass):
-            if cls.__module__ == module.__name__ and cls.__name__ == name:  # not the *Payload aliases
+            # not the *Payload aliases
+            if cls.__module__ == module.__name__ and cls.__name__ == name:
                 yield module.__name__.split(".")[-1] + "." + name, cls
 
 
 CLASSES = dict(generated_classes())
+
 
 @pytest.mark.parametrize("name", sorted(CLASSES))
 def test_annotations_resolve(name):
@@ -35,7 +36,10 @@ def test_annotations_resolve(name):
 
 
 def hints(cls):
-    return typing.get_type_hints(cls)
+    """The annotations of the fields (class variables such as
+    Payload._item_keys are not fields)."""
+    fields = {field.name for field in dataclasses.fields(cls)}
+    return {name: hint for name, hint in typing.get_type_hints(cls).items() if name in fields}
 
 
 def python_name(wire_name):
@@ -54,7 +58,10 @@ def check_hint(hint, root, node, required, where):
         assert getattr(enums, hint.__name__) is hint, where
         assert {member.value for member in hint} == set(node["enum"]), where
     elif node["type"] == "object":
-        assert getattr(datatypes, hint.__name__, None) is hint, "%s: %r is not a datatype" % (where, hint)
+        assert getattr(datatypes, hint.__name__, None) is hint, "%s: %r is not a datatype" % (
+            where,
+            hint,
+        )
         check_fields(hint, root, node, where)
     elif node["type"] == "array":
         assert typing.get_origin(hint) is list, "%s: %r" % (where, hint)

@@ -3,7 +3,8 @@
 """OCPP 1.6 (OCPP-J) payloads, enums, validators and handler stubs.
 
 Modules: `call` and `call_result` (one dataclass per action request and
-response), `datatypes` (nested types), `enums`, `codec` (typed ↔ wire),
+response), `datatypes` (nested types), `payload` (their base: fields by
+key as well as by attribute), `enums`, `codec` (typed ↔ wire),
 `validators`, `actions` (initiator and feature profile), `handlers`
 (handler stubs per side) and `protocol` (what the ocppj runtime consumes).
 """

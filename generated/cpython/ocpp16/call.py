@@ -9,13 +9,14 @@ the QuecPython port, so code written for them keeps working.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import ClassVar, Dict, List, Optional
 
 from . import datatypes, enums
+from .payload import Payload
 
 
 @dataclass
-class Authorize:
+class Authorize(Payload):
     """Authorize.req (Authorize.json).
 
     - id_tag: idTag, max 20 chars, required
@@ -23,12 +24,14 @@ class Authorize:
 
     id_tag: str
 
+    _item_keys: ClassVar[Dict[str, str]] = {"idTag": "id_tag", "id_tag": "id_tag"}
+
 
 AuthorizePayload = Authorize
 
 
 @dataclass
-class BootNotification:
+class BootNotification(Payload):
     """BootNotification.req (BootNotification.json).
 
     - charge_point_vendor: chargePointVendor, max 20 chars, required
@@ -52,12 +55,31 @@ class BootNotification:
     meter_type: Optional[str] = None
     meter_serial_number: Optional[str] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "chargeBoxSerialNumber": "charge_box_serial_number",
+        "chargePointModel": "charge_point_model",
+        "chargePointSerialNumber": "charge_point_serial_number",
+        "chargePointVendor": "charge_point_vendor",
+        "charge_box_serial_number": "charge_box_serial_number",
+        "charge_point_model": "charge_point_model",
+        "charge_point_serial_number": "charge_point_serial_number",
+        "charge_point_vendor": "charge_point_vendor",
+        "firmwareVersion": "firmware_version",
+        "firmware_version": "firmware_version",
+        "iccid": "iccid",
+        "imsi": "imsi",
+        "meterSerialNumber": "meter_serial_number",
+        "meterType": "meter_type",
+        "meter_serial_number": "meter_serial_number",
+        "meter_type": "meter_type",
+    }
+
 
 BootNotificationPayload = BootNotification
 
 
 @dataclass
-class CancelReservation:
+class CancelReservation(Payload):
     """CancelReservation.req (CancelReservation.json).
 
     - reservation_id: reservationId, required
@@ -65,12 +87,17 @@ class CancelReservation:
 
     reservation_id: int
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "reservationId": "reservation_id",
+        "reservation_id": "reservation_id",
+    }
+
 
 CancelReservationPayload = CancelReservation
 
 
 @dataclass
-class CertificateSigned:
+class CertificateSigned(Payload):
     """CertificateSigned.req (CertificateSigned.json).
 
     - certificate_chain: certificateChain, max 10000 chars, required
@@ -78,12 +105,17 @@ class CertificateSigned:
 
     certificate_chain: str
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "certificateChain": "certificate_chain",
+        "certificate_chain": "certificate_chain",
+    }
+
 
 CertificateSignedPayload = CertificateSigned
 
 
 @dataclass
-class ChangeAvailability:
+class ChangeAvailability(Payload):
     """ChangeAvailability.req (ChangeAvailability.json).
 
     - connector_id: connectorId, required
@@ -93,12 +125,18 @@ class ChangeAvailability:
     connector_id: int
     type: enums.AvailabilityType
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "connectorId": "connector_id",
+        "connector_id": "connector_id",
+        "type": "type",
+    }
+
 
 ChangeAvailabilityPayload = ChangeAvailability
 
 
 @dataclass
-class ChangeConfiguration:
+class ChangeConfiguration(Payload):
     """ChangeConfiguration.req (ChangeConfiguration.json).
 
     - key: key, max 50 chars, required
@@ -108,12 +146,14 @@ class ChangeConfiguration:
     key: str
     value: str
 
+    _item_keys: ClassVar[Dict[str, str]] = {"key": "key", "value": "value"}
+
 
 ChangeConfigurationPayload = ChangeConfiguration
 
 
 @dataclass
-class ClearCache:
+class ClearCache(Payload):
     """ClearCache.req (ClearCache.json)."""
 
 
@@ -121,7 +161,7 @@ ClearCachePayload = ClearCache
 
 
 @dataclass
-class ClearChargingProfile:
+class ClearChargingProfile(Payload):
     """ClearChargingProfile.req (ClearChargingProfile.json).
 
     - id: id, optional
@@ -135,12 +175,22 @@ class ClearChargingProfile:
     charging_profile_purpose: Optional[enums.ChargingProfilePurposeType] = None
     stack_level: Optional[int] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "chargingProfilePurpose": "charging_profile_purpose",
+        "charging_profile_purpose": "charging_profile_purpose",
+        "connectorId": "connector_id",
+        "connector_id": "connector_id",
+        "id": "id",
+        "stackLevel": "stack_level",
+        "stack_level": "stack_level",
+    }
+
 
 ClearChargingProfilePayload = ClearChargingProfile
 
 
 @dataclass
-class DataTransfer:
+class DataTransfer(Payload):
     """DataTransfer.req (DataTransfer.json).
 
     - vendor_id: vendorId, max 255 chars, required
@@ -152,12 +202,20 @@ class DataTransfer:
     message_id: Optional[str] = None
     data: Optional[str] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "data": "data",
+        "messageId": "message_id",
+        "message_id": "message_id",
+        "vendorId": "vendor_id",
+        "vendor_id": "vendor_id",
+    }
+
 
 DataTransferPayload = DataTransfer
 
 
 @dataclass
-class DeleteCertificate:
+class DeleteCertificate(Payload):
     """DeleteCertificate.req (DeleteCertificate.json).
 
     - certificate_hash_data: certificateHashData, required
@@ -165,12 +223,17 @@ class DeleteCertificate:
 
     certificate_hash_data: datatypes.CertificateHashData
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "certificateHashData": "certificate_hash_data",
+        "certificate_hash_data": "certificate_hash_data",
+    }
+
 
 DeleteCertificatePayload = DeleteCertificate
 
 
 @dataclass
-class DiagnosticsStatusNotification:
+class DiagnosticsStatusNotification(Payload):
     """DiagnosticsStatusNotification.req (DiagnosticsStatusNotification.json).
 
     - status: status, required
@@ -178,12 +241,14 @@ class DiagnosticsStatusNotification:
 
     status: enums.DiagnosticsStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 DiagnosticsStatusNotificationPayload = DiagnosticsStatusNotification
 
 
 @dataclass
-class ExtendedTriggerMessage:
+class ExtendedTriggerMessage(Payload):
     """ExtendedTriggerMessage.req (ExtendedTriggerMessage.json).
 
     - requested_message: requestedMessage, required
@@ -193,12 +258,19 @@ class ExtendedTriggerMessage:
     requested_message: enums.ExtendedMessageTrigger
     connector_id: Optional[int] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "connectorId": "connector_id",
+        "connector_id": "connector_id",
+        "requestedMessage": "requested_message",
+        "requested_message": "requested_message",
+    }
+
 
 ExtendedTriggerMessagePayload = ExtendedTriggerMessage
 
 
 @dataclass
-class FirmwareStatusNotification:
+class FirmwareStatusNotification(Payload):
     """FirmwareStatusNotification.req (FirmwareStatusNotification.json).
 
     - status: status, required
@@ -206,12 +278,14 @@ class FirmwareStatusNotification:
 
     status: enums.FirmwareStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 FirmwareStatusNotificationPayload = FirmwareStatusNotification
 
 
 @dataclass
-class GetCompositeSchedule:
+class GetCompositeSchedule(Payload):
     """GetCompositeSchedule.req (GetCompositeSchedule.json).
 
     - connector_id: connectorId, required
@@ -223,12 +297,20 @@ class GetCompositeSchedule:
     duration: int
     charging_rate_unit: Optional[enums.ChargingRateUnitType] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "chargingRateUnit": "charging_rate_unit",
+        "charging_rate_unit": "charging_rate_unit",
+        "connectorId": "connector_id",
+        "connector_id": "connector_id",
+        "duration": "duration",
+    }
+
 
 GetCompositeSchedulePayload = GetCompositeSchedule
 
 
 @dataclass
-class GetConfiguration:
+class GetConfiguration(Payload):
     """GetConfiguration.req (GetConfiguration.json).
 
     - key: key, list, max 50 chars, optional
@@ -236,12 +318,14 @@ class GetConfiguration:
 
     key: Optional[List[str]] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {"key": "key"}
+
 
 GetConfigurationPayload = GetConfiguration
 
 
 @dataclass
-class GetDiagnostics:
+class GetDiagnostics(Payload):
     """GetDiagnostics.req (GetDiagnostics.json).
 
     - location: location, uri, required
@@ -257,12 +341,23 @@ class GetDiagnostics:
     start_time: Optional[str] = None
     stop_time: Optional[str] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "location": "location",
+        "retries": "retries",
+        "retryInterval": "retry_interval",
+        "retry_interval": "retry_interval",
+        "startTime": "start_time",
+        "start_time": "start_time",
+        "stopTime": "stop_time",
+        "stop_time": "stop_time",
+    }
+
 
 GetDiagnosticsPayload = GetDiagnostics
 
 
 @dataclass
-class GetInstalledCertificateIds:
+class GetInstalledCertificateIds(Payload):
     """GetInstalledCertificateIds.req (GetInstalledCertificateIds.json).
 
     - certificate_type: certificateType, required
@@ -270,12 +365,17 @@ class GetInstalledCertificateIds:
 
     certificate_type: enums.CertificateUse
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "certificateType": "certificate_type",
+        "certificate_type": "certificate_type",
+    }
+
 
 GetInstalledCertificateIdsPayload = GetInstalledCertificateIds
 
 
 @dataclass
-class GetLocalListVersion:
+class GetLocalListVersion(Payload):
     """GetLocalListVersion.req (GetLocalListVersion.json)."""
 
 
@@ -283,7 +383,7 @@ GetLocalListVersionPayload = GetLocalListVersion
 
 
 @dataclass
-class GetLog:
+class GetLog(Payload):
     """GetLog.req (GetLog.json).
 
     - log: log, required
@@ -299,12 +399,23 @@ class GetLog:
     retries: Optional[int] = None
     retry_interval: Optional[int] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "log": "log",
+        "logType": "log_type",
+        "log_type": "log_type",
+        "requestId": "request_id",
+        "request_id": "request_id",
+        "retries": "retries",
+        "retryInterval": "retry_interval",
+        "retry_interval": "retry_interval",
+    }
+
 
 GetLogPayload = GetLog
 
 
 @dataclass
-class Heartbeat:
+class Heartbeat(Payload):
     """Heartbeat.req (Heartbeat.json)."""
 
 
@@ -312,7 +423,7 @@ HeartbeatPayload = Heartbeat
 
 
 @dataclass
-class InstallCertificate:
+class InstallCertificate(Payload):
     """InstallCertificate.req (InstallCertificate.json).
 
     - certificate_type: certificateType, required
@@ -322,12 +433,18 @@ class InstallCertificate:
     certificate_type: enums.CertificateUse
     certificate: str
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "certificate": "certificate",
+        "certificateType": "certificate_type",
+        "certificate_type": "certificate_type",
+    }
+
 
 InstallCertificatePayload = InstallCertificate
 
 
 @dataclass
-class LogStatusNotification:
+class LogStatusNotification(Payload):
     """LogStatusNotification.req (LogStatusNotification.json).
 
     - status: status, required
@@ -337,12 +454,18 @@ class LogStatusNotification:
     status: enums.UploadLogStatus
     request_id: Optional[int] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "requestId": "request_id",
+        "request_id": "request_id",
+        "status": "status",
+    }
+
 
 LogStatusNotificationPayload = LogStatusNotification
 
 
 @dataclass
-class MeterValues:
+class MeterValues(Payload):
     """MeterValues.req (MeterValues.json).
 
     - connector_id: connectorId, required
@@ -354,12 +477,21 @@ class MeterValues:
     meter_value: List[datatypes.MeterValue]
     transaction_id: Optional[int] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "connectorId": "connector_id",
+        "connector_id": "connector_id",
+        "meterValue": "meter_value",
+        "meter_value": "meter_value",
+        "transactionId": "transaction_id",
+        "transaction_id": "transaction_id",
+    }
+
 
 MeterValuesPayload = MeterValues
 
 
 @dataclass
-class RemoteStartTransaction:
+class RemoteStartTransaction(Payload):
     """RemoteStartTransaction.req (RemoteStartTransaction.json).
 
     - id_tag: idTag, max 20 chars, required
@@ -371,12 +503,21 @@ class RemoteStartTransaction:
     connector_id: Optional[int] = None
     charging_profile: Optional[datatypes.ChargingProfile] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "chargingProfile": "charging_profile",
+        "charging_profile": "charging_profile",
+        "connectorId": "connector_id",
+        "connector_id": "connector_id",
+        "idTag": "id_tag",
+        "id_tag": "id_tag",
+    }
+
 
 RemoteStartTransactionPayload = RemoteStartTransaction
 
 
 @dataclass
-class RemoteStopTransaction:
+class RemoteStopTransaction(Payload):
     """RemoteStopTransaction.req (RemoteStopTransaction.json).
 
     - transaction_id: transactionId, required
@@ -384,12 +525,17 @@ class RemoteStopTransaction:
 
     transaction_id: int
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "transactionId": "transaction_id",
+        "transaction_id": "transaction_id",
+    }
+
 
 RemoteStopTransactionPayload = RemoteStopTransaction
 
 
 @dataclass
-class ReserveNow:
+class ReserveNow(Payload):
     """ReserveNow.req (ReserveNow.json).
 
     - connector_id: connectorId, required
@@ -405,12 +551,25 @@ class ReserveNow:
     reservation_id: int
     parent_id_tag: Optional[str] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "connectorId": "connector_id",
+        "connector_id": "connector_id",
+        "expiryDate": "expiry_date",
+        "expiry_date": "expiry_date",
+        "idTag": "id_tag",
+        "id_tag": "id_tag",
+        "parentIdTag": "parent_id_tag",
+        "parent_id_tag": "parent_id_tag",
+        "reservationId": "reservation_id",
+        "reservation_id": "reservation_id",
+    }
+
 
 ReserveNowPayload = ReserveNow
 
 
 @dataclass
-class Reset:
+class Reset(Payload):
     """Reset.req (Reset.json).
 
     - type: type, required
@@ -418,12 +577,14 @@ class Reset:
 
     type: enums.ResetType
 
+    _item_keys: ClassVar[Dict[str, str]] = {"type": "type"}
+
 
 ResetPayload = Reset
 
 
 @dataclass
-class SecurityEventNotification:
+class SecurityEventNotification(Payload):
     """SecurityEventNotification.req (SecurityEventNotification.json).
 
     - type: type, max 50 chars, required
@@ -435,12 +596,19 @@ class SecurityEventNotification:
     timestamp: str
     tech_info: Optional[str] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "techInfo": "tech_info",
+        "tech_info": "tech_info",
+        "timestamp": "timestamp",
+        "type": "type",
+    }
+
 
 SecurityEventNotificationPayload = SecurityEventNotification
 
 
 @dataclass
-class SendLocalList:
+class SendLocalList(Payload):
     """SendLocalList.req (SendLocalList.json).
 
     - list_version: listVersion, required
@@ -452,12 +620,21 @@ class SendLocalList:
     update_type: enums.UpdateType
     local_authorization_list: Optional[List[datatypes.AuthorizationData]] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "listVersion": "list_version",
+        "list_version": "list_version",
+        "localAuthorizationList": "local_authorization_list",
+        "local_authorization_list": "local_authorization_list",
+        "updateType": "update_type",
+        "update_type": "update_type",
+    }
+
 
 SendLocalListPayload = SendLocalList
 
 
 @dataclass
-class SetChargingProfile:
+class SetChargingProfile(Payload):
     """SetChargingProfile.req (SetChargingProfile.json).
 
     - connector_id: connectorId, required
@@ -467,12 +644,19 @@ class SetChargingProfile:
     connector_id: int
     cs_charging_profiles: datatypes.ChargingProfile
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "connectorId": "connector_id",
+        "connector_id": "connector_id",
+        "csChargingProfiles": "cs_charging_profiles",
+        "cs_charging_profiles": "cs_charging_profiles",
+    }
+
 
 SetChargingProfilePayload = SetChargingProfile
 
 
 @dataclass
-class SignCertificate:
+class SignCertificate(Payload):
     """SignCertificate.req (SignCertificate.json).
 
     - csr: csr, max 5500 chars, required
@@ -480,12 +664,14 @@ class SignCertificate:
 
     csr: str
 
+    _item_keys: ClassVar[Dict[str, str]] = {"csr": "csr"}
+
 
 SignCertificatePayload = SignCertificate
 
 
 @dataclass
-class SignedFirmwareStatusNotification:
+class SignedFirmwareStatusNotification(Payload):
     """SignedFirmwareStatusNotification.req (SignedFirmwareStatusNotification.json).
 
     - status: status, required
@@ -495,12 +681,18 @@ class SignedFirmwareStatusNotification:
     status: enums.SignedFirmwareStatus
     request_id: Optional[int] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "requestId": "request_id",
+        "request_id": "request_id",
+        "status": "status",
+    }
+
 
 SignedFirmwareStatusNotificationPayload = SignedFirmwareStatusNotification
 
 
 @dataclass
-class SignedUpdateFirmware:
+class SignedUpdateFirmware(Payload):
     """SignedUpdateFirmware.req (SignedUpdateFirmware.json).
 
     - request_id: requestId, required
@@ -514,12 +706,21 @@ class SignedUpdateFirmware:
     retries: Optional[int] = None
     retry_interval: Optional[int] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "firmware": "firmware",
+        "requestId": "request_id",
+        "request_id": "request_id",
+        "retries": "retries",
+        "retryInterval": "retry_interval",
+        "retry_interval": "retry_interval",
+    }
+
 
 SignedUpdateFirmwarePayload = SignedUpdateFirmware
 
 
 @dataclass
-class StartTransaction:
+class StartTransaction(Payload):
     """StartTransaction.req (StartTransaction.json).
 
     - connector_id: connectorId, required
@@ -535,12 +736,24 @@ class StartTransaction:
     timestamp: str
     reservation_id: Optional[int] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "connectorId": "connector_id",
+        "connector_id": "connector_id",
+        "idTag": "id_tag",
+        "id_tag": "id_tag",
+        "meterStart": "meter_start",
+        "meter_start": "meter_start",
+        "reservationId": "reservation_id",
+        "reservation_id": "reservation_id",
+        "timestamp": "timestamp",
+    }
+
 
 StartTransactionPayload = StartTransaction
 
 
 @dataclass
-class StatusNotification:
+class StatusNotification(Payload):
     """StatusNotification.req (StatusNotification.json).
 
     - connector_id: connectorId, required
@@ -560,12 +773,26 @@ class StatusNotification:
     vendor_id: Optional[str] = None
     vendor_error_code: Optional[str] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "connectorId": "connector_id",
+        "connector_id": "connector_id",
+        "errorCode": "error_code",
+        "error_code": "error_code",
+        "info": "info",
+        "status": "status",
+        "timestamp": "timestamp",
+        "vendorErrorCode": "vendor_error_code",
+        "vendorId": "vendor_id",
+        "vendor_error_code": "vendor_error_code",
+        "vendor_id": "vendor_id",
+    }
+
 
 StatusNotificationPayload = StatusNotification
 
 
 @dataclass
-class StopTransaction:
+class StopTransaction(Payload):
     """StopTransaction.req (StopTransaction.json).
 
     - meter_stop: meterStop, required
@@ -583,12 +810,25 @@ class StopTransaction:
     reason: Optional[enums.Reason] = None
     transaction_data: Optional[List[datatypes.TransactionData]] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "idTag": "id_tag",
+        "id_tag": "id_tag",
+        "meterStop": "meter_stop",
+        "meter_stop": "meter_stop",
+        "reason": "reason",
+        "timestamp": "timestamp",
+        "transactionData": "transaction_data",
+        "transactionId": "transaction_id",
+        "transaction_data": "transaction_data",
+        "transaction_id": "transaction_id",
+    }
+
 
 StopTransactionPayload = StopTransaction
 
 
 @dataclass
-class TriggerMessage:
+class TriggerMessage(Payload):
     """TriggerMessage.req (TriggerMessage.json).
 
     - requested_message: requestedMessage, required
@@ -598,12 +838,19 @@ class TriggerMessage:
     requested_message: enums.MessageTrigger
     connector_id: Optional[int] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "connectorId": "connector_id",
+        "connector_id": "connector_id",
+        "requestedMessage": "requested_message",
+        "requested_message": "requested_message",
+    }
+
 
 TriggerMessagePayload = TriggerMessage
 
 
 @dataclass
-class UnlockConnector:
+class UnlockConnector(Payload):
     """UnlockConnector.req (UnlockConnector.json).
 
     - connector_id: connectorId, required
@@ -611,12 +858,17 @@ class UnlockConnector:
 
     connector_id: int
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "connectorId": "connector_id",
+        "connector_id": "connector_id",
+    }
+
 
 UnlockConnectorPayload = UnlockConnector
 
 
 @dataclass
-class UpdateFirmware:
+class UpdateFirmware(Payload):
     """UpdateFirmware.req (UpdateFirmware.json).
 
     - location: location, uri, required
@@ -629,6 +881,15 @@ class UpdateFirmware:
     retrieve_date: str
     retries: Optional[int] = None
     retry_interval: Optional[int] = None
+
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "location": "location",
+        "retries": "retries",
+        "retrieveDate": "retrieve_date",
+        "retrieve_date": "retrieve_date",
+        "retryInterval": "retry_interval",
+        "retry_interval": "retry_interval",
+    }
 
 
 UpdateFirmwarePayload = UpdateFirmware

@@ -9,13 +9,14 @@ the QuecPython port, so code written for them keeps working.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import ClassVar, Dict, List, Optional
 
 from . import datatypes, enums
+from .payload import Payload
 
 
 @dataclass
-class Authorize:
+class Authorize(Payload):
     """Authorize.conf (AuthorizeResponse.json).
 
     - id_tag_info: idTagInfo, required
@@ -23,12 +24,17 @@ class Authorize:
 
     id_tag_info: datatypes.IdTagInfo
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "idTagInfo": "id_tag_info",
+        "id_tag_info": "id_tag_info",
+    }
+
 
 AuthorizePayload = Authorize
 
 
 @dataclass
-class BootNotification:
+class BootNotification(Payload):
     """BootNotification.conf (BootNotificationResponse.json).
 
     - status: status, required
@@ -40,12 +46,19 @@ class BootNotification:
     current_time: str
     interval: int
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "currentTime": "current_time",
+        "current_time": "current_time",
+        "interval": "interval",
+        "status": "status",
+    }
+
 
 BootNotificationPayload = BootNotification
 
 
 @dataclass
-class CancelReservation:
+class CancelReservation(Payload):
     """CancelReservation.conf (CancelReservationResponse.json).
 
     - status: status, required
@@ -53,12 +66,14 @@ class CancelReservation:
 
     status: enums.GenericStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 CancelReservationPayload = CancelReservation
 
 
 @dataclass
-class CertificateSigned:
+class CertificateSigned(Payload):
     """CertificateSigned.conf (CertificateSignedResponse.json).
 
     - status: status, required
@@ -66,12 +81,14 @@ class CertificateSigned:
 
     status: enums.GenericStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 CertificateSignedPayload = CertificateSigned
 
 
 @dataclass
-class ChangeAvailability:
+class ChangeAvailability(Payload):
     """ChangeAvailability.conf (ChangeAvailabilityResponse.json).
 
     - status: status, required
@@ -79,12 +96,14 @@ class ChangeAvailability:
 
     status: enums.AvailabilityStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 ChangeAvailabilityPayload = ChangeAvailability
 
 
 @dataclass
-class ChangeConfiguration:
+class ChangeConfiguration(Payload):
     """ChangeConfiguration.conf (ChangeConfigurationResponse.json).
 
     - status: status, required
@@ -92,12 +111,14 @@ class ChangeConfiguration:
 
     status: enums.ConfigurationStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 ChangeConfigurationPayload = ChangeConfiguration
 
 
 @dataclass
-class ClearCache:
+class ClearCache(Payload):
     """ClearCache.conf (ClearCacheResponse.json).
 
     - status: status, required
@@ -105,12 +126,14 @@ class ClearCache:
 
     status: enums.GenericStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 ClearCachePayload = ClearCache
 
 
 @dataclass
-class ClearChargingProfile:
+class ClearChargingProfile(Payload):
     """ClearChargingProfile.conf (ClearChargingProfileResponse.json).
 
     - status: status, required
@@ -118,12 +141,14 @@ class ClearChargingProfile:
 
     status: enums.ClearChargingProfileStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 ClearChargingProfilePayload = ClearChargingProfile
 
 
 @dataclass
-class DataTransfer:
+class DataTransfer(Payload):
     """DataTransfer.conf (DataTransferResponse.json).
 
     - status: status, required
@@ -133,12 +158,14 @@ class DataTransfer:
     status: enums.DataTransferStatus
     data: Optional[str] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {"data": "data", "status": "status"}
+
 
 DataTransferPayload = DataTransfer
 
 
 @dataclass
-class DeleteCertificate:
+class DeleteCertificate(Payload):
     """DeleteCertificate.conf (DeleteCertificateResponse.json).
 
     - status: status, required
@@ -146,12 +173,14 @@ class DeleteCertificate:
 
     status: enums.DeleteCertificateStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 DeleteCertificatePayload = DeleteCertificate
 
 
 @dataclass
-class DiagnosticsStatusNotification:
+class DiagnosticsStatusNotification(Payload):
     """DiagnosticsStatusNotification.conf (DiagnosticsStatusNotificationResponse.json)."""
 
 
@@ -159,7 +188,7 @@ DiagnosticsStatusNotificationPayload = DiagnosticsStatusNotification
 
 
 @dataclass
-class ExtendedTriggerMessage:
+class ExtendedTriggerMessage(Payload):
     """ExtendedTriggerMessage.conf (ExtendedTriggerMessageResponse.json).
 
     - status: status, required
@@ -167,12 +196,14 @@ class ExtendedTriggerMessage:
 
     status: enums.TriggerMessageStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 ExtendedTriggerMessagePayload = ExtendedTriggerMessage
 
 
 @dataclass
-class FirmwareStatusNotification:
+class FirmwareStatusNotification(Payload):
     """FirmwareStatusNotification.conf (FirmwareStatusNotificationResponse.json)."""
 
 
@@ -180,7 +211,7 @@ FirmwareStatusNotificationPayload = FirmwareStatusNotification
 
 
 @dataclass
-class GetCompositeSchedule:
+class GetCompositeSchedule(Payload):
     """GetCompositeSchedule.conf (GetCompositeScheduleResponse.json).
 
     - status: status, required
@@ -194,12 +225,22 @@ class GetCompositeSchedule:
     schedule_start: Optional[str] = None
     charging_schedule: Optional[datatypes.ChargingSchedule] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "chargingSchedule": "charging_schedule",
+        "charging_schedule": "charging_schedule",
+        "connectorId": "connector_id",
+        "connector_id": "connector_id",
+        "scheduleStart": "schedule_start",
+        "schedule_start": "schedule_start",
+        "status": "status",
+    }
+
 
 GetCompositeSchedulePayload = GetCompositeSchedule
 
 
 @dataclass
-class GetConfiguration:
+class GetConfiguration(Payload):
     """GetConfiguration.conf (GetConfigurationResponse.json).
 
     - configuration_key: configurationKey, list, optional
@@ -209,12 +250,19 @@ class GetConfiguration:
     configuration_key: Optional[List[datatypes.KeyValue]] = None
     unknown_key: Optional[List[str]] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "configurationKey": "configuration_key",
+        "configuration_key": "configuration_key",
+        "unknownKey": "unknown_key",
+        "unknown_key": "unknown_key",
+    }
+
 
 GetConfigurationPayload = GetConfiguration
 
 
 @dataclass
-class GetDiagnostics:
+class GetDiagnostics(Payload):
     """GetDiagnostics.conf (GetDiagnosticsResponse.json).
 
     - file_name: fileName, max 255 chars, optional
@@ -222,12 +270,17 @@ class GetDiagnostics:
 
     file_name: Optional[str] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "fileName": "file_name",
+        "file_name": "file_name",
+    }
+
 
 GetDiagnosticsPayload = GetDiagnostics
 
 
 @dataclass
-class GetInstalledCertificateIds:
+class GetInstalledCertificateIds(Payload):
     """GetInstalledCertificateIds.conf (GetInstalledCertificateIdsResponse.json).
 
     - status: status, required
@@ -237,12 +290,18 @@ class GetInstalledCertificateIds:
     status: enums.GetInstalledCertificateStatus
     certificate_hash_data: Optional[List[datatypes.CertificateHashData]] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "certificateHashData": "certificate_hash_data",
+        "certificate_hash_data": "certificate_hash_data",
+        "status": "status",
+    }
+
 
 GetInstalledCertificateIdsPayload = GetInstalledCertificateIds
 
 
 @dataclass
-class GetLocalListVersion:
+class GetLocalListVersion(Payload):
     """GetLocalListVersion.conf (GetLocalListVersionResponse.json).
 
     - list_version: listVersion, required
@@ -250,12 +309,17 @@ class GetLocalListVersion:
 
     list_version: int
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "listVersion": "list_version",
+        "list_version": "list_version",
+    }
+
 
 GetLocalListVersionPayload = GetLocalListVersion
 
 
 @dataclass
-class GetLog:
+class GetLog(Payload):
     """GetLog.conf (GetLogResponse.json).
 
     - status: status, required
@@ -265,12 +329,14 @@ class GetLog:
     status: enums.LogStatus
     filename: Optional[str] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {"filename": "filename", "status": "status"}
+
 
 GetLogPayload = GetLog
 
 
 @dataclass
-class Heartbeat:
+class Heartbeat(Payload):
     """Heartbeat.conf (HeartbeatResponse.json).
 
     - current_time: currentTime, date-time, required
@@ -278,12 +344,17 @@ class Heartbeat:
 
     current_time: str
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "currentTime": "current_time",
+        "current_time": "current_time",
+    }
+
 
 HeartbeatPayload = Heartbeat
 
 
 @dataclass
-class InstallCertificate:
+class InstallCertificate(Payload):
     """InstallCertificate.conf (InstallCertificateResponse.json).
 
     - status: status, required
@@ -291,12 +362,14 @@ class InstallCertificate:
 
     status: enums.InstallCertificateStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 InstallCertificatePayload = InstallCertificate
 
 
 @dataclass
-class LogStatusNotification:
+class LogStatusNotification(Payload):
     """LogStatusNotification.conf (LogStatusNotificationResponse.json)."""
 
 
@@ -304,7 +377,7 @@ LogStatusNotificationPayload = LogStatusNotification
 
 
 @dataclass
-class MeterValues:
+class MeterValues(Payload):
     """MeterValues.conf (MeterValuesResponse.json)."""
 
 
@@ -312,7 +385,7 @@ MeterValuesPayload = MeterValues
 
 
 @dataclass
-class RemoteStartTransaction:
+class RemoteStartTransaction(Payload):
     """RemoteStartTransaction.conf (RemoteStartTransactionResponse.json).
 
     - status: status, required
@@ -320,12 +393,14 @@ class RemoteStartTransaction:
 
     status: enums.GenericStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 RemoteStartTransactionPayload = RemoteStartTransaction
 
 
 @dataclass
-class RemoteStopTransaction:
+class RemoteStopTransaction(Payload):
     """RemoteStopTransaction.conf (RemoteStopTransactionResponse.json).
 
     - status: status, required
@@ -333,12 +408,14 @@ class RemoteStopTransaction:
 
     status: enums.GenericStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 RemoteStopTransactionPayload = RemoteStopTransaction
 
 
 @dataclass
-class ReserveNow:
+class ReserveNow(Payload):
     """ReserveNow.conf (ReserveNowResponse.json).
 
     - status: status, required
@@ -346,12 +423,14 @@ class ReserveNow:
 
     status: enums.ReservationStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 ReserveNowPayload = ReserveNow
 
 
 @dataclass
-class Reset:
+class Reset(Payload):
     """Reset.conf (ResetResponse.json).
 
     - status: status, required
@@ -359,12 +438,14 @@ class Reset:
 
     status: enums.GenericStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 ResetPayload = Reset
 
 
 @dataclass
-class SecurityEventNotification:
+class SecurityEventNotification(Payload):
     """SecurityEventNotification.conf (SecurityEventNotificationResponse.json)."""
 
 
@@ -372,7 +453,7 @@ SecurityEventNotificationPayload = SecurityEventNotification
 
 
 @dataclass
-class SendLocalList:
+class SendLocalList(Payload):
     """SendLocalList.conf (SendLocalListResponse.json).
 
     - status: status, required
@@ -380,12 +461,14 @@ class SendLocalList:
 
     status: enums.UpdateStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 SendLocalListPayload = SendLocalList
 
 
 @dataclass
-class SetChargingProfile:
+class SetChargingProfile(Payload):
     """SetChargingProfile.conf (SetChargingProfileResponse.json).
 
     - status: status, required
@@ -393,12 +476,14 @@ class SetChargingProfile:
 
     status: enums.ChargingProfileStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 SetChargingProfilePayload = SetChargingProfile
 
 
 @dataclass
-class SignCertificate:
+class SignCertificate(Payload):
     """SignCertificate.conf (SignCertificateResponse.json).
 
     - status: status, required
@@ -406,12 +491,14 @@ class SignCertificate:
 
     status: enums.GenericStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 SignCertificatePayload = SignCertificate
 
 
 @dataclass
-class SignedFirmwareStatusNotification:
+class SignedFirmwareStatusNotification(Payload):
     """SignedFirmwareStatusNotification.conf (SignedFirmwareStatusNotificationResponse.json)."""
 
 
@@ -419,7 +506,7 @@ SignedFirmwareStatusNotificationPayload = SignedFirmwareStatusNotification
 
 
 @dataclass
-class SignedUpdateFirmware:
+class SignedUpdateFirmware(Payload):
     """SignedUpdateFirmware.conf (SignedUpdateFirmwareResponse.json).
 
     - status: status, required
@@ -427,12 +514,14 @@ class SignedUpdateFirmware:
 
     status: enums.UpdateFirmwareStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 SignedUpdateFirmwarePayload = SignedUpdateFirmware
 
 
 @dataclass
-class StartTransaction:
+class StartTransaction(Payload):
     """StartTransaction.conf (StartTransactionResponse.json).
 
     - id_tag_info: idTagInfo, required
@@ -442,12 +531,19 @@ class StartTransaction:
     id_tag_info: datatypes.IdTagInfo
     transaction_id: int
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "idTagInfo": "id_tag_info",
+        "id_tag_info": "id_tag_info",
+        "transactionId": "transaction_id",
+        "transaction_id": "transaction_id",
+    }
+
 
 StartTransactionPayload = StartTransaction
 
 
 @dataclass
-class StatusNotification:
+class StatusNotification(Payload):
     """StatusNotification.conf (StatusNotificationResponse.json)."""
 
 
@@ -455,7 +551,7 @@ StatusNotificationPayload = StatusNotification
 
 
 @dataclass
-class StopTransaction:
+class StopTransaction(Payload):
     """StopTransaction.conf (StopTransactionResponse.json).
 
     - id_tag_info: idTagInfo, optional
@@ -463,12 +559,17 @@ class StopTransaction:
 
     id_tag_info: Optional[datatypes.IdTagInfo] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "idTagInfo": "id_tag_info",
+        "id_tag_info": "id_tag_info",
+    }
+
 
 StopTransactionPayload = StopTransaction
 
 
 @dataclass
-class TriggerMessage:
+class TriggerMessage(Payload):
     """TriggerMessage.conf (TriggerMessageResponse.json).
 
     - status: status, required
@@ -476,12 +577,14 @@ class TriggerMessage:
 
     status: enums.TriggerMessageStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 TriggerMessagePayload = TriggerMessage
 
 
 @dataclass
-class UnlockConnector:
+class UnlockConnector(Payload):
     """UnlockConnector.conf (UnlockConnectorResponse.json).
 
     - status: status, required
@@ -489,12 +592,14 @@ class UnlockConnector:
 
     status: enums.UnlockStatus
 
+    _item_keys: ClassVar[Dict[str, str]] = {"status": "status"}
+
 
 UnlockConnectorPayload = UnlockConnector
 
 
 @dataclass
-class UpdateFirmware:
+class UpdateFirmware(Payload):
     """UpdateFirmware.conf (UpdateFirmwareResponse.json)."""
 
 

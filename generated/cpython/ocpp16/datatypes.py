@@ -5,13 +5,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import ClassVar, Dict, List, Optional
 
 from . import enums
+from .payload import Payload
 
 
 @dataclass
-class AuthorizationData:
+class AuthorizationData(Payload):
     """AuthorizationData (first defined at SendLocalList.json#/properties/localAuthorizationList/items).
 
     - id_tag: idTag, max 20 chars, required
@@ -21,9 +22,16 @@ class AuthorizationData:
     id_tag: str
     id_tag_info: Optional[IdTagInfo] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "idTag": "id_tag",
+        "idTagInfo": "id_tag_info",
+        "id_tag": "id_tag",
+        "id_tag_info": "id_tag_info",
+    }
+
 
 @dataclass
-class CertificateHashData:
+class CertificateHashData(Payload):
     """CertificateHashData (first defined at DeleteCertificate.json#/definitions/CertificateHashDataType).
 
     - hash_algorithm: hashAlgorithm, required
@@ -37,9 +45,20 @@ class CertificateHashData:
     issuer_key_hash: str
     serial_number: str
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "hashAlgorithm": "hash_algorithm",
+        "hash_algorithm": "hash_algorithm",
+        "issuerKeyHash": "issuer_key_hash",
+        "issuerNameHash": "issuer_name_hash",
+        "issuer_key_hash": "issuer_key_hash",
+        "issuer_name_hash": "issuer_name_hash",
+        "serialNumber": "serial_number",
+        "serial_number": "serial_number",
+    }
+
 
 @dataclass
-class ChargingProfile:
+class ChargingProfile(Payload):
     """ChargingProfile (first defined at RemoteStartTransaction.json#/properties/chargingProfile).
 
     - charging_profile_id: chargingProfileId, required
@@ -63,9 +82,30 @@ class ChargingProfile:
     valid_from: Optional[str] = None
     valid_to: Optional[str] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "chargingProfileId": "charging_profile_id",
+        "chargingProfileKind": "charging_profile_kind",
+        "chargingProfilePurpose": "charging_profile_purpose",
+        "chargingSchedule": "charging_schedule",
+        "charging_profile_id": "charging_profile_id",
+        "charging_profile_kind": "charging_profile_kind",
+        "charging_profile_purpose": "charging_profile_purpose",
+        "charging_schedule": "charging_schedule",
+        "recurrencyKind": "recurrency_kind",
+        "recurrency_kind": "recurrency_kind",
+        "stackLevel": "stack_level",
+        "stack_level": "stack_level",
+        "transactionId": "transaction_id",
+        "transaction_id": "transaction_id",
+        "validFrom": "valid_from",
+        "validTo": "valid_to",
+        "valid_from": "valid_from",
+        "valid_to": "valid_to",
+    }
+
 
 @dataclass
-class ChargingSchedule:
+class ChargingSchedule(Payload):
     """ChargingSchedule (first defined at GetCompositeScheduleResponse.json#/properties/chargingSchedule).
 
     - charging_rate_unit: chargingRateUnit, required
@@ -81,9 +121,21 @@ class ChargingSchedule:
     start_schedule: Optional[str] = None
     min_charging_rate: Optional[float] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "chargingRateUnit": "charging_rate_unit",
+        "chargingSchedulePeriod": "charging_schedule_period",
+        "charging_rate_unit": "charging_rate_unit",
+        "charging_schedule_period": "charging_schedule_period",
+        "duration": "duration",
+        "minChargingRate": "min_charging_rate",
+        "min_charging_rate": "min_charging_rate",
+        "startSchedule": "start_schedule",
+        "start_schedule": "start_schedule",
+    }
+
 
 @dataclass
-class ChargingSchedulePeriod:
+class ChargingSchedulePeriod(Payload):
     """ChargingSchedulePeriod (first defined at GetCompositeScheduleResponse.json#/properties/chargingSchedule/properties/chargingSchedulePeriod/items).
 
     - start_period: startPeriod, required
@@ -95,9 +147,17 @@ class ChargingSchedulePeriod:
     limit: float
     number_phases: Optional[int] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "limit": "limit",
+        "numberPhases": "number_phases",
+        "number_phases": "number_phases",
+        "startPeriod": "start_period",
+        "start_period": "start_period",
+    }
+
 
 @dataclass
-class Firmware:
+class Firmware(Payload):
     """Firmware (first defined at SignedUpdateFirmware.json#/definitions/FirmwareType).
 
     - location: location, max 512 chars, required
@@ -113,9 +173,20 @@ class Firmware:
     signature: str
     install_date_time: Optional[str] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "installDateTime": "install_date_time",
+        "install_date_time": "install_date_time",
+        "location": "location",
+        "retrieveDateTime": "retrieve_date_time",
+        "retrieve_date_time": "retrieve_date_time",
+        "signature": "signature",
+        "signingCertificate": "signing_certificate",
+        "signing_certificate": "signing_certificate",
+    }
+
 
 @dataclass
-class IdTagInfo:
+class IdTagInfo(Payload):
     """IdTagInfo (first defined at AuthorizeResponse.json#/properties/idTagInfo).
 
     - status: status, required
@@ -127,9 +198,17 @@ class IdTagInfo:
     expiry_date: Optional[str] = None
     parent_id_tag: Optional[str] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "expiryDate": "expiry_date",
+        "expiry_date": "expiry_date",
+        "parentIdTag": "parent_id_tag",
+        "parent_id_tag": "parent_id_tag",
+        "status": "status",
+    }
+
 
 @dataclass
-class KeyValue:
+class KeyValue(Payload):
     """KeyValue (first defined at GetConfigurationResponse.json#/properties/configurationKey/items).
 
     - key: key, max 50 chars, required
@@ -141,9 +220,15 @@ class KeyValue:
     readonly: bool
     value: Optional[str] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "key": "key",
+        "readonly": "readonly",
+        "value": "value",
+    }
+
 
 @dataclass
-class LogParameters:
+class LogParameters(Payload):
     """LogParameters (first defined at GetLog.json#/definitions/LogParametersType).
 
     - remote_location: remoteLocation, max 512 chars, required
@@ -155,9 +240,18 @@ class LogParameters:
     oldest_timestamp: Optional[str] = None
     latest_timestamp: Optional[str] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "latestTimestamp": "latest_timestamp",
+        "latest_timestamp": "latest_timestamp",
+        "oldestTimestamp": "oldest_timestamp",
+        "oldest_timestamp": "oldest_timestamp",
+        "remoteLocation": "remote_location",
+        "remote_location": "remote_location",
+    }
+
 
 @dataclass
-class MeterValue:
+class MeterValue(Payload):
     """MeterValue (first defined at MeterValues.json#/properties/meterValue/items).
 
     - timestamp: timestamp, date-time, required
@@ -167,9 +261,15 @@ class MeterValue:
     timestamp: str
     sampled_value: List[SampledValue]
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "sampledValue": "sampled_value",
+        "sampled_value": "sampled_value",
+        "timestamp": "timestamp",
+    }
+
 
 @dataclass
-class SampledValue:
+class SampledValue(Payload):
     """SampledValue (first defined at MeterValues.json#/properties/meterValue/items/properties/sampledValue/items).
 
     - value: value, required
@@ -189,9 +289,19 @@ class SampledValue:
     location: Optional[enums.Location] = None
     unit: Optional[enums.UnitOfMeasure] = None
 
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "context": "context",
+        "format": "format",
+        "location": "location",
+        "measurand": "measurand",
+        "phase": "phase",
+        "unit": "unit",
+        "value": "value",
+    }
+
 
 @dataclass
-class TransactionData:
+class TransactionData(Payload):
     """TransactionData (first defined at StopTransaction.json#/properties/transactionData/items).
 
     - timestamp: timestamp, date-time, required
@@ -200,3 +310,9 @@ class TransactionData:
 
     timestamp: str
     sampled_value: List[SampledValue]
+
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "sampledValue": "sampled_value",
+        "sampled_value": "sampled_value",
+        "timestamp": "timestamp",
+    }

@@ -131,8 +131,11 @@ def enum(name):
     if cls is None:
         members = {}
         if name == "Action":
+            # Action.cancel_reservation, and Action.CancelReservation as
+            # the QuecPython port spells it.
             for action in protocol.ACTIONS:
                 members[protocol.snake_case(action)] = action
+                members[action] = action
         else:
             for value in values(name):
                 members[member_name(value)] = value

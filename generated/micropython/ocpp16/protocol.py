@@ -364,6 +364,8 @@ class Payload:
     types an application never touches cost no heap. Construct like a
     dataclass: positional arguments in field order (required fields
     first), or keywords by snake_case name; optional fields default to None.
+    Fields read by attribute, or by key as the QuecPython port's dicts were
+    read: obj["expiryDate"] (wire name) or obj["expiry_date"].
     """
 
     _spec = None
@@ -393,6 +395,29 @@ class Payload:
             raise TypeError("%s: %d fields" % (spec[0], len(names)))
         for name in kwargs:
             raise TypeError("%s: no field %s" % (spec[0], name))
+
+    def __getitem__(self, key):
+        """A field by its wire name or its Python name: obj["expiryDate"]
+        and obj["expiry_date"] are obj.expiry_date, as code written for the
+        port's dicts (camelCase keys) and mobilityhouse's (snake_case) reads."""
+        spec = self._spec
+        i = 2
+        for name in self._names:
+            if key == spec[i] or key == name:
+                return getattr(self, name)
+            i += 2
+        raise KeyError(key)
+
+    def get(self, key, default=None):
+        """As dict.get: an absent optional field (None) gives `default`."""
+        try:
+            value = self[key]
+        except KeyError:
+            return default
+        return default if value is None else value
+
+    def __contains__(self, key):
+        return self.get(key) is not None
 
     def __eq__(self, other):
         if type(other) is not type(self):

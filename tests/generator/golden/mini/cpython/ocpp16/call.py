@@ -9,13 +9,14 @@ the QuecPython port, so code written for them keeps working.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import ClassVar, Dict, List, Optional
 
 from . import datatypes, enums
+from .payload import Payload
 
 
 @dataclass
-class Ping:
+class Ping(Payload):
     """Ping.req (Ping.json).
 
     - station_id: stationId, max 20 chars, required
@@ -26,6 +27,14 @@ class Ping:
     station_id: str
     sent_at: Optional[str] = None
     readings: Optional[List[datatypes.Readings]] = None
+
+    _item_keys: ClassVar[Dict[str, str]] = {
+        "readings": "readings",
+        "sentAt": "sent_at",
+        "sent_at": "sent_at",
+        "stationId": "station_id",
+        "station_id": "station_id",
+    }
 
 
 PingPayload = Ping

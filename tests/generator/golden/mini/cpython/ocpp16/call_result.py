@@ -9,13 +9,14 @@ the QuecPython port, so code written for them keeps working.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import ClassVar, Dict, List, Optional
 
 from . import datatypes, enums
+from .payload import Payload
 
 
 @dataclass
-class Ping:
+class Ping(Payload):
     """Ping.conf (PingResponse.json).
 
     - status: status, required
@@ -24,6 +25,8 @@ class Ping:
 
     status: enums.GenericStatus
     interval: Optional[int] = None
+
+    _item_keys: ClassVar[Dict[str, str]] = {"interval": "interval", "status": "status"}
 
 
 PingPayload = Ping

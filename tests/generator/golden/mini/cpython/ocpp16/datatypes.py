@@ -5,13 +5,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import ClassVar, Dict, List, Optional
 
 from . import enums
+from .payload import Payload
 
 
 @dataclass
-class Readings:
+class Readings(Payload):
     """Readings (first defined at Ping.json#/properties/readings/items).
 
     - value: value, multiple of 0.1, required
@@ -20,3 +21,5 @@ class Readings:
 
     value: float
     phase: Optional[enums.Phase] = None
+
+    _item_keys: ClassVar[Dict[str, str]] = {"phase": "phase", "value": "value"}

@@ -14,6 +14,11 @@ class Action(str, Enum):
 
     ping = "Ping"
 
+    # The same members under the specification's names, as the QuecPython
+    # port and mobilityhouse ocpp before 1.0 spell them:
+    # Action.CancelReservation is Action.cancel_reservation.
+    Ping = "Ping"
+
 
 class GenericStatus(str, Enum):
     """OCPP 1.6 GenericStatus."""
