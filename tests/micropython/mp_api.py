@@ -187,6 +187,9 @@ def main():
             member = enums.member_name(value) if name != "Action" else protocol.snake_case(value)
             assert getattr(cls, member) == value
             print("ENUM %s %s %s" % (name, member, value))
+            if name == "Action":  # also under its own name, as the port spells it
+                assert getattr(cls, value) == value
+                print("ENUM %s %s %s" % (name, value, value))
     print("DONE")
 
 
