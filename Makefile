@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: all setup schemas generate check-generated test test-long bench device demo clean
+.PHONY: all setup schemas node-peer generate check-generated test test-long bench device demo clean
 
 all: generate
 
@@ -24,6 +24,29 @@ $(STAMP): requirements/dev.txt pyproject.toml
 schemas: setup
 	$(PY) -m generator.schemas
 
+# The interop tests drive the npm package ocpp-rpc as a third-party peer,
+# its exact tree pinned by tests/interop/node/package-lock.json. `npm ci`
+# installs that tree, again whenever the lock file changes (the stamp is a
+# copy of the lock file it installed). Without node and npm this says so and
+# the interop tests skip, each naming what is missing.
+NODE_DIR   := tests/interop/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed-lock.json
+
+node-peer: $(NODE_STAMP)
+
+$(NODE_STAMP): $(NODE_DIR)/package-lock.json
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+	  echo "npm ci in $(NODE_DIR) (the ocpp-rpc interop peer, from package-lock.json)"; \
+	  (cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error) || { \
+	    echo "make: npm ci failed in $(NODE_DIR) (see above): the interop tests need it;" \
+	         "check the network or the npm registry, then run make test again" >&2; exit 1; }; \
+	  cp $(NODE_DIR)/package-lock.json $@; \
+	else \
+	  echo "make: node or npm is not on PATH, so the ocpp-rpc interop peer is not installed" \
+	       "and its tests will skip; install Node.js 18+ with npm (apt-get install nodejs npm)" \
+	       "and run make test again" >&2; \
+	fi
+
 generate: schemas
 	$(PY) -m generator --out generated
 
@@ -34,11 +57,11 @@ check-generated: schemas
 	diff -r generated build/check-generated
 	@echo "generated/ matches the generator."
 
-test: schemas
+test: schemas node-peer
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
 # The long Hypothesis profile and the 100k-frame fuzz run: by hand, not in CI.
-test-long: schemas
+test-long: schemas node-peer
 	HYPOTHESIS_PROFILE=long $(PY) -m pytest -q -p no:cacheprovider tests
 
 bench: schemas

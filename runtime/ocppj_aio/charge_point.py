@@ -35,6 +35,9 @@ wait for their turn in order (one each for the reader, the handler, @after
 and timer tasks and the callers of ``call``, all bounded); a send that
 fails raises in the flush that made it.
 
+``log_frames=True`` logs every frame at INFO on ``ocppj.frames``, as
+mobilityhouse's ``ocpp`` does (frame_log.py); off by default.
+
 A connection may have ``result_sent(action, response)``: it is called with
 each CALLRESULT's response object once the answer was handed to ``send``
 (the central system's link learns the heartbeat interval from its
@@ -51,6 +54,8 @@ import types
 
 from ocppj import charge_point as base
 from ocppj import errors
+
+from .frame_log import FrameLog
 
 _LOG = logging.getLogger("ocppj")
 
@@ -94,7 +99,12 @@ class CallTimeoutError(errors.CallTimeoutError, asyncio.TimeoutError):
 
 
 class ChargePoint(base.ChargePoint):
-    def __init__(self, id, connection, response_timeout=30, protocol=None, **options):
+    def __init__(
+        self, id, connection, response_timeout=30, protocol=None, log_frames=False, **options
+    ):
+        if log_frames:
+            # every frame at INFO on ocppj.frames (frame_log.py)
+            connection = FrameLog(connection, id)
         super().__init__(
             id,
             connection,
@@ -126,6 +136,12 @@ class ChargePoint(base.ChargePoint):
             _LOG.warning("%s: %s: %r", self.id, message, problem)
         else:
             _LOG.warning("%s: %s", self.id, message)
+
+    def _report_failure(self, message, exc):
+        """An exception raised by application code (a handler, an @after
+        hook, result_sent): a bug to fix, logged as an error with the
+        traceback that finds it."""
+        _LOG.error("%s: %s raised %r", self.id, message, exc, exc_info=exc)
 
     def _on_event(self, event):
         if event.kind in _FINISHING:
@@ -282,7 +298,9 @@ class ChargePoint(base.ChargePoint):
         its outbox); what it answered with (Session.answer)."""
         answer, problem = self._session.answer(event.unique_id, result, failure)
         if problem is not None:
-            self._report("handler for %s %s" % (event.action, event.unique_id), problem)
+            self._report_failure(
+                "the handler for %s %s" % (event.action, event.unique_id), problem
+            )
         return answer
 
     def _after_answer(self, event, answer, afters, response):
@@ -294,12 +312,12 @@ class ChargePoint(base.ChargePoint):
             try:
                 self._result_sent(event.action, response)
             except Exception as exc:
-                self._report("result_sent for %s" % event.action, exc)
+                self._report_failure("result_sent for %s" % event.action, exc)
         for after, after_kwargs in afters:
             try:
                 outcome = after(**after_kwargs)
             except Exception as exc:
-                self._report("@after for %s" % event.action, exc)
+                self._report_failure("@after for %s" % event.action, exc)
                 continue
             if inspect.isawaitable(outcome):
                 if len(self._after_tasks) >= AFTER_TASK_LIMIT:
@@ -322,7 +340,7 @@ class ChargePoint(base.ChargePoint):
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            self._report("@after for %s" % event.action, exc)
+            self._report_failure("@after for %s" % event.action, exc)
 
     async def _flush_async(self):
         session = self._session
@@ -411,8 +429,9 @@ class ChargePoint(base.ChargePoint):
         """Send a CALL and return the typed response.
 
         A CALLERROR answer returns None when ``suppress`` (mobilityhouse's
-        default), else raises its OCPPError subclass. An answer that breaks
-        the schema or the frame rules raises its OCPPError either way. No
+        default; logged as a warning), else raises its OCPPError subclass.
+        An answer that breaks the schema or the frame rules raises its
+        OCPPError either way. No
         answer within ``response_timeout`` (counted from this call, time
         spent queued behind another CALL included) raises CallTimeoutError,
         an ``asyncio.TimeoutError``. Misuse (wrong payload type, invalid
@@ -437,6 +456,13 @@ class ChargePoint(base.ChargePoint):
             self._waiters.pop(call_id, None)
         if event.kind == "CallTimedOut":
             raise CallTimeoutError(event.unique_id, event.action, event.timeout)
+        if suppress and event.kind == "CallErrorReceived":
+            # mobilityhouse's call() warns too: a None nobody explains is
+            # how a CALLERROR goes unnoticed
+            self._report(
+                "%s %s answered with CALLERROR %s %r; call() returns None (suppress=True)"
+                % (event.action, event.unique_id, event.error.code, event.error.description)
+            )
         return self.outcome(event, suppress)
 
     def close(self):

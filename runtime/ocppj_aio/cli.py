@@ -1,19 +1,23 @@
 """The ``ocppj`` command (CPython only; installed by pyproject's scripts).
 
-    ocppj serve [--host 127.0.0.1] [--port 9000] [--security-profile N] ...
+    ocppj serve [--port 9000] [--security-profile N] [--quiet] ...
         A demo central system: accepts any charge point, answers every CALL
         a charge point may send with a schema-valid response and prints
-        each exchange. --no-gc-tuning keeps CPython's default garbage
-        collector settings (see tune_gc).
+        each exchange (--quiet: connections and refusals only).
     ocppj simulate URL [--id CP] ...
-        A charge point simulator: boot, heartbeat, status, authorize,
-        start transaction, meter values, stop transaction; answers every
-        CALL a central system may send. URL ends with the identity unless
-        --id is given.
+        A charge point simulator (see simulator.py): boot, heartbeat,
+        status, authorize, a transaction; answers every CALL a central
+        system may send and acts on TriggerMessage, GetDiagnostics and
+        UpdateFirmware. URL ends with the identity unless --id is given.
     ocppj validate [FILE]
         OCPP-J frames, one per line (FILE or stdin). Per frame: "valid" or
         the CallError code a strict receiver answers with, and why.
-        Exit status 1 when any frame is not valid.
+
+Errors: every error is one line on stderr, ``ocppj <command>: error:
+<cause>: <what to do>``; exit status 2 for a usage error (options, files
+named on the command line), 1 for a failure while running (a port in use,
+a central system that refuses us, frames that are not valid); 130 after
+Ctrl-C. ``-v`` adds the traceback and the runtime's INFO log.
 
 This is application code: unlike the runtime it imports the generated
 ``ocpp16`` package.
@@ -21,21 +25,86 @@ This is application code: unlike the runtime it imports the generated
 
 import argparse
 import asyncio
+import errno
 import gc
-import json
 import logging
+import os
+import re
 import signal
+import socket
 import sys
-import time
+import traceback
+import urllib.parse
 
 from ocppj import framing
+from ocppj.errors import UsageError
 from ocppj.session import Session
+
+
+class CommandUsageError(Exception):
+    """What was typed is wrong (an option, a file named on the command
+    line): exit status 2. The message names the cause and what to do."""
+
+
+class CommandError(Exception):
+    """The command failed while running: exit status 1. The message names
+    the cause and what to do."""
+
+
+def version():
+    """The installed toolkit's version, or a note that it is not installed."""
+    try:
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as installed_version
+    except ImportError:  # Python < 3.8 has no importlib.metadata
+        return "unknown"
+    try:
+        return installed_version("ocpp16-toolkit")
+    except PackageNotFoundError:
+        return "unknown (not installed: run from a source tree)"
 
 
 def _protocol():
     from ocpp16 import protocol
 
     return protocol
+
+
+def _needs_websockets(command):
+    """One clear line instead of ModuleNotFoundError when a plain copy of
+    the package lacks its dependency ``websockets``."""
+    try:
+        import websockets  # noqa: F401
+    except ImportError:
+        raise CommandError(
+            "the websockets package (13 or later), which ocppj %s needs, is not installed:"
+            " pip install 'ocpp16-toolkit[websockets]' (or pip install websockets)" % command
+        ) from None
+
+
+def _input_file(path, option, what):
+    """``path`` if it names a readable file, else a usage error naming
+    ``option`` and ``what`` it should be."""
+    if path is None:
+        return None
+    if not os.path.exists(path):
+        problem = "no such file"
+    elif os.path.isdir(path):
+        problem = "a directory, not a file"
+    elif not os.access(path, os.R_OK):
+        problem = "not readable (permission denied)"
+    else:
+        return path
+    named = "%s %s" % (option, path) if option else path
+    raise CommandUsageError("%s: %s; give %s" % (named, problem, what))
+
+
+# What each file option names, for the errors about it.
+FILE_OPTIONS = {
+    "certfile": "the certificate chain to present, a PEM file",
+    "keyfile": "the private key of --certfile, a PEM file",
+    "cafile": "the CA certificate to verify the peer with, a PEM file",
+}
 
 
 # ------------------------------------------------------------------ validate
@@ -46,6 +115,8 @@ ROLE_NAMES = {
     "any": None,
 }
 
+BYTE_ORDER_MARK = "\ufeff"
+
 
 def validate_frame(protocol, text, role=None, calls=None):
     """Judge one frame as a strict receiver: ``(verdict, detail)`` where
@@ -54,6 +125,12 @@ def validate_frame(protocol, text, role=None, calls=None):
     checked against that action's response schema."""
     if calls is None:
         calls = {}
+    if isinstance(text, str) and text.startswith(BYTE_ORDER_MARK):
+        return (
+            "FormationViolation",
+            "frame starts with a UTF-8 byte order mark (BOM, U+FEFF), which is not JSON text:"
+            " save the file as UTF-8 without BOM",
+        )
     frame = framing.parse(text)
     if isinstance(frame, framing.Rejected):
         detail = frame.error.description
@@ -70,7 +147,9 @@ def validate_frame(protocol, text, role=None, calls=None):
             if event.kind == "CallReceived":
                 return "valid", "CALL %s" % frame.action
             if event.kind == "FrameRejected":
-                return event.error.code, event.error.description
+                return event.error.code, event.error.description + _offending_request_value(
+                    protocol, frame
+                )
         return "GenericError", "the receiver produced no verdict"
     if frame.message_type == framing.CALLRESULT:
         action = calls.pop(frame.unique_id, None)
@@ -84,14 +163,13 @@ def validate_frame(protocol, text, role=None, calls=None):
             protocol.validate_response(action, frame.payload)
         except protocol.ValidationError as invalid:
             path = invalid.path or "(payload)"
+            shown = describe_offending_value(
+                protocol.response_class(action), frame.payload, invalid.path, invalid.rule
+            )
             return (
                 invalid.code,
-                "%s.conf: %s violates %s (a response: dropped, never answered)"
-                % (
-                    action,
-                    path,
-                    invalid.rule,
-                ),
+                "%s.conf: %s violates %s%s (a response: dropped, never answered)"
+                % (action, path, invalid.rule, shown),
             )
         return "valid", "CALLRESULT %s.conf" % action
     action = calls.pop(frame.unique_id, None)
@@ -108,14 +186,96 @@ def validate_frame(protocol, text, role=None, calls=None):
     )
 
 
+def _offending_request_value(protocol, frame):
+    """What ``describe_offending_value`` says about a CALL the core refused
+    for its payload ("" when the refusal was for something else)."""
+    if frame.action not in protocol.ACTIONS:
+        return ""
+    try:
+        protocol.validate_request(frame.action, frame.payload)
+    except protocol.ValidationError as invalid:
+        return describe_offending_value(
+            protocol.request_class(frame.action), frame.payload, invalid.path, invalid.rule
+        )
+    except Exception:
+        return ""
+    return ""
+
+
+_PATH_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _value_at(payload, path):
+    """The value at a ValidationError path (``meterValue[0].unit``), or
+    ``_ABSENT``."""
+    value = payload
+    for name, index in _PATH_STEP.findall(path):
+        try:
+            value = value[int(index)] if index else value[name]
+        except (KeyError, IndexError, TypeError, ValueError):
+            return _ABSENT
+    return value
+
+
+_ABSENT = object()
+
+
+def _enum_at(payload_class, path):
+    """The Enum class of the field at ``path`` of ``payload_class``, or None."""
+    import enum
+    import typing
+
+    kind = payload_class
+    for name, index in _PATH_STEP.findall(path):
+        if index:
+            continue  # List[X] was unwrapped below
+        try:
+            hints = typing.get_type_hints(kind)
+        except Exception:
+            return None
+        wanted = name.replace("_", "").lower()
+        kind = None
+        for field, hint in hints.items():
+            if field.replace("_", "").lower() == wanted:
+                kind = hint
+                break
+        # Optional[X] and List[X]: the X inside
+        while getattr(kind, "__args__", None):
+            kind = next(arg for arg in kind.__args__ if arg is not type(None))
+        if kind is None:
+            return None
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return kind
+    return None
+
+
+def describe_offending_value(payload_class, payload, path, rule):
+    """``": 'Acepted' is not one of Available, Preparing, ..."`` for the
+    value a ValidationError (``path``, ``rule``) points at; "" when there is
+    no value to show (a required field that is missing)."""
+    if not path:
+        return ""
+    value = _value_at(payload, path)
+    if value is _ABSENT:
+        return ""
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    if rule == "enum":
+        kind = _enum_at(payload_class, path)
+        if kind is not None:
+            return ": %s is not one of %s" % (shown, ", ".join(member.value for member in kind))
+    return " (the value: %s)" % shown
+
+
 def cmd_validate(args, out=sys.stdout):
     protocol = _protocol()
     role = ROLE_NAMES[args.role]
-    handle = (
-        sys.stdin
-        if args.file in (None, "-")
-        else open(args.file, "r", encoding="utf-8", errors="surrogateescape")
-    )
+    if args.file in (None, "-"):
+        handle = sys.stdin
+    else:
+        _input_file(args.file, None, "a file of OCPP-J frames, one per line, or - for stdin")
+        handle = open(args.file, "r", encoding="utf-8", errors="surrogateescape")
     calls = {}
     bad = 0
     count = 0
@@ -159,16 +319,58 @@ def _say(prefix):
 def _server_tls(args):
     from . import security
 
-    if args.security_profile not in (2, 3):
+    profile = args.security_profile
+    if profile not in (2, 3):
+        for option, value in (
+            ("--certfile", args.certfile),
+            ("--keyfile", args.keyfile),
+            ("--cafile", args.cafile),
+        ):
+            if value is not None:
+                raise CommandUsageError(
+                    "%s is for security profiles 2 and 3 (TLS); add --security-profile 2 or 3"
+                    % option
+                )
         return None
     if not args.certfile:
-        raise SystemExit("security profiles 2 and 3 need --certfile (and --keyfile)")
-    return security.server_ssl_context(
-        args.certfile,
-        args.keyfile,
-        cafile=args.cafile,
-        require_client_certificate=args.security_profile == 3,
-    )
+        raise CommandUsageError(
+            "security profile %d needs --certfile (the central system's certificate chain,"
+            " PEM) and --keyfile" % profile
+        )
+    if profile == 3 and not args.cafile:
+        raise CommandUsageError(
+            "security profile 3 needs --cafile: the CA certificate (PEM) that signs the"
+            " charge points' client certificates"
+        )
+    certfile = _input_file(args.certfile, "--certfile", FILE_OPTIONS["certfile"])
+    keyfile = _input_file(args.keyfile, "--keyfile", FILE_OPTIONS["keyfile"])
+    cafile = _input_file(args.cafile, "--cafile", FILE_OPTIONS["cafile"])
+    try:
+        return security.server_ssl_context(
+            certfile, keyfile, cafile=cafile, require_client_certificate=profile == 3
+        )
+    except (OSError, ValueError) as bad:
+        # ssl.SSLError is an OSError: a file that is not PEM, a key that
+        # does not match the certificate, a CA file without a certificate
+        raise CommandUsageError(
+            "cannot load the TLS files (--certfile %s%s%s): %s"
+            % (
+                certfile,
+                " --keyfile %s" % keyfile if keyfile else "",
+                " --cafile %s" % cafile if cafile else "",
+                _ssl_reason(bad),
+            )
+        ) from bad
+
+
+def _ssl_reason(exc):
+    reason = getattr(exc, "reason", None) or ""
+    text = str(exc)
+    if reason == "KEY_VALUES_MISMATCH":
+        return "the key does not belong to the certificate; give the matching --keyfile"
+    if reason in ("PEM_LIB", "NO_START_LINE") or "PEM lib" in text:
+        return "not a PEM certificate or key; give PEM files (-----BEGIN ...)"
+    return reason or getattr(exc, "strerror", None) or text
 
 
 def tune_gc():
@@ -187,7 +389,38 @@ def tune_gc():
     gc.set_threshold(50000, 20, 10)
 
 
-async def _serve(args):
+def _listen_error(exc, args):
+    """A CommandError for an OSError from listening on --host/--port."""
+    number = getattr(exc, "errno", None)
+    where = "%s:%d" % (args.host, args.port)
+    if number == errno.EADDRINUSE:
+        return CommandError(
+            "port %d on %s is already in use: stop the program listening there, or choose"
+            " another --port (0 picks a free one)" % (args.port, args.host)
+        )
+    if number == errno.EACCES:
+        return CommandError("no permission to listen on %s: choose a --port above 1023" % where)
+    if number == errno.EADDRNOTAVAIL:
+        return CommandError(
+            "cannot listen on %s: this machine has no such address; choose another --host" % where
+        )
+    if isinstance(exc, socket.gaierror):
+        return CommandError("cannot listen on --host %s: %s" % (args.host, exc.strerror or exc))
+    return CommandError("cannot listen on %s: %s" % (where, exc.strerror or exc))
+
+
+def cmd_serve(args):
+    if args.password is not None and args.security_profile not in (1, 2):
+        raise CommandUsageError(
+            "--password is for security profiles 1 and 2 (HTTP Basic); add"
+            " --security-profile 1 or 2"
+        )
+    ssl_context = _server_tls(args)
+    _needs_websockets("serve")
+    return _run(_serve(args, ssl_context))
+
+
+async def _serve(args, ssl_context):
     from .demo import TracingLink, answering_class
     from .server import CentralSystem
 
@@ -197,7 +430,9 @@ async def _serve(args):
     answering = answering_class(protocol, "CentralSystem", overrides)
 
     def factory(identity, link):
-        return answering(identity, TracingLink(link, "[cs] %s" % identity), protocol=protocol)
+        if not args.quiet:
+            link = TracingLink(link, "[cs] %s" % identity)
+        return answering(identity, link, protocol=protocol)
 
     async def any_password(identity, password):
         if args.password is None:
@@ -225,13 +460,16 @@ async def _serve(args):
         host=args.host,
         port=args.port,
         security_profile=args.security_profile,
-        ssl_context=_server_tls(args),
+        ssl_context=ssl_context,
         authenticator=any_password if args.security_profile in (1, 2) else None,
         on_connect=connected,
         on_disconnect=disconnected,
         subprotocols=(protocol.SUBPROTOCOL,) + tuple(args.accept_subprotocol),
     )
-    await server.start()
+    try:
+        await server.start()
+    except OSError as exc:
+        raise _listen_error(exc, args) from exc
     if args.gc_tuning:
         tune_gc()
     say("central system listening on %s/<identity>" % server.url())
@@ -256,223 +494,123 @@ async def _serve(args):
 # ------------------------------------------------------------------ simulate
 
 
-def _client_tls(args):
-    from . import security
+def cmd_simulate(args):
+    parts = urllib.parse.urlsplit(args.url)
+    if parts.scheme.lower() not in ("ws", "wss") or not parts.hostname:
+        raise CommandUsageError(
+            "URL %s is not a WebSocket URL: give ws://host:port/IDENTITY"
+            " (or wss:// for security profiles 2 and 3)" % args.url
+        )
+    if args.id is None and not parts.path.strip("/"):
+        raise CommandUsageError(
+            "URL %s names no charge point identity: end it with one"
+            " (%s/CP-1) or pass --id CP-1" % (args.url, args.url.rstrip("/"))
+        )
+    for option, what in FILE_OPTIONS.items():
+        _input_file(getattr(args, option), "--" + option, what)
+    _needs_websockets("simulate")
+    from . import simulator
+    from .client import ConnectionFailed, DeliveryFailed
 
-    if not args.url.lower().startswith("wss://"):
-        return None
-    return security.client_ssl_context(
-        cafile=args.cafile,
-        certfile=args.certfile,
-        keyfile=args.keyfile,
-        check_hostname=not args.no_check_hostname,
-    )
-
-
-async def _simulate(args):
-    from .client import ChargePointClient
-    from .demo import TracingLink, answering_class, utc_now
-
-    protocol = _protocol()
-    say = _say("[cp]")
-    answering = answering_class(protocol, "ChargePoint")
-
-    def request(action, wire):
-        return protocol.decode_request(action, wire)
-
-    def factory(identity, link):
-        if not args.quiet:
-            link = TracingLink(link, "[cp] %s" % identity)
-        return answering(identity, link, protocol=protocol)
-
-    def state_changed(old, new):
-        say("%s: %s -> %s" % (client.identity, old, new))
-
-    client = ChargePointClient(
-        args.url,
-        args.id,
-        protocol=protocol,
-        boot_notification=request(
-            "BootNotification",
-            {
-                "chargePointVendor": "ocppj",
-                "chargePointModel": "simulator",
-                "firmwareVersion": "0.1.0",
-            },
-        ),
-        charge_point_factory=factory,
-        security_profile=args.security_profile,
-        password=args.password,
-        ssl_context=_client_tls(args),
-        queue=args.queue,
-        max_reconnects=args.max_reconnects,
-        reconnect_max_delay=5,
-        boot_retry_interval=args.boot_retry,
-        on_state_change=state_changed,
-    )
-    connector = 1
-    id_tag = args.id_tag
-    await client.start()
     try:
-        await _wait_accepted(client, args.timeout)
-        await client.call(request("Heartbeat", {}))
-        await client.call(
-            request(
-                "StatusNotification",
-                {
-                    "connectorId": connector,
-                    "errorCode": "NoError",
-                    "status": "Available",
-                    "timestamp": utc_now(),
-                },
-            )
-        )
-        authorized = await client.call(request("Authorize", {"idTag": id_tag}))
-        if (
-            authorized is None
-            or getattr(authorized.id_tag_info.status, "value", authorized.id_tag_info.status)
-            != "Accepted"
-        ):
-            say("idTag %s not accepted; no transaction" % id_tag)
-            return 1
-        await client.call(
-            request(
-                "StatusNotification",
-                {
-                    "connectorId": connector,
-                    "errorCode": "NoError",
-                    "status": "Preparing",
-                    "timestamp": utc_now(),
-                },
-            )
-        )
-        meter = 1000
-        start = client.enqueue(
-            request(
-                "StartTransaction",
-                {
-                    "connectorId": connector,
-                    "idTag": id_tag,
-                    "meterStart": meter,
-                    "timestamp": utc_now(),
-                },
-            )
-        )
-        started = await asyncio.wait_for(start, args.timeout)
-        say("transaction %s started" % started.transaction_id)
-        await client.call(
-            request(
-                "StatusNotification",
-                {
-                    "connectorId": connector,
-                    "errorCode": "NoError",
-                    "status": "Charging",
-                    "timestamp": utc_now(),
-                },
-            )
-        )
-        for _ in range(args.meter_values):
-            await asyncio.sleep(args.meter_interval)
-            meter += 250
-            sample = {
-                "timestamp": utc_now(),
-                "sampledValue": [
-                    {
-                        "value": str(meter),
-                        "measurand": "Energy.Active.Import.Register",
-                        "unit": "Wh",
-                        "context": "Sample.Periodic",
-                    },
-                    {
-                        "value": "7400",
-                        "measurand": "Power.Active.Import",
-                        "unit": "W",
-                        "context": "Sample.Periodic",
-                    },
-                ],
-            }
-            await asyncio.wait_for(
-                client.enqueue(
-                    request(
-                        "MeterValues",
-                        {
-                            "connectorId": connector,
-                            "transactionId": 0,
-                            "meterValue": [sample],
-                        },
-                    ),
-                    transaction=start.transaction,
-                ),
-                args.timeout,
-            )
-        stop = client.enqueue(
-            request(
-                "StopTransaction",
-                {
-                    "transactionId": 0,
-                    "idTag": id_tag,
-                    "meterStop": meter,
-                    "timestamp": utc_now(),
-                    "reason": "Local",
-                },
-            ),
-            transaction=start.transaction,
-        )
-        await asyncio.wait_for(stop, args.timeout)
-        await client.call(
-            request(
-                "StatusNotification",
-                {
-                    "connectorId": connector,
-                    "errorCode": "NoError",
-                    "status": "Available",
-                    "timestamp": utc_now(),
-                },
-            )
-        )
-        say("scenario done")
-        if args.stay:
-            await asyncio.Event().wait()
-        return 0
-    finally:
-        await client.close()
-
-
-async def _wait_accepted(client, timeout):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            await client.wait_accepted(timeout=min(1.0, max(0.01, deadline - time.monotonic())))
-            return
-        except asyncio.TimeoutError:
-            task = client._task
-            if task is not None and task.done():
-                task.result()  # raises ConnectionFailed
-                raise SystemExit("client stopped")
-            if time.monotonic() >= deadline:
-                raise SystemExit(
-                    "not accepted within %ss (last error: %s)" % (timeout, client.last_error)
-                )
+        return _run(simulator.simulate(args, _protocol(), _say("[cp]")))
+    except simulator.ScenarioFailed as failed:
+        raise CommandError(str(failed)) from failed
+    except ConnectionFailed as failed:
+        raise CommandError("gave up connecting: %s" % failed) from failed
+    except DeliveryFailed as failed:
+        raise CommandError(str(failed)) from failed
+    except asyncio.TimeoutError as late:
+        raise CommandError(
+            "a transaction message got no answer within --timeout %ss" % args.timeout
+        ) from late
 
 
 # ------------------------------------------------------------------ main
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(prog="ocppj", description="OCPP 1.6J toolkit command line")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log runtime details")
-    commands = parser.add_subparsers(dest="command", required=True)
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, exit status 2."""
 
-    serve = commands.add_parser("serve", help="run a demo central system")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=9000, help="0 picks a free port")
-    serve.add_argument("--security-profile", type=int, choices=(0, 1, 2, 3), default=0)
-    serve.add_argument(
-        "--password", help="Basic password required (profiles 1-2); any when omitted"
+    def error(self, message):
+        self.exit(2, "%s: error: %s (see %s --help)\n" % (self.prog, message, self.prog))
+
+
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, except where it is None or False."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        default = action.default
+        if default is None or default is False or default == [] or default == argparse.SUPPRESS:
+            return text
+        if "%(default)" in text:
+            return text
+        if action.option_strings or action.nargs in ("?", "*"):
+            return text + " (default: %(default)s)"
+        return text
+
+
+def _command(commands, name, summary, description, run):
+    parser = commands.add_parser(
+        name, help=summary, description=description, formatter_class=_HelpFormatter
     )
-    serve.add_argument("--certfile", help="server certificate (PEM; profiles 2-3)")
-    serve.add_argument("--keyfile", help="server key (PEM)")
-    serve.add_argument("--cafile", help="CA that signs client certificates (profile 3)")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def build_parser():
+    parser = _Parser(
+        prog="ocppj",
+        description="OCPP 1.6J toolkit: a demo central system, a charge point simulator"
+        " and a frame validator.",
+        formatter_class=_HelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version="ocppj (ocpp16-toolkit) %s" % version()
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log runtime details (INFO) and show the traceback of an error",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = _command(
+        commands,
+        "serve",
+        "run a demo central system",
+        "A demo central system: accepts every charge point, answers every CALL a charge"
+        " point may send with a schema-valid response, and prints each frame.",
+        cmd_serve,
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument(
+        "--port", type=int, default=9000, help="port to listen on; 0 picks a free port"
+    )
+    serve.add_argument(
+        "--security-profile",
+        type=int,
+        choices=(0, 1, 2, 3),
+        default=0,
+        help="OCPP security profile: 0 none, 1 Basic auth, 2 TLS + Basic auth,"
+        " 3 TLS with client certificates",
+    )
+    serve.add_argument(
+        "--password",
+        help="the Basic auth password charge points must send (profiles 1 and 2);"
+        " without it any password is accepted",
+    )
+    serve.add_argument(
+        "--certfile", help="the central system's certificate chain, PEM (profiles 2 and 3)"
+    )
+    serve.add_argument(
+        "--keyfile", help="the key of --certfile, PEM, when not in --certfile itself"
+    )
+    serve.add_argument(
+        "--cafile", help="the CA certificate that signs charge point certificates (profile 3)"
+    )
     serve.add_argument(
         "--accept-subprotocol",
         action="append",
@@ -485,46 +623,105 @@ def build_parser():
         "--heartbeat-interval",
         type=int,
         default=300,
-        help="interval in BootNotification.conf",
+        help="seconds between heartbeats, sent in BootNotification.conf",
+    )
+    serve.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print connections and refusals, not every frame (for many charge points)",
     )
     serve.add_argument(
         "--gc-tuning",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="freeze start-up objects and collect garbage less often (on by default; see tune_gc)",
+        help="freeze start-up objects and collect garbage less often (see tune_gc)",
     )
     serve.add_argument(
         "--duration",
         type=float,
         default=0,
-        help="stop after this many seconds (0: never)",
+        help="stop after this many seconds; 0 runs until Ctrl-C",
     )
 
-    simulate = commands.add_parser("simulate", help="run a charge point simulator")
-    simulate.add_argument(
-        "url", help="connection URL, ending with the identity unless --id is given"
+    simulate = _command(
+        commands,
+        "simulate",
+        "run a charge point simulator",
+        "A charge point: boots, sends a heartbeat, status notifications, authorizes an idTag"
+        " and runs one transaction with meter values; answers every CALL of the central"
+        " system and acts on TriggerMessage, GetDiagnostics and UpdateFirmware.",
+        cmd_simulate,
     )
-    simulate.add_argument("--id", help="charge point identity appended to URL")
-    simulate.add_argument("--security-profile", type=int, choices=(0, 1, 2, 3))
-    simulate.add_argument("--password", help="Basic password (AuthorizationKey; profiles 1-2)")
-    simulate.add_argument("--cafile", help="CA of the central system certificate (wss://)")
-    simulate.add_argument("--certfile", help="client certificate (PEM; profile 3)")
-    simulate.add_argument("--keyfile", help="client key (PEM)")
-    simulate.add_argument("--no-check-hostname", action="store_true")
-    simulate.add_argument("--queue", help="file for the transaction message queue")
-    simulate.add_argument("--id-tag", default="DEMO-TAG-1")
-    simulate.add_argument("--meter-values", type=int, default=3)
-    simulate.add_argument("--meter-interval", type=float, default=0.2)
     simulate.add_argument(
-        "--boot-retry", type=float, default=10, help="seconds between boot attempts"
+        "url",
+        metavar="URL",
+        help="the central system's URL, ending with the charge point identity unless --id"
+        " is given (ws://127.0.0.1:9000/CP-1)",
     )
-    simulate.add_argument("--max-reconnects", type=int, default=10)
-    simulate.add_argument("--timeout", type=float, default=30)
-    simulate.add_argument("--stay", action="store_true", help="stay connected after the scenario")
+    simulate.add_argument("--id", help="charge point identity, appended to URL")
+    simulate.add_argument(
+        "--security-profile",
+        type=int,
+        choices=(0, 1, 2, 3),
+        help="OCPP security profile; inferred from the URL and --password when omitted",
+    )
+    simulate.add_argument("--password", help="Basic auth password (AuthorizationKey; profiles 1-2)")
+    simulate.add_argument(
+        "--cafile", help="CA certificate to verify the central system with (wss://)"
+    )
+    simulate.add_argument("--certfile", help="client certificate, PEM (profile 3)")
+    simulate.add_argument("--keyfile", help="key of --certfile, PEM")
+    simulate.add_argument(
+        "--no-check-hostname",
+        action="store_true",
+        help="accept a central system certificate issued to another host name (tests only)",
+    )
+    simulate.add_argument(
+        "--queue", help="file that keeps transaction messages across restarts; memory if omitted"
+    )
+    simulate.add_argument("--id-tag", default="DEMO-TAG-1", help="idTag to authorize and charge")
+    simulate.add_argument(
+        "--meter-values", type=int, default=3, help="MeterValues to send during the transaction"
+    )
+    simulate.add_argument(
+        "--meter-interval", type=float, default=0.2, help="seconds between MeterValues"
+    )
+    simulate.add_argument(
+        "--boot-retry",
+        type=float,
+        default=10,
+        help="seconds before a BootNotification is sent again after an error or no answer",
+    )
+    simulate.add_argument(
+        "--max-reconnects",
+        type=int,
+        default=10,
+        help="failed connection attempts in a row to retry before giving up",
+    )
+    simulate.add_argument(
+        "--timeout",
+        type=float,
+        default=30,
+        help="seconds to wait for acceptance and for each answer",
+    )
+    simulate.add_argument(
+        "--stay",
+        action="store_true",
+        help="stay connected after the scenario, answering the central system until Ctrl-C",
+    )
     simulate.add_argument("--quiet", action="store_true", help="print state changes, not frames")
 
-    validate = commands.add_parser("validate", help="judge OCPP-J frames, one per line")
-    validate.add_argument("file", nargs="?", help="file of frames; stdin when omitted or -")
+    validate = _command(
+        commands,
+        "validate",
+        "judge OCPP-J frames, one per line",
+        "Reads OCPP-J frames, one per line, and prints 'valid' or the CallError code a"
+        " strict receiver answers with, and why. Exit status 1 when a frame is not valid.",
+        cmd_validate,
+    )
+    validate.add_argument(
+        "file", metavar="FILE", nargs="?", help="file of frames; stdin when omitted or -"
+    )
     validate.add_argument(
         "--role",
         choices=sorted(ROLE_NAMES),
@@ -534,19 +731,55 @@ def build_parser():
     return parser
 
 
+def _run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def _configure_logging(verbose):
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    if not verbose:
+        # what a person running the command wants to see: refusals and
+        # closings of the central system, the client's failed attempts
+        logging.getLogger("ocppj.server").setLevel(logging.INFO)
+
+
+def describe_failure(exc):
+    """``(exit status, one line)`` for an exception that ended a command."""
+    if isinstance(exc, CommandUsageError):
+        return 2, str(exc)
+    if isinstance(exc, CommandError):
+        return 1, str(exc)
+    if isinstance(exc, UsageError):
+        # the library refused what the options asked for
+        return 2, str(exc)
+    if isinstance(exc, OSError) and exc.strerror:
+        where = " (%s)" % exc.filename if exc.filename else ""
+        return 1, "%s%s" % (exc.strerror, where)
+    text = str(exc) or "(no message)"
+    return 1, "unexpected %s: %s; run with -v for the traceback" % (type(exc).__name__, text)
+
+
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.ERROR,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    if args.command == "validate":
-        return cmd_validate(args)
-    runner = _serve if args.command == "serve" else _simulate
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.error("choose a command: serve, simulate or validate")
+    _configure_logging(args.verbose)
     try:
-        return asyncio.run(runner(args))
+        return args.run(args)
     except KeyboardInterrupt:
+        sys.stderr.write("ocppj %s: interrupted\n" % args.command)
         return 130
+    except Exception as exc:
+        status, line = describe_failure(exc)
+        if args.verbose:
+            traceback.print_exc()
+        sys.stderr.write("ocppj %s: error: %s\n" % (args.command, line))
+        return status
 
 
 if __name__ == "__main__":

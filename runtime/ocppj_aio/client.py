@@ -29,12 +29,20 @@ Security profiles as in ``ocppj_aio.security``: 0 and 1 over ``ws://``,
 (``security.client_ssl_context(cafile, certfile, keyfile)``). A URL scheme
 that does not fit the profile is a UsageError (whitepaper A00.FR.001-003).
 
-Reconnects forever (or ``max_reconnects`` failed attempts in a row, then
-``run`` raises ``ConnectionFailed``) with exponential backoff: attempt n
-waits ``min(reconnect_max_delay, reconnect_delay * reconnect_factor **
-(n - 1))`` shortened by a random share of up to ``reconnect_jitter`` (so
-many charge points restarting together spread out). OCPP-J errata 3.3 asks
-for a back-off after HTTP 404 too; every refusal is treated alike.
+Reconnects with exponential backoff: attempt n waits ``min(reconnect_max_delay,
+reconnect_delay * reconnect_factor ** (n - 1))`` shortened by a random share
+of up to ``reconnect_jitter`` (so many charge points restarting together
+spread out). OCPP-J errata 3.3 asks for a back-off after HTTP 404 too; every
+refusal is treated alike. ``last_error`` holds the exception of the last
+failed attempt (``connection_errors.explain(exc, url)`` says it in one
+line; each failure is logged at INFO on ``ocppj.client``).
+
+Giving up: ``max_reconnects=None`` (the default) retries forever. With a
+number n, the client gives up once n + 1 attempts in a row failed (0: after
+the first failure): state ``failed``, ``failure`` holds a
+``ConnectionFailed`` (``.last_error`` the cause), ``wait_accepted()`` and
+``run()`` raise it, and so does leaving ``async with`` when its body raised
+nothing else. ``call()`` raises NotConnectedError naming the cause.
 
 Registration (OCPP 1.6 4.2): the first thing sent on a connection is
 ``boot_notification``. Accepted: ``heartbeat_interval`` is taken from the
@@ -98,6 +106,7 @@ from websockets.exceptions import ConnectionClosed
 
 from . import security
 from .charge_point import ChargePoint
+from .connection_errors import explain
 from .link import NotConnectedError, WebSocketLink
 from .queue import TRANSACTION_ACTIONS, TransactionQueue
 
@@ -120,8 +129,12 @@ STATES = (
     "pending",
     "rejected",
     "accepted",
-    "closed",
+    "failed",  # gave up after max_reconnects (see ``failure``); stays after close()
+    "closed",  # close() was called
 )
+
+# States in which wait_accepted() stops waiting.
+_SETTLED = ("accepted", "failed", "closed")
 
 
 class NotAcceptedError(NotConnectedError):
@@ -130,8 +143,9 @@ class NotAcceptedError(NotConnectedError):
 
 
 class ConnectionFailed(Exception):
-    """``max_reconnects`` connection attempts in a row failed;
-    ``last_error`` is the last reason."""
+    """The client gave up: ``max_reconnects`` + 1 connection attempts in a
+    row failed. ``last_error`` is the exception of the last attempt; the
+    message says why in words (``connection_errors.explain``)."""
 
     def __init__(self, message, last_error=None):
         super().__init__(message)
@@ -220,12 +234,16 @@ class ChargePointClient:
         **charge_point_options,
     ):
         if identity is None:
-            identity = urllib.parse.unquote(url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1])
+            path = urllib.parse.urlsplit(url).path.rstrip("/")
+            identity = urllib.parse.unquote(path.rsplit("/", 1)[-1])
             self.url = url
         else:
             self.url = url.rstrip("/") + "/" + urllib.parse.quote(identity, safe="")
         if not identity:
-            raise UsageError("no charge point identity: pass identity= or end the URL with it")
+            raise UsageError(
+                "%s ends with no charge point identity: pass identity= or end the URL"
+                " with it (ws://host:port/CP-1)" % url
+            )
         self.identity = identity
         secure = self.url.lower().startswith("wss://")
         if not secure and not self.url.lower().startswith("ws://"):
@@ -288,7 +306,8 @@ class ChargePointClient:
         self.charge_point = None
         self.link = None
         self.registration = None  # last BootNotification.conf
-        self.last_error = None
+        self.last_error = None  # exception of the last failed attempt
+        self.failure = None  # the ConnectionFailed once the client gave up
         self.connections = 0  # successful WebSocket upgrades
         self.failed_attempts = 0  # failed attempts since the last success
         self.reconnect_delays = []  # every backoff delay slept, newest last (bounded)
@@ -301,7 +320,7 @@ class ChargePointClient:
         self._stopping = False
         self._task = None
         self._waiters = {}  # queue seq -> future of a Delivery
-        self._accepted = asyncio.Event()
+        self._settled = asyncio.Event()  # state is one of _SETTLED
         self._queue_ready = asyncio.Event()
         self._interval_changed = asyncio.Event()
         self._boot_now = asyncio.Event()
@@ -316,10 +335,10 @@ class ChargePointClient:
         if state == old:
             return
         self.state = state
-        if state == "accepted":
-            self._accepted.set()
+        if state in _SETTLED:
+            self._settled.set()
         else:
-            self._accepted.clear()
+            self._settled.clear()
         _LOG.info("%s: %s -> %s", self.identity, old, state)
         if self._on_state_change is not None:
             try:
@@ -345,9 +364,16 @@ class ChargePointClient:
         self._interval_changed.set()
 
     async def wait_accepted(self, timeout=None):
-        """Wait until the central system Accepted us (asyncio.TimeoutError
-        after ``timeout`` seconds)."""
-        await asyncio.wait_for(self._accepted.wait(), timeout)
+        """Wait until the central system Accepted us. Raises
+        ``ConnectionFailed`` once the client gave up (``max_reconnects``),
+        NotConnectedError once it was closed, asyncio.TimeoutError after
+        ``timeout`` seconds."""
+        await asyncio.wait_for(self._settled.wait(), timeout)
+        if self.state == "accepted":
+            return
+        if self.failure is not None:
+            raise self.failure
+        raise NotConnectedError("%s is closed" % self.identity, self.identity)
 
     def trigger_boot(self):
         """Send the BootNotification again now (TriggerMessage while Pending)."""
@@ -364,12 +390,16 @@ class ChargePointClient:
     async def __aenter__(self):
         return await self.start()
 
-    async def __aexit__(self, *exc_info):
+    async def __aexit__(self, exc_type, exc, traceback):
         await self.close()
+        if exc_type is None and self.failure is not None:
+            raise self.failure
 
     async def close(self):
-        """Stop: close the connection (1000), stop reconnecting. Queued
-        messages stay in the queue file."""
+        """Stop: close the connection (1000), stop reconnecting; state
+        ``closed`` (``failed`` stays). Queued messages stay in the queue
+        file. Never raises: a failure of the connection loop stays in
+        ``failure``."""
         self._stopping = True
         self._stop.set()
         link = self.link
@@ -386,7 +416,8 @@ class ChargePointClient:
                 task.cancel()
             except Exception:
                 pass
-        self._set_state("closed")
+        if self.failure is None:
+            self._set_state("closed")  # else it stays "failed": the reason it stopped
         self.queue.close()
 
     def backoff_delay(self, attempt):
@@ -396,7 +427,22 @@ class ChargePointClient:
         return delay * (1.0 - self.reconnect_jitter * self._rng.random())
 
     async def run(self):
-        """Connect, serve, reconnect until ``close()``."""
+        """Connect, serve, reconnect until ``close()``; raises
+        ``ConnectionFailed`` when it gives up (``max_reconnects``)."""
+        try:
+            await self._connect_loop()
+        except ConnectionFailed as failed:
+            self.failure = failed
+            self._set_state("failed")
+            raise
+        except Exception as exc:
+            # a bug, not the network: still nobody may wait forever
+            _LOG.exception("%s: the connection loop failed", self.identity)
+            self.failure = ConnectionFailed("the connection loop failed: %r" % (exc,), exc)
+            self._set_state("failed")
+            raise self.failure from exc
+
+    async def _connect_loop(self):
         while not self._stopping:
             self._set_state("connecting")
             try:
@@ -417,7 +463,7 @@ class ChargePointClient:
                 raise
             except Exception as exc:
                 self.last_error = exc
-                _LOG.info("%s: connecting failed: %s", self.identity, exc)
+                _LOG.info("%s: connecting failed: %s", self.identity, explain(exc, self.url))
                 await self._failed()
                 continue
             registered = await self._session(websocket)
@@ -438,8 +484,17 @@ class ChargePointClient:
         self.failed_attempts += 1
         self._set_state("offline")
         if self.max_reconnects is not None and self.failed_attempts > self.max_reconnects:
+            reason = explain(self.last_error, self.url)
+            _LOG.warning(
+                "%s: giving up after %d failed attempt%s: %s",
+                self.identity,
+                self.failed_attempts,
+                "" if self.failed_attempts == 1 else "s",
+                reason,
+            )
             raise ConnectionFailed(
-                "%d connection attempts failed; last: %s" % (self.failed_attempts, self.last_error),
+                "%d connection attempt%s failed; the last: %s"
+                % (self.failed_attempts, "" if self.failed_attempts == 1 else "s", reason),
                 self.last_error,
             )
         await self._pause(self.backoff_delay(self.failed_attempts))
@@ -636,7 +691,12 @@ class ChargePointClient:
         (unless ``allow_pending`` and Pending)."""
         charge_point = self.charge_point
         if charge_point is None or self.link is None or not self.link.open:
-            raise NotConnectedError("%s is not connected" % self.identity, self.identity)
+            why = ""
+            if self.failure is not None:
+                why = " (gave up: %s)" % self.failure
+            elif self.last_error is not None:
+                why = " (last attempt: %s)" % explain(self.last_error, self.url)
+            raise NotConnectedError("%s is not connected%s" % (self.identity, why), self.identity)
         if self.state != "accepted" and not (allow_pending and self.state == "pending"):
             raise NotAcceptedError(
                 "%s is %s; requests wait for an Accepted BootNotification"
@@ -727,7 +787,17 @@ class ChargePointClient:
                 if attempts >= self.transaction_message_attempts:
                     self._drop(entry, "failed %d times, last: %s" % (attempts, failure))
                     continue
-                await asyncio.sleep(self.transaction_message_retry_interval * attempts)
+                delay = self.transaction_message_retry_interval * attempts
+                _LOG.warning(
+                    "%s: %s failed (attempt %d of %d): %s; sending it again in %ss",
+                    self.identity,
+                    entry.action,
+                    attempts,
+                    self.transaction_message_attempts,
+                    failure,
+                    delay,
+                )
+                await asyncio.sleep(delay)
                 continue
             except SessionClosedError:
                 raise NotConnectedError("connection closed", self.identity)

@@ -162,14 +162,27 @@ class TracingLink:
         self._trace("->", text)
 
     def _trace(self, arrow, text):
+        # Printing must never break the session: any frame, however
+        # malformed, is printed somehow and passed on to the runtime,
+        # which answers it as the protocol says.
+        try:
+            line = self._describe(text)
+        except Exception:
+            line = "(not an OCPP-J frame) %r" % (text[:80],)
+        self._write("%s %s %s" % (self._label, arrow, line))
+
+    def _describe(self, text):
         try:
             frame = json.loads(text)
             kind = frame[0]
             unique_id = frame[1]
         except Exception:
-            self._write("%s %s (not an OCPP-J frame) %r" % (self._label, arrow, text[:80]))
-            return
-        if kind == 2 and len(frame) > 3:
+            return "(not an OCPP-J frame) %r" % (text[:80],)
+        if not isinstance(unique_id, str):
+            # a list or object is no unique id (FormationViolation) and
+            # cannot be a key here either
+            action, body = "?", frame
+        elif kind == 2 and len(frame) > 3:
             action = frame[2]
             if len(self._actions) >= 64:
                 self._actions.pop(next(iter(self._actions)))
@@ -186,4 +199,4 @@ class TracingLink:
         rendered = json.dumps(body, separators=(", ", ": "))
         if len(rendered) > self._width:
             rendered = rendered[: self._width - 3] + "..."
-        self._write("%s %s %-32s %s" % (self._label, arrow, action, rendered))
+        return "%-32s %s" % (action, rendered)

@@ -543,6 +543,7 @@ class CentralSystem:
         session = _Session(charge_point, link)
         self._sessions[identity] = session
         watchdog = None
+        failed = False  # an error ended the session (close 1011)
         try:
             try:
                 await self.on_connect(charge_point, link)
@@ -550,7 +551,7 @@ class CentralSystem:
                 _LOG.exception("on_connect hook failed for %s", identity)
             if self.idle_timeout is not None:
                 watchdog = asyncio.create_task(self._watch_idle(link))
-            await self._read(charge_point, identity)
+            failed = await self._read(charge_point, identity)
         finally:
             if watchdog is not None:
                 watchdog.cancel()
@@ -558,7 +559,11 @@ class CentralSystem:
                 del self._sessions[identity]
             await _close_charge_point(charge_point)
             if websocket.close_code is None:
-                await websocket.close(1000 if not self._closing else 1001)
+                if failed:
+                    # 1011: the peer learns the session ended by a fault here
+                    await websocket.close(1011, "internal error")
+                else:
+                    await websocket.close(1000 if not self._closing else 1001)
             try:
                 await self.on_disconnect(charge_point, link)
             except Exception:
@@ -566,12 +571,15 @@ class CentralSystem:
             session.done.set()
 
     async def _read(self, charge_point, identity):
+        """Serve the connection until it ends; True if an error ended it."""
         try:
             await charge_point.start()
         except (ConnectionClosed, NotConnectedError):
             pass
         except Exception:
             _LOG.exception("connection of %s ended by an error", identity)
+            return True
+        return False
 
     async def _replace(self, old):
         await old.link.close(1000, "replaced by a new connection")

@@ -235,6 +235,64 @@ def test_gives_up_after_max_reconnects_with_growing_delays():
     run(scenario())
 
 
+def test_wait_accepted_raises_once_the_client_gave_up_instead_of_hanging():
+    # issue 13 item 3: max_reconnects=0 and nothing listening used to leave
+    # wait_accepted() waiting forever, with the state stuck at "offline".
+    async def scenario():
+        client = make_client("ws://127.0.0.1:%d/CP-1" % free_port(), max_reconnects=0)
+        await client.start()
+        try:
+            with pytest.raises(ConnectionFailed) as caught:
+                await client.wait_accepted(timeout=10)
+            assert client.state == "failed"
+            assert client.failure is caught.value
+            assert isinstance(client.last_error, ConnectionRefusedError)
+            assert caught.value.last_error is client.last_error
+            assert "1 connection attempt failed" in str(caught.value)
+            assert "nothing listens at 127.0.0.1:" in str(caught.value)
+            with pytest.raises(NotConnectedError, match="gave up: 1 connection attempt"):
+                await client.call(call.Heartbeat())
+        finally:
+            await client.close()
+        assert client.state == "failed" and client.failure is caught.value  # after close()
+
+    run(scenario())
+
+
+def test_leaving_async_with_raises_the_failure_it_would_have_swallowed():
+    async def scenario():
+        client = make_client("ws://127.0.0.1:%d/CP-1" % free_port(), max_reconnects=1)
+        with pytest.raises(ConnectionFailed) as caught:
+            async with client:
+                await wait_for(lambda: client.state == "failed", timeout=10)
+        assert "2 connection attempts failed" in str(caught.value)
+
+        # An exception of the body wins: the failure does not replace it.
+        client = make_client("ws://127.0.0.1:%d/CP-1" % free_port(), max_reconnects=0)
+        with pytest.raises(KeyError):
+            async with client:
+                await wait_for(lambda: client.state == "failed", timeout=10)
+                raise KeyError("the body's own error")
+
+        # Closed before giving up: nothing to raise, wait_accepted says closed.
+        client = make_client("ws://127.0.0.1:%d/CP-1" % free_port())
+        async with client:
+            await wait_for(lambda: client.failed_attempts >= 1, timeout=10)
+        with pytest.raises(NotConnectedError, match="closed"):
+            await client.wait_accepted(timeout=1)
+
+    run(scenario())
+
+
+def test_a_url_without_an_identity_is_refused_at_construction():
+    with pytest.raises(UsageError, match="no charge point identity"):
+        make_client("ws://127.0.0.1:9000")
+    with pytest.raises(UsageError, match="no charge point identity"):
+        make_client("ws://127.0.0.1:9000/")
+    assert make_client("ws://127.0.0.1:9000/ocpp/CP%201").identity == "CP 1"
+    assert make_client("ws://127.0.0.1:9000", identity="CP-2").url.endswith(":9000/CP-2")
+
+
 def test_http_refusals_are_retried_with_backoff_too():
     async def scenario():
         table = security.PasswordTable({"CP-1": "right-password-000000"})

@@ -466,3 +466,99 @@ def test_demo_peers_answer_every_action_over_a_real_connection():
         assert len(answered) == len(protocol.ACTIONS) + 1  # DataTransfer both ways
 
     run(scenario())
+
+
+# ------------------------------------------------------------------ what the log says
+
+
+def test_a_handler_exception_is_logged_with_its_traceback(caplog):
+    # issue 13 item 4: it was one WARNING with the exception's repr only.
+    class Buggy(ChargePoint):
+        role = "CentralSystem"
+
+        @on("Heartbeat")
+        def heartbeat(self):
+            return {"not": "a response"}["missing"]  # a KeyError in application code
+
+    async def scenario():
+        async with central_system(factory=Buggy) as server:
+            websocket = await open_websocket(server.url("CP-B"))
+            await websocket.send('[2,"h1","Heartbeat",{}]')
+            answer = json.loads(await websocket.recv())
+            await websocket.close()
+        return answer
+
+    with caplog.at_level("INFO", logger="ocppj"):
+        answer = run(scenario())
+    assert answer[:3] == [4, "h1", "InternalError"]
+    records = [r for r in caplog.records if "the handler for Heartbeat h1" in r.getMessage()]
+    assert len(records) == 1
+    record = records[0]
+    assert record.levelname == "ERROR"
+    assert record.exc_info is not None and record.exc_info[0] is KeyError
+    traceback_text = caplog.text
+    assert "Traceback (most recent call last)" in traceback_text
+    assert 'return {"not": "a response"}["missing"]' in traceback_text  # the line
+
+
+def test_refusals_are_logged_at_info_with_their_reason(caplog):
+    async def scenario():
+        async with central_system() as server:
+            for path, subprotocols in (("", ("ocpp1.6",)), ("/CP-1", ("ocpp2.0.1",))):
+                try:
+                    await open_websocket(server.url() + path, subprotocols=subprotocols)
+                except Exception:
+                    pass
+
+    with caplog.at_level("INFO", logger="ocppj.server"):
+        run(scenario())
+    refusals = [r for r in caplog.records if r.name == "ocppj.server" and "refused" in r.msg]
+    assert [r.levelname for r in refusals] == ["INFO", "INFO"]
+    assert "404 no charge point identity at the end of the URL path" in refusals[0].getMessage()
+    assert "400 unsupported subprotocol ocpp2.0.1" in refusals[1].getMessage()
+
+
+def test_a_session_ended_by_an_error_closes_with_1011_not_1000():
+    class Failing(ChargePoint):
+        role = "CentralSystem"
+
+        async def start(self):
+            raise RuntimeError("a bug in the reading loop")
+
+    async def scenario():
+        async with central_system(factory=Failing) as server:
+            websocket = await open_websocket(server.url("CP-E"))
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(websocket.recv(), 10)
+            return websocket.close_code, websocket.close_reason
+
+    assert run(scenario()) == (1011, "internal error")
+
+
+def test_an_info_frame_log_like_mobilityhouses_is_off_by_default(caplog):
+    async def exchange(**options):
+        async with central_system(**options) as server:
+            websocket, charge_point, reader = await charge_point_over(
+                server.url("CP-F"), log_frames=options.get("log_frames", False)
+            )
+            await charge_point.call(call.Heartbeat())
+            await websocket.close()
+            await reader
+
+    with caplog.at_level("DEBUG"):
+        run(exchange())
+    assert not [r for r in caplog.records if r.name == "ocppj.frames"]
+
+    caplog.clear()
+    with caplog.at_level("INFO", logger="ocppj.frames"):
+        run(exchange(log_frames=True))
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "ocppj.frames"]
+    # both ends log: the central system (options passed to its ChargePoint)
+    # and the charge point, each a send and a receive
+    assert len(lines) == 4 and {level for level, _ in lines} == {"INFO"}
+    sent = [text for _, text in lines if text.startswith("CP-F: send [2,")]
+    received = [text for _, text in lines if text.startswith("CP-F: receive message [2,")]
+    assert len(sent) == 1 and len(received) == 1
+    assert '"Heartbeat"' in sent[0] and '"Heartbeat"' in received[0]
+    assert any(text.startswith("CP-F: send [3,") for _, text in lines)
+    assert any(text.startswith("CP-F: receive message [3,") for _, text in lines)
