@@ -93,6 +93,12 @@ def add_arguments(parser):
         help="name in status messages and the gateway status topic (default: the client id)",
     )
     broker.add_argument(
+        "--broker-wait",
+        type=float,
+        default=10,
+        help="seconds to wait at start for a broker that refuses connections (still starting)",
+    )
+    broker.add_argument(
         "--session-expiry",
         type=int,
         default=300,
@@ -320,7 +326,7 @@ async def _serve(args):
     from ..cli import tune_gc
 
     gateway = build_gateway(args)
-    await gateway.start()
+    await gateway.start(broker_wait=args.broker_wait)
     tune_gc()
     say(
         "gateway %s: charge points at %s/<identity>, broker %s, topics %s"

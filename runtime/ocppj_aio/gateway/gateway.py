@@ -182,9 +182,10 @@ class Gateway:
 
     # ------------------------------------------------------------ lifecycle
 
-    async def start(self):
-        """Connect to the broker, then listen for charge points; returns self."""
-        await self.mqtt.start()
+    async def start(self, broker_wait=0):
+        """Connect to the broker (waiting up to ``broker_wait`` seconds for
+        one that is starting), then listen for charge points; returns self."""
+        await self.mqtt.start(wait=broker_wait)
         topics = self.topics
         self.mqtt.subscribe(topics.any_status())
         self.mqtt.subscribe(topics.any_gateway_status())
