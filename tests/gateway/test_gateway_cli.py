@@ -128,7 +128,7 @@ def test_the_gateway_waits_for_a_broker_that_is_still_starting(tmp_path):
     )
     try:
         time.sleep(1.0)
-        assert process.poll() is None  # still waiting, not failed
+        assert process.poll() is None, process.stderr.read()  # still waiting, not failed
         broker.start()
         assert "charge points at" in process.stdout.readline()
         assert process.wait(20) == 0

@@ -270,7 +270,10 @@ class MQTTSession:
             ) from None
         except (OSError, ssl.SSLError) as exc:
             await self._give_up()
-            raise BrokerError("cannot reach broker %s: %s" % (settings.describe(), exc)) from exc
+            raise BrokerError(
+                "cannot reach broker %s: %s" % (settings.describe(), exc),
+                unreachable=isinstance(exc, ConnectionRefusedError),
+            ) from exc
         except BrokerError:
             await self._give_up()
             raise
