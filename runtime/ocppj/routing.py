@@ -76,7 +76,12 @@ def on(action, skip_schema_validation=False, call_unique_id_required=False):
     requests and outgoing responses (see validation.py for what that lets
     through).
     """
-    return _marker(ON, action, skip_schema_validation, call_unique_id_required)
+    return _marker(
+        ON,
+        action,
+        skip_schema_validation=skip_schema_validation,
+        call_unique_id_required=call_unique_id_required,
+    )
 
 
 def after(action, call_unique_id_required=False):
@@ -84,7 +89,9 @@ def after(action, call_unique_id_required=False):
     CALLRESULT and that answer was handed to the transport. Same keyword
     arguments as the ``on`` handler; its return value is ignored (awaited
     in a separate task by the asyncio pump, so it may send CALLs)."""
-    return _marker(AFTER, action, False, call_unique_id_required)
+    return _marker(
+        AFTER, action, skip_schema_validation=False, call_unique_id_required=call_unique_id_required
+    )
 
 
 class Handler:

@@ -758,6 +758,14 @@ def build_parser():
     )
     simulate.add_argument("--quiet", action="store_true", help="print state changes, not frames")
 
+    # The gateway has its own parser (ocppj_aio/gateway/cli.py); main()
+    # hands it everything after the word gateway. Listed here for --help.
+    commands.add_parser(
+        "gateway",
+        help="run the OCPP-to-MQTT gateway (ocppj gateway --help; docs/gateway.md)",
+        add_help=False,
+    )
+
     validate = _command(
         commands,
         "validate",
@@ -810,7 +818,27 @@ def describe_failure(exc):
     return 1, "unexpected %s: %s; run with -v for the traceback" % (type(exc).__name__, text)
 
 
+def _gateway_arguments(argv):
+    """The arguments for the gateway's own parser when ``argv`` asks for
+    ``ocppj [-v] gateway ...``, else None."""
+    flags = []
+    for position, word in enumerate(argv):
+        if word in ("-v", "--verbose"):
+            flags.append("--verbose")
+            continue
+        if word == "gateway":
+            return flags + list(argv[position + 1 :])
+        return None
+    return None
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    gateway_arguments = _gateway_arguments(argv)
+    if gateway_arguments is not None:
+        from .gateway import cli as gateway_cli
+
+        return gateway_cli.main(gateway_arguments)
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -9,9 +9,10 @@ repository root with .venv/bin first on PATH, and a text block marked
 ``output`` lists lines the block before it printed (``output of
 background``: the last background program), in any order, since programs
 that talk to each other print in the order their messages cross (see
-doc_blocks.py for the markers). The one change made to what is written:
-port 9000 becomes a free port, so runs never collide. Network use is
-127.0.0.1 only.
+doc_blocks.py for the markers). What a shell block starts in the
+background (``cmd &``) ends with the block. The one change made to what
+is written: the ports 9000 (OCPP-J) and 1883 (MQTT) become free ports, so
+runs never collide. Network use is 127.0.0.1 only.
 """
 
 import json
@@ -40,8 +41,11 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def with_port(text, port):
-    return re.sub(r"\b9000\b", str(port), text)
+def with_port(text, ports):
+    """``text`` with each well-known port replaced by this run's free one."""
+    for written, used in ports.items():
+        text = re.sub(r"\b%d\b" % written, str(used), text)
+    return text
 
 
 def environment():
@@ -84,6 +88,7 @@ class DocRun:
         self.path = path
         self.folder = folder
         self.port = free_port()
+        self.ports = {9000: self.port, 1883: free_port()}
         self.background = []
         self.fragments = None  # the run_fragments.py process, once needed
         self.last = None  # Output of the last block that ran
@@ -95,35 +100,56 @@ class DocRun:
     def program(self, block, background=False):
         script = os.path.join(self.folder, "block_%d.py" % block.line)
         with open(script, "w", encoding="utf-8") as handle:
-            handle.write(with_port(block.text, self.port))
+            handle.write(with_port(block.text, self.ports))
         return self._start(block, [sys.executable, script], self.folder, background)
 
     def shell(self, block, background=False):
-        script = "set -e\n" + with_port(block.text, self.port)
+        script = "set -e\n" + with_port(block.text, self.ports)
         return self._start(block, ["bash", "-c", script], ROOT, background)
 
     def _start(self, block, command, cwd, background):
-        process = subprocess.Popen(
-            command,
-            cwd=cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=environment(),
-            start_new_session=True,  # its children stop with it
-        )
         if background:
+            process = subprocess.Popen(
+                command,
+                cwd=cwd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=environment(),
+                start_new_session=True,  # its children stop with it
+            )
             self.background.append((block, process))
             self.last = self.last_background = Output(block, process)
             return
-        try:
-            out, _ = process.communicate(timeout=BLOCK_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            stop(process)
-            raise AssertionError(
-                "%s did not finish within %ss:\n%s"
-                % (block.where(), BLOCK_TIMEOUT, process.stdout_text)
-            ) from None
+        # A file, not a pipe: what the block left running in the background
+        # would hold a pipe open after the block ended.
+        with open(os.path.join(self.folder, "block_%d.out" % block.line), "w+") as printed:
+            process = subprocess.Popen(
+                command,
+                cwd=cwd,
+                stdout=printed,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=environment(),
+                start_new_session=True,
+            )
+            try:
+                process.wait(timeout=BLOCK_TIMEOUT)
+                finished = True
+            except subprocess.TimeoutExpired:
+                finished = False
+            try:
+                os.killpg(process.pid, signal.SIGTERM)  # what it left running
+            except ProcessLookupError:
+                pass
+            process.wait(timeout=30)
+            printed.seek(0)
+            out = printed.read()
+        assert finished, "%s did not finish within %ss:\n%s" % (
+            block.where(),
+            BLOCK_TIMEOUT,
+            out,
+        )
         assert process.returncode == 0, "%s exited with %s:\n%s" % (
             block.where(),
             process.returncode,
@@ -153,7 +179,7 @@ class DocRun:
                 text=True,
                 env=environment(),
             )
-        request = {"where": block.where(), "code": with_port(block.text, self.port)}
+        request = {"where": block.where(), "code": with_port(block.text, self.ports)}
         self.fragments.stdin.write(json.dumps(request) + "\n")
         self.fragments.stdin.flush()
         reply = self.fragments.stdout.readline()
@@ -190,7 +216,8 @@ class DocRun:
                 problems.append("%s:\n%s" % (block.where(), process.stdout_text))
         for block, output in self.checks:
             printed = [line.rstrip() for line in output.text().splitlines()]
-            printed = [line.replace(str(self.port), "9000") for line in printed]
+            for written, used in self.ports.items():
+                printed = [line.replace(str(used), str(written)) for line in printed]
             for wanted in block.text.splitlines():
                 if wanted.rstrip() not in printed:
                     problems.append(

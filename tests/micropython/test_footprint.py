@@ -22,13 +22,14 @@ KB = 1024
 # figures plus about 1 KB.
 #
 # Reached (1.13 .mpy v5): Core profile 17616, all actions 23664, runtime
-# core 37136, a booted session 40784. The runtime core is over the issue's
-# 24 KB: every runtime module is loaded at import now, rare paths, error
-# and event classes included (issue 12: modules by owner, real classes; no
-# lazy imports, which left sessions broken when one failed for memory,
-# issue 11). Before, 20.6 KB loaded at import and up to 18 KB more on the
-# first error, misuse or CALLERROR (error_classes, misuse, rejection); the
-# worst case, what a device must leave room for, was about the same as now.
+# core 37248, a booted session 40896 (1.29 .mpy v6: 23840, 33824, 50560,
+# 56416). The runtime core is over the issue's 24 KB: every runtime module
+# is loaded at import now, rare paths, error and event classes included
+# (issue 12: modules by owner, real classes; no lazy imports, which left
+# sessions broken when one failed for memory, issue 11). Before, 20.1 KB
+# loaded at import and up to 22 KB more with the first error, misuse or
+# CALLERROR (error_classes, misuse, rejection, the classes they make): with
+# all of it loaded the old runtime held 42.5 KB, more than this one does.
 # These ceilings hold what is reached, with about 1 KB of headroom.
 CORE_PROFILE = {
     "1.13-py": 18 * KB,
@@ -46,7 +47,7 @@ RUNTIME_CORE = {
     "1.13-py": 41.5 * KB,
     "1.13-mpy-v5": 37.5 * KB,
     "1.29-py": 51.5 * KB,
-    "1.29-mpy-v6": 50 * KB,
+    "1.29-mpy-v6": 50.5 * KB,
 }
 SESSION = {
     "1.13-py": 44 * KB,
