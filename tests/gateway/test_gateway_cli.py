@@ -30,7 +30,8 @@ def test_a_bad_option_is_one_line_and_exit_status_2():
         (["--fallback", "Heartbeet"], "not an OCPP 1.6 action"),
         (["--fallback", "Heartbeat={x"], "not JSON"),
         (["--broker", "http://x"], "mqtt://host:port"),
-        (["--security-profile", "1"], "needs --password"),
+        (["--security-profile", "1"], "needs one credential source"),
+        (["--security-profile", "1", "--password-file", "/nonexistent"], "--password-file"),
         (["--security-profile", "2", "--password", "p"], "needs --certfile"),
         (["--workers", "2", "--port", "0"], "fixed --port"),
     ):
