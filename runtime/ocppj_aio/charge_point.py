@@ -298,9 +298,7 @@ class ChargePoint(base.ChargePoint):
         its outbox); what it answered with (Session.answer)."""
         answer, problem = self._session.answer(event.unique_id, result, failure)
         if problem is not None:
-            self._report_failure(
-                "the handler for %s %s" % (event.action, event.unique_id), problem
-            )
+            self._report_failure("the handler for %s %s" % (event.action, event.unique_id), problem)
         return answer
 
     def _after_answer(self, event, answer, afters, response):

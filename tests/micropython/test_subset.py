@@ -7,7 +7,6 @@ walk over the MicroPython flavour (generated/micropython) and the runtime
 """
 
 import ast
-from pathlib import Path
 
 import pytest
 
