@@ -22,6 +22,9 @@ SECTIONS = [
     "bench.gateway_clients",  # MQTT clients for the gateway: gmqtt vs aiomqtt (paho)
     "bench.walk",  # the modules one CALL passes through
     "bench.instructions",  # callgrind instructions per message on the hot path (valgrind)
+    "bench.flood",  # healthy charge points' latency under 0, 1 and 5 flooders
+    "bench.stuck_reader",  # how long a charge point that stopped reading stays connected
+    "bench.duplicates",  # transaction messages handled twice after 8 kills of a charge point
 ]
 
 

@@ -56,6 +56,7 @@ from ocppj import charge_point as base
 from ocppj import errors
 
 from .frame_log import FrameLog
+from .logs import ConnectionLog
 
 _LOG = logging.getLogger("ocppj")
 
@@ -99,6 +100,11 @@ class CallTimeoutError(errors.CallTimeoutError, asyncio.TimeoutError):
 
 
 class ChargePoint(base.ChargePoint):
+    # Set by a CentralSystem with duplicate detection: an
+    # ocppj_aio.duplicates.Replayer, asked before a CALL is handled and told
+    # how it was answered.
+    replayer = None
+
     def __init__(
         self, id, connection, response_timeout=30, protocol=None, log_frames=False, **options
     ):
@@ -116,6 +122,7 @@ class ChargePoint(base.ChargePoint):
         self._unique_id_generator = None
         self._waiters = {}  # our CALL id -> Future, at most queue_limit + 1
         self._handler_tasks = set()
+        self._kept_tasks = None  # handler tasks close() leaves running
         self._after_tasks = set()
         # created on first use: before Python 3.10 these bind to the loop
         # current at construction
@@ -125,23 +132,31 @@ class ChargePoint(base.ChargePoint):
         self._timer_task = None
         self._timer_deadline = None  # what the timer task sleeps until
         self._result_sent = getattr(connection, "result_sent", None)
+        self._log = None  # ConnectionLog, made by the first report
 
     # ------------------------------------------------------------- hooks
 
     def _now(self):
         return time.monotonic()
 
+    def _connection_log(self):
+        # per connection at most a burst of lines per interval, then a
+        # summary (ocppj_aio.logs): a flooding peer cannot fill the disk
+        log = self._log
+        if log is None:
+            log = self._log = ConnectionLog(self.id, _LOG)
+        return log
+
     def _report(self, message, problem=None):
         if problem is not None:
-            _LOG.warning("%s: %s: %r", self.id, message, problem)
-        else:
-            _LOG.warning("%s: %s", self.id, message)
+            message = "%s: %r" % (message, problem)
+        self._connection_log().warning(message)
 
     def _report_failure(self, message, exc):
         """An exception raised by application code (a handler, an @after
         hook, result_sent): a bug to fix, logged as an error with the
-        traceback that finds it."""
-        _LOG.error("%s: %s raised %r", self.id, message, exc, exc_info=exc)
+        traceback that finds it (rate-limited like the warnings)."""
+        self._connection_log().error("%s raised %r" % (message, exc), exc_info=exc)
 
     def _on_event(self, event):
         if event.kind in _FINISHING:
@@ -177,6 +192,8 @@ class ChargePoint(base.ChargePoint):
         for event in events:
             if event.kind != "CallReceived":
                 self._on_event(event)
+            elif self.replayer is not None and self._replayed(event):
+                continue
             elif not spawn:
                 if waiting is None:
                     waiting = []
@@ -244,11 +261,22 @@ class ChargePoint(base.ChargePoint):
             # CancelledError raised by the handler itself (the reader was
             # not cancelled: it is running it): answered InternalError
             return afters, (None, exc)
-        self._spawn(self._serve_async(event, prepared, (_resume(context, coro, yielded), None)))
+        self._spawn(
+            self._serve_async(event, prepared, (_resume(context, coro, yielded), None)),
+            self.replayer is not None and self.replayer.keeps(event),
+        )
         return afters, None
 
-    def _spawn(self, coro):
-        self._handler_tasks.add(asyncio.ensure_future(coro))
+    def _spawn(self, coro, outlives_close=False):
+        task = asyncio.ensure_future(coro)
+        self._handler_tasks.add(task)
+        if outlives_close:
+            # a transaction message's handler with duplicate detection on
+            # runs to the end, so its answer can serve the repeat
+            if self._kept_tasks is None:
+                self._kept_tasks = set()
+            self._kept_tasks.add(task)
+            task.add_done_callback(self._kept_tasks.discard)
 
     async def _serve_async(self, event, prepared=None, called=None):
         try:
@@ -260,6 +288,8 @@ class ChargePoint(base.ChargePoint):
             # on its own when recv() fails, nothing else to do here
             self._report("answering %s %s failed" % (event.action, event.unique_id), exc)
         finally:
+            if self.replayer is not None:
+                self.replayer.abandon(event)  # a no-op once settled
             # cheaper than a done callback, which costs a loop turn per CALL
             self._handler_tasks.discard(asyncio.current_task())
 
@@ -293,10 +323,44 @@ class ChargePoint(base.ChargePoint):
         _, _, afters = prepared
         self._after_answer(event, answer, afters, result)
 
+    def _replayed(self, event):
+        """Answer a repeat as the first was answered; True if it was (or
+        will be, once the first in flight is answered)."""
+        found = self.replayer.begin(event)
+        if found is None:
+            return False
+        if isinstance(found, asyncio.Future):
+            self._spawn(self._replay_later(event, found))
+        else:
+            self._session.send_result(event.unique_id, found)
+        return True
+
+    async def _replay_later(self, event, first):
+        response = await asyncio.shield(first)
+        if response is None:  # the first was not answered with a result
+            await self._serve_async(event)
+            return
+        try:
+            self._session.send_result(event.unique_id, response)
+            await self._flush_async()
+        except Exception as exc:
+            self._report("answering %s %s failed" % (event.action, event.unique_id), exc)
+        finally:
+            self._handler_tasks.discard(asyncio.current_task())
+
     def _complete(self, event, result, failure):
         """Hand the handler's outcome to the session (the answer lands in
         its outbox); what it answered with (Session.answer)."""
-        answer, problem = self._session.answer(event.unique_id, result, failure)
+        if self.replayer is None:
+            answer, problem = self._session.answer(event.unique_id, result, failure)
+        else:
+            answer = None
+            try:
+                answer, problem = self._session.answer(event.unique_id, result, failure)
+            finally:
+                # a repeat gets this answer; a response the session could
+                # not send (connection gone) is checked by the replayer
+                self.replayer.settle(event, result if failure is None else None, answer == "result")
         if problem is not None:
             self._report_failure("the handler for %s %s" % (event.action, event.unique_id), problem)
         return answer
@@ -472,8 +536,12 @@ class ChargePoint(base.ChargePoint):
                 waiter.cancel()
         if self._timer_task is not None:
             self._timer_task.cancel()
+        kept = self._kept_tasks or ()
         for task in list(self._handler_tasks) + list(self._after_tasks):
-            task.cancel()
+            if task not in kept:
+                task.cancel()
+        if self._log is not None:
+            self._log.close()
 
 
 _FINISHING = (

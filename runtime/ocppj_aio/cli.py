@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import errno
 import gc
+import hmac
 import logging
 import os
 import re
@@ -410,17 +411,70 @@ def _listen_error(exc, args):
 
 
 def cmd_serve(args):
-    if args.password is not None and args.security_profile not in (1, 2):
+    given = _credential_options(args)
+    if given and args.security_profile not in (1, 2):
         raise CommandUsageError(
-            "--password is for security profiles 1 and 2 (HTTP Basic); add"
-            " --security-profile 1 or 2"
+            "%s is for security profiles 1 and 2 (HTTP Basic); add"
+            " --security-profile 1 or 2" % given[0]
         )
     ssl_context = _server_tls(args)
+    authenticator = _serve_authenticator(args)
     _needs_websockets("serve")
-    return _run(_serve(args, ssl_context))
+    return _run(_serve(args, ssl_context, authenticator))
 
 
-async def _serve(args, ssl_context):
+def _credential_options(args):
+    given = []
+    if args.password is not None:
+        given.append("--password")
+    if args.password_file is not None:
+        given.append("--password-file")
+    if args.insecure_any_password:
+        given.append("--insecure-any-password")
+    return given
+
+
+def _serve_authenticator(args):
+    """The authenticator of security profiles 1 and 2: from exactly one
+    credential source. Without one, serve refuses to start: accepting
+    every password by default would look like authentication."""
+    from . import security
+
+    if args.security_profile not in (1, 2):
+        return None
+    given = _credential_options(args)
+    if not given:
+        raise CommandUsageError(
+            "security profile %d needs a credential source: --password-file FILE"
+            " (a key per charge point), --password KEY (one for all), or"
+            " --insecure-any-password for a demo" % args.security_profile
+        )
+    if len(given) > 1:
+        raise CommandUsageError("give one of %s, not several" % " and ".join(given))
+    if args.password_file is not None:
+        try:
+            return security.PasswordFile(args.password_file)
+        except OSError as problem:
+            raise CommandUsageError(
+                "--password-file %s: %s" % (args.password_file, problem.strerror or problem)
+            ) from None
+        except ValueError as problem:
+            raise CommandUsageError("--password-file: %s" % problem) from None
+    if args.password is not None:
+        key = args.password.encode("utf-8")
+
+        async def same_password(identity, password):
+            return hmac.compare_digest(password, key)
+
+        return same_password
+
+    async def any_password(identity, password):
+        return True
+
+    return any_password
+
+
+async def _serve(args, ssl_context, authenticator):
     from .demo import TracingLink, answering_class
     from .server import CentralSystem
 
@@ -433,11 +487,6 @@ async def _serve(args, ssl_context):
         if not args.quiet:
             link = TracingLink(link, "[cs] %s" % identity)
         return answering(identity, link, protocol=protocol)
-
-    async def any_password(identity, password):
-        if args.password is None:
-            return True
-        return password == args.password.encode("utf-8")
 
     def connected(charge_point, link):
         say(
@@ -461,7 +510,7 @@ async def _serve(args, ssl_context):
         port=args.port,
         security_profile=args.security_profile,
         ssl_context=ssl_context,
-        authenticator=any_password if args.security_profile in (1, 2) else None,
+        authenticator=authenticator,
         on_connect=connected,
         on_disconnect=disconnected,
         subprotocols=(protocol.SUBPROTOCOL,) + tuple(args.accept_subprotocol),
@@ -473,6 +522,8 @@ async def _serve(args, ssl_context):
     if args.gc_tuning:
         tune_gc()
     say("central system listening on %s/<identity>" % server.url())
+    if args.insecure_any_password:
+        say("--insecure-any-password: any Basic auth password is accepted (demos only)")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
@@ -599,8 +650,19 @@ def build_parser():
     )
     serve.add_argument(
         "--password",
-        help="the Basic auth password charge points must send (profiles 1 and 2);"
-        " without it any password is accepted",
+        help="the one Basic auth password every charge point must send (profiles 1 and 2)",
+    )
+    serve.add_argument(
+        "--password-file",
+        metavar="FILE",
+        help="per-charge-point keys for profiles 1 and 2: '<identity> <key>' lines, the key"
+        " sha256:<salt>:<digest>, hex:<bytes> or text:<key> (docs/hardening.md); re-read"
+        " when it changes",
+    )
+    serve.add_argument(
+        "--insecure-any-password",
+        action="store_true",
+        help="accept any Basic auth password (profiles 1 and 2): for demos only",
     )
     serve.add_argument(
         "--certfile", help="the central system's certificate chain, PEM (profiles 2 and 3)"

@@ -58,6 +58,10 @@ retries after ``boot_retry_interval``. On a reconnect after having been
 Accepted no new BootNotification is sent unless ``boot_notification``
 changed (OCPP-J 5.4) or ``boot_on_reconnect``.
 
+A central system that stops reading is dropped (and reconnected to) once
+nothing could be sent for ``write_timeout`` s (default: ``ping_timeout``)
+or more than ``max_outgoing_bytes`` wait for it (``ocppj_aio.flow``).
+
 Heartbeat.req every ``heartbeat_interval`` seconds without another request
 in between (OCPP 1.6 4.6); ``heartbeats=False`` or an interval <= 0 turns
 them off.
@@ -68,9 +72,23 @@ and delivered in order while accepted, also across reconnects and
 restarts. A CALLERROR, an unusable answer or no answer is a failure to
 process: the message is re-sent after ``transaction_message_retry_interval
 * n`` seconds (n = transmissions so far) until it failed
-``transaction_message_attempts`` times, then dropped (reported, and its
-``Delivery`` fails with ``DeliveryFailed``). Losing the connection is not a
-failure: the message is re-sent after reconnecting. Other messages may be
+``transaction_message_attempts`` times. Losing the connection is not a
+failure: the message is re-sent after reconnecting, under the unique id it
+was last sent under (recorded in the queue before sending; OCPP-J 4.1.4
+only forbids reusing an id on the same connection), so the central system
+can recognise a repeat whose first answer was lost; on the same
+connection a retry gets a new id.
+
+Nothing queued is deleted silently. A message given up (its attempts
+failed, it cannot be decoded, or it depends on a StartTransaction that was
+given up, so it has no transactionId) is held: kept in the queue file out
+of the line, its ``Delivery`` fails with ``DeliveryFailed`` (``held``
+True), and ``on_undelivered(message, reason)`` is called (sync or async)
+with the ``QueuedMessage`` (``action``, ``payload``, ``transaction``). The
+application can read ``held_messages()``, put them back in line with
+``release_held()`` (a StartTransaction together with its dependents) or
+delete one with ``discard_held()``. A MeterValues evicted from a full
+queue is the one loss by design; it is reported the same way. Other messages may be
 sent with ``call`` while the queue still holds some (3.7); a
 StartTransaction, StopTransaction or MeterValues with a transactionId sent
 with ``call`` while the queue is not empty is a UsageError, since it would
@@ -91,6 +109,7 @@ import logging
 import random
 import time
 import urllib.parse
+import uuid
 
 from ocppj import framing
 from ocppj.errors import (
@@ -104,9 +123,10 @@ from ocppj.errors import (
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from . import security
+from . import flow, security
 from .charge_point import ChargePoint
 from .connection_errors import explain
+from .identity import identity_problem, printable
 from .link import NotConnectedError, WebSocketLink
 from .queue import TRANSACTION_ACTIONS, TransactionQueue
 
@@ -153,12 +173,14 @@ class ConnectionFailed(Exception):
 
 
 class DeliveryFailed(Exception):
-    """A queued transaction-related message was given up (``reason``)."""
+    """A queued transaction-related message was given up (``reason``);
+    ``held``: it is kept in the queue's held list (see the module doc)."""
 
-    def __init__(self, action, reason):
-        super().__init__("%s dropped: %s" % (action, reason))
+    def __init__(self, action, reason, held=False):
+        super().__init__("%s %s: %s" % (action, "held" if held else "dropped", reason))
         self.action = action
         self.reason = reason
+        self.held = held
 
 
 class Delivery:
@@ -223,6 +245,8 @@ class ChargePointClient:
         heartbeats=True,
         ping_interval=20,
         ping_timeout=20,
+        write_timeout=None,
+        max_outgoing_bytes=flow.DEFAULT_MAX_OUTGOING_BYTES,
         open_timeout=10,
         close_timeout=10,
         max_message_size=2**20,
@@ -230,6 +254,7 @@ class ChargePointClient:
         on_connect=None,
         on_disconnect=None,
         on_state_change=None,
+        on_undelivered=None,
         rng=None,
         **charge_point_options,
     ):
@@ -244,6 +269,9 @@ class ChargePointClient:
                 "%s ends with no charge point identity: pass identity= or end the URL"
                 " with it (ws://host:port/CP-1)" % url
             )
+        problem = identity_problem(identity)
+        if problem is not None:
+            raise UsageError("%s: %s" % (problem, printable(identity)))
         self.identity = identity
         secure = self.url.lower().startswith("wss://")
         if not secure and not self.url.lower().startswith("ws://"):
@@ -293,6 +321,8 @@ class ChargePointClient:
         self.heartbeats = heartbeats
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
+        self.write_timeout = ping_timeout if write_timeout is None else write_timeout
+        self.max_outgoing_bytes = max_outgoing_bytes
         self.open_timeout = open_timeout
         self.close_timeout = close_timeout
         self.max_message_size = max_message_size
@@ -300,6 +330,7 @@ class ChargePointClient:
         self._on_connect = on_connect
         self._on_disconnect = on_disconnect
         self._on_state_change = on_state_change
+        self._on_undelivered = on_undelivered
         self._rng = rng if rng is not None else random.Random()
 
         self.state = "offline"
@@ -320,6 +351,7 @@ class ChargePointClient:
         self._stopping = False
         self._task = None
         self._waiters = {}  # queue seq -> future of a Delivery
+        self._sent_on = {}  # queue seq -> connection number it was last sent on
         self._settled = asyncio.Event()  # state is one of _SETTLED
         self._queue_ready = asyncio.Event()
         self._interval_changed = asyncio.Event()
@@ -458,6 +490,9 @@ class ChargePointClient:
                     close_timeout=self.close_timeout,
                     max_size=self.max_message_size,
                     user_agent_header=None,
+                    create_connection=flow.connection_factory(
+                        flow.GuardedClientConnection, self.write_timeout, self.max_outgoing_bytes
+                    ),
                 )
             except asyncio.CancelledError:
                 raise
@@ -658,9 +693,9 @@ class ChargePointClient:
                     wait = response.interval
             self._next_boot_at = time.monotonic() + wait
 
-    async def _send(self, charge_point, payload, suppress):
+    async def _send(self, charge_point, payload, suppress, unique_id=None):
         self._last_request = time.monotonic()
-        return await charge_point.call(payload, suppress=suppress)
+        return await charge_point.call(payload, suppress=suppress, unique_id=unique_id)
 
     async def _heartbeat_loop(self, charge_point):
         heartbeat = self.protocol.request_class("Heartbeat")
@@ -737,7 +772,7 @@ class ChargePointClient:
         try:
             self.protocol.validate_request(action, checked)
         except self.protocol.ValidationError as invalid:
-            raise OutgoingValidationError(action, invalid)
+            raise OutgoingValidationError(action, invalid) from invalid
         entry = self.queue.put(action, wire, transaction)
         future = asyncio.get_running_loop().create_future()
         future.add_done_callback(_quiet)
@@ -755,13 +790,55 @@ class ChargePointClient:
             future.set_result(response)
 
     def _evicted(self, entry):
+        reason = "evicted: the queue was full"
         _LOG.warning("%s: queue full, dropped the queued %s", self.identity, entry.action)
-        self._settle(entry, failure=DeliveryFailed(entry.action, "evicted: the queue was full"))
-
-    def _drop(self, entry, reason):
-        _LOG.warning("%s: dropping queued %s: %s", self.identity, entry.action, reason)
-        self.queue.done(entry, why="dropped: " + reason)
         self._settle(entry, failure=DeliveryFailed(entry.action, reason))
+        self._report_undelivered(entry, reason)
+
+    def _hold(self, entry, reason):
+        """Give ``entry`` up without losing it (see the module doc)."""
+        _LOG.warning("%s: holding queued %s: %s", self.identity, entry.action, reason)
+        self.queue.hold(entry, reason)
+        self._sent_on.pop(entry.seq, None)
+        self._settle(entry, failure=DeliveryFailed(entry.action, reason, held=True))
+        self._report_undelivered(entry, reason)
+
+    def _report_undelivered(self, entry, reason):
+        if self._on_undelivered is None:
+            return
+        try:
+            outcome = self._on_undelivered(entry, reason)
+            if inspect.isawaitable(outcome):
+                asyncio.ensure_future(outcome)
+        except Exception:
+            _LOG.exception("on_undelivered hook failed")
+
+    def held_messages(self):
+        """Transaction messages given up and kept (QueuedMessage, oldest first)."""
+        return self.queue.held()
+
+    def release_held(self, messages=None):
+        """Put held messages (all, or those given) back at the end of the
+        line for a new round of attempts; returns them as queued now. No
+        one waits for them: their Delivery already failed."""
+        released = self.queue.release(messages)
+        if released:
+            self._queue_ready.set()
+        return released
+
+    def discard_held(self, message):
+        """Delete one held message for good."""
+        self.queue.done(message, why="discarded: " + (message.held or ""))
+
+    def _transmission_id(self, entry):
+        """The unique id to send ``entry`` under now: the one it was last
+        sent under, unless that was on this very connection (a retry
+        after a failure), which OCPP-J 4.1.4 forbids; recorded in the
+        queue before it is sent."""
+        if entry.unique_id is None or self._sent_on.get(entry.seq) == self.connections:
+            self.queue.assign_id(entry, str(uuid.uuid4()))
+        self._sent_on[entry.seq] = self.connections
+        return entry.unique_id
 
     async def _deliver_loop(self, charge_point):
         queue = self.queue
@@ -773,19 +850,21 @@ class ChargePointClient:
                 continue
             wire = queue.resolve(entry)
             if wire is None:
-                self._drop(entry, "its StartTransaction was not delivered")
+                self._hold(entry, "its StartTransaction was not delivered")
                 continue
             try:
                 request = self.protocol.decode_request(entry.action, wire)
             except Exception as exc:
-                self._drop(entry, "cannot be decoded: %s" % exc)
+                self._hold(entry, "cannot be decoded: %s" % exc)
                 continue
             try:
-                response = await self._send(charge_point, request, suppress=False)
+                response = await self._send(
+                    charge_point, request, suppress=False, unique_id=self._transmission_id(entry)
+                )
             except (OCPPError, CallTimeoutError) as failure:
                 attempts = queue.record_attempt(entry)
                 if attempts >= self.transaction_message_attempts:
-                    self._drop(entry, "failed %d times, last: %s" % (attempts, failure))
+                    self._hold(entry, "failed %d times, last: %s" % (attempts, failure))
                     continue
                 delay = self.transaction_message_retry_interval * attempts
                 _LOG.warning(
@@ -800,14 +879,16 @@ class ChargePointClient:
                 await asyncio.sleep(delay)
                 continue
             except SessionClosedError:
-                raise NotConnectedError("connection closed", self.identity)
+                # the connection closed under us: keep the entry, reconnect
+                raise NotConnectedError("connection closed", self.identity) from None
             except UsageError as misuse:
-                self._drop(entry, "cannot be sent: %s" % misuse)
+                self._hold(entry, "cannot be sent: %s" % misuse)
                 continue
             transaction_id = None
             if entry.action == "StartTransaction":
                 transaction_id = getattr(response, "transaction_id", None)
             queue.done(entry, transaction_id)
+            self._sent_on.pop(entry.seq, None)
             self._settle(entry, response)
 
     def transaction_id(self, transaction):
@@ -834,4 +915,4 @@ def _check_request(protocol, expected, payload):
     try:
         protocol.validate_request(expected, protocol.encode(payload))
     except protocol.ValidationError as invalid:
-        raise OutgoingValidationError(expected, invalid)
+        raise OutgoingValidationError(expected, invalid) from invalid

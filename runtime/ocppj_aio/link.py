@@ -6,11 +6,39 @@ server and the client hand it a ``WebSocketLink`` around a ``websockets``
 connection, which adds what hooks and applications ask about a connection:
 identity, subprotocol, security profile, peer address and certificate,
 close code and reason, and when a message last came in.
+
+Reading fairly: ``recv`` hands over one message per event loop turn when
+messages are already buffered. ``websockets`` parses a whole network read
+(up to 256 KiB, thousands of small frames) at once, and taking a buffered
+message does not wait, so without this one flooding peer's backlog is
+served in a single turn while every other connection waits: a field test
+measured the healthy charge points' p99 going from 1.2 ms to 422 ms with
+one flooder.
+
+One CALL at a time (OCPP-J 4.1.1: a peer SHOULD NOT send a CALL before
+its previous ones were answered or timed out). With ``call_burst`` set, a
+CALL that was already buffered when our last answer went out (on a
+connection made by ``ocppj_aio.flow``, which counts network reads) was
+sent without waiting. Up to ``call_burst`` such CALLs in a row are served
+in order (real charge points send a few StatusNotifications back to back);
+each one beyond is refused with a CALLERROR GenericError without reaching
+a handler (``excess_calls="refuse"``), or the connection is closed with
+1008 (``"close"``). A CALL that arrives after our answer starts a new run.
+``refused_calls`` counts the refusals; the first is logged.
 """
 
+import asyncio
+import logging
 import time
 
+from ocppj import framing
 from websockets.exceptions import ConnectionClosed
+
+from .identity import printable
+
+EXCESS_CALL_POLICIES = ("refuse", "close")
+
+_LOG = logging.getLogger("ocppj.link")
 
 
 class NotConnectedError(Exception):
@@ -39,6 +67,8 @@ class WebSocketLink:
         peer_certificate=None,
         incoming_filter=None,
         clock=time.monotonic,
+        call_burst=None,
+        excess_calls="refuse",
     ):
         self.websocket = websocket
         self.identity = identity
@@ -58,6 +88,16 @@ class WebSocketLink:
         self.heartbeat_interval = None
         self.closing_code = None
         self.closing_reason = None
+        if excess_calls not in EXCESS_CALL_POLICIES:
+            raise ValueError("excess_calls is 'refuse' or 'close', not %r" % (excess_calls,))
+        self.call_burst = call_burst
+        self.excess_calls = excess_calls
+        self.refused_calls = 0
+        self._early_calls = 0  # CALLs in a row sent without waiting
+        self._closing_task = None
+        self._reads_at_answer = -1  # network reads when our last answer went out
+        # websockets' buffer of received frames, if this version has it
+        self._buffered = getattr(getattr(websocket, "recv_messages", None), "frames", None)
 
     # --------------------------------------------------------- the pump API
 
@@ -65,7 +105,22 @@ class WebSocketLink:
         """The next text message; raises ``websockets`` ConnectionClosed
         once the connection is closed."""
         while True:
+            early = False
+            buffered = self._buffered
+            if buffered is not None and len(buffered):
+                # Sent before our last answer went out if no network read
+                # came in since; then give the other connections a turn.
+                early = getattr(self.websocket, "reads", None) == self._reads_at_answer
+                await asyncio.sleep(0)
             message = await self.websocket.recv()
+            if getattr(self.websocket, "drop_reason", None) is not None:
+                # dropped (ocppj_aio.flow): what is still buffered would be
+                # handled and answered into the void
+                raise ConnectionClosed(None, None)
+            if self.call_burst is not None and (
+                self._closing_task is not None or await self._refused(message, early)
+            ):
+                continue  # refused, or closing for excess CALLs: dropped
             self.last_received = self._clock()
             self.received_messages += 1
             if self.incoming_filter is not None and not self.incoming_filter(message):
@@ -74,6 +129,9 @@ class WebSocketLink:
             return message
 
     async def send(self, text):
+        if self.call_burst is not None and text[1:2] != "2":
+            # an answer (our CALLs do not make the peer's next CALL early)
+            self._reads_at_answer = getattr(self.websocket, "reads", None)
         try:
             await self.websocket.send(text)
         except ConnectionClosed as closed:
@@ -82,6 +140,50 @@ class WebSocketLink:
             ) from closed
         self.last_sent = self._clock()
         self.sent_messages += 1
+
+    async def _refused(self, message, early):
+        """Apply the one-CALL-at-a-time rule to ``message``; True when it
+        was refused (and must not be handed on)."""
+        message_type, unique_id = (
+            framing.peek(message) if isinstance(message, str) else (None, None)
+        )
+        if message_type != framing.CALL:
+            return False
+        if not early:
+            self._early_calls = 0
+            return False
+        self._early_calls += 1
+        if self._early_calls <= self.call_burst:
+            return False
+        reason = (
+            "more than %d CALLs sent without waiting for the answers (OCPP-J 4.1.1)"
+            % self.call_burst
+        )
+        if self.refused_calls == 0:
+            _LOG.warning(
+                "%s: %s; %s",
+                printable(self.identity),
+                reason,
+                "refusing the excess" if self.excess_calls == "refuse" else "closing",
+            )
+        self.refused_calls += 1
+        if self.excess_calls == "close":
+            # Closing waits for the peer's close frame, which sits behind
+            # the buffered flood: read on (and drop) until it arrives.
+            self._closing_task = asyncio.ensure_future(self.close(1008, reason))
+            return True
+        if unique_id is None:
+            return False  # no id to answer under: the core refuses the frame
+        await self.send(
+            framing.error_text(
+                unique_id,
+                "GenericError",
+                "refused: sent before the answer to the previous CALL; "
+                "one CALL at a time (OCPP-J 4.1.1)",
+                {},
+            )
+        )
+        return True
 
     # --------------------------------------------------------- facts
 
@@ -113,6 +215,9 @@ class WebSocketLink:
 
     @property
     def close_reason(self):
+        dropped = getattr(self.websocket, "drop_reason", None)
+        if dropped is not None:
+            return dropped
         if self.websocket.close_reason is not None:
             return self.websocket.close_reason
         return self.closing_reason

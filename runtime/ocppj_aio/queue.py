@@ -9,9 +9,11 @@ The file is JSON lines, one record per line, appended and fsync-ed before
 ``put``/``done`` return:
 
     {"op": "put", "seq": 7, "action": "StopTransaction", "payload": {...},
-     "tx": "t-3f0c...", "starts": null, "attempts": 0}
+     "tx": "t-3f0c...", "starts": null, "attempts": 0, "id": null}
+    {"op": "id", "seq": 7, "id": "5b0e..."}
     {"op": "attempt", "seq": 7, "attempts": 1}
     {"op": "done", "seq": 7, "why": "delivered"}
+    {"op": "hold", "seq": 7, "why": "failed 3 times, last: ..."}
     {"op": "txid", "ref": "t-3f0c...", "id": 1234}
     {"op": "forget", "ref": "t-3f0c..."}
 
@@ -23,13 +25,26 @@ into their payload when they are sent (``resolve``). References and the ids
 learnt for them persist in the file until the StopTransaction of the
 transaction leaves the queue.
 
+Unique ids: ``assign_id`` records the unique id a message is sent
+under before it goes on the wire, so a message whose answer was lost (to
+a dropped connection, or a crash of the charge point) is sent again under
+the same id after reconnecting, and the central system can recognise the
+repeat (OCPP-J 4.1.4 forbids reusing an id only on the same connection).
+
+Held messages: a message the charge point gives up on (its attempts
+failed, or the StartTransaction it depends on was given up) is not
+deleted: ``hold`` moves it out of the line into a held list that is kept
+in the file too, so the billing data it carries survives. ``held()``
+lists them; ``release`` puts them back at the end of the line (fresh
+attempts), ``done`` discards one.
+
 Loading replays the records and then compacts: the live state is written to
 ``<path>.tmp``, fsync-ed and renamed over the file (an atomic replace), so a
 record torn by a crash mid-append (no trailing newline, not JSON) is dropped
 and never glued to the next append. Compaction also runs whenever the file
 holds more dead records than ``compact_after``.
 
-Bounded by ``limit`` live messages. When full, the oldest MeterValues that
+Bounded by ``limit`` messages, live and held together. When full, the oldest MeterValues that
 is not at the head (it may be in flight) makes room for a StartTransaction or
 StopTransaction or a newer MeterValues: meter samples are the least
 valuable of the three. With no MeterValues to drop, ``put`` raises
@@ -61,15 +76,36 @@ class QueuedMessage:
     ``transaction`` the reference whose id goes into ``transactionId``;
     ``starts`` the reference a StartTransaction establishes."""
 
-    __slots__ = ("seq", "action", "payload", "transaction", "starts", "attempts")
+    __slots__ = (
+        "seq",
+        "action",
+        "payload",
+        "transaction",
+        "starts",
+        "attempts",
+        "unique_id",
+        "held",
+    )
 
-    def __init__(self, seq, action, payload, transaction=None, starts=None, attempts=0):
+    def __init__(
+        self,
+        seq,
+        action,
+        payload,
+        transaction=None,
+        starts=None,
+        attempts=0,
+        unique_id=None,
+        held=None,
+    ):
         self.seq = seq
         self.action = action
         self.payload = payload
         self.transaction = transaction
         self.starts = starts
         self.attempts = attempts
+        self.unique_id = unique_id  # the id it was last sent under
+        self.held = held  # why it was given up, while held
 
     def __repr__(self):
         return "<QueuedMessage %d %s tx=%s starts=%s attempts=%d>" % (
@@ -90,6 +126,7 @@ class TransactionQueue:
         self.limit = limit
         self.compact_after = compact_after
         self._entries = []  # live QueuedMessage, oldest first
+        self._held = []  # given-up QueuedMessage, oldest first
         self._ids = {}  # transaction reference -> transactionId or None
         self._next_seq = 1
         self._dead_records = 0
@@ -118,6 +155,10 @@ class TransactionQueue:
 
     def entries(self):
         return list(self._entries)
+
+    def held(self):
+        """Messages given up and kept (``hold``), oldest first."""
+        return list(self._held)
 
     def transaction_id(self, ref):
         """The transactionId the central system gave ``ref``, or None."""
@@ -156,31 +197,21 @@ class TransactionQueue:
             starts = "t-" + uuid.uuid4().hex
         elif transaction is not None and transaction not in self._ids:
             raise UsageError("unknown transaction reference %r" % (transaction,))
-        if len(self._entries) >= self.limit:
+        if len(self._entries) + len(self._held) >= self.limit:
             self._make_room()
         if starts is not None and len(self._ids) >= self.limit:
             self._prune_references()
         entry = QueuedMessage(self._next_seq, action, payload, transaction, starts)
         self._next_seq += 1
-        records = [
-            {
-                "op": "put",
-                "seq": entry.seq,
-                "action": action,
-                "payload": payload,
-                "tx": transaction,
-                "starts": starts,
-                "attempts": 0,
-            }
-        ]
-        self._append(records)
+        self._append([_put_record(entry)])
         self._entries.append(entry)
         if starts is not None:
             self._ids[starts] = None
         return entry
 
     def _make_room(self):
-        for entry in self._entries[1:]:
+        # held ones first: they are out of the line already
+        for entry in self._held + self._entries[1:]:
             if entry.action == "MeterValues":
                 self._remove(entry, "evicted")
                 if self.on_evicted is not None:
@@ -195,7 +226,7 @@ class TransactionQueue:
         # References of StartTransactions that were given up and that no
         # queued message names: nothing can ever be sent for them.
         named = {}
-        for entry in self._entries:
+        for entry in self._entries + self._held:
             named[entry.transaction] = True
             named[entry.starts] = True
         for ref in list(self._ids):
@@ -206,6 +237,55 @@ class TransactionQueue:
         raise TransactionQueueFull(
             "%d transactions are open or undelivered (limit %d)" % (len(self._ids), self.limit)
         )
+
+    def assign_id(self, entry, unique_id):
+        """Record the unique id ``entry`` is about to be sent under (on
+        disk before it is sent, so a restart sends it under the same id)."""
+        entry.unique_id = unique_id
+        self._append([{"op": "id", "seq": entry.seq, "id": unique_id}])
+        self._dead_records += 1
+
+    def hold(self, entry, why):
+        """Give ``entry`` up without deleting it: out of the line, into the
+        held list (see the module doc). A held StartTransaction leaves its
+        reference without a transactionId, so its dependents are held in
+        turn when they reach the head."""
+        if entry not in self._entries:
+            raise UsageError("%r is not queued" % (entry,))
+        records = [{"op": "hold", "seq": entry.seq, "why": why}]
+        if entry.starts is not None:
+            records.append({"op": "txid", "ref": entry.starts, "id": None})
+        self._append(records)
+        self._entries.remove(entry)
+        entry.held = why
+        self._held.append(entry)
+        self._dead_records += len(records)
+        if entry.starts is not None:
+            self._ids[entry.starts] = None
+
+    def release(self, entries=None):
+        """Put held messages (all, or ``entries``) back at the end of the
+        line, in their order, with fresh attempts; returns them as queued
+        now (new sequence numbers, same payload, references and id)."""
+        chosen = self._held if entries is None else [e for e in self._held if e in entries]
+        released = []
+        for old in list(chosen):
+            entry = QueuedMessage(
+                self._next_seq,
+                old.action,
+                old.payload,
+                old.transaction,
+                old.starts,
+                0,
+                old.unique_id,
+            )
+            self._next_seq += 1
+            self._append([{"op": "done", "seq": old.seq, "why": "released"}, _put_record(entry)])
+            self._held.remove(old)
+            self._entries.append(entry)
+            self._dead_records += 2
+            released.append(entry)
+        return released
 
     def record_attempt(self, entry):
         """Count one failed delivery of ``entry``; returns the new count."""
@@ -228,7 +308,7 @@ class TransactionQueue:
             self._dead_records += 2
 
     def _remove(self, entry, why, transaction_id=None):
-        if entry not in self._entries:
+        if entry not in self._entries and entry not in self._held:
             raise UsageError("%r is not queued" % (entry,))
         records = [{"op": "done", "seq": entry.seq, "why": why}]
         if entry.starts is not None:
@@ -241,7 +321,10 @@ class TransactionQueue:
         if ends_transaction:
             records.append({"op": "forget", "ref": entry.transaction})
         self._append(records)
-        self._entries.remove(entry)
+        if entry.held is not None:
+            self._held.remove(entry)
+        else:
+            self._entries.remove(entry)
         self._dead_records += 2 + len(records)
         if entry.starts is not None:
             self._ids[entry.starts] = transaction_id if why == "delivered" else None
@@ -282,7 +365,9 @@ class TransactionQueue:
                 # other bad line is counted so the owner can be told.
                 if number != last:
                     self.skipped_records += 1
-        self._entries = [entries[seq] for seq in order if seq in entries]
+        live = [entries[seq] for seq in order if seq in entries]
+        self._entries = [entry for entry in live if entry.held is None]
+        self._held = [entry for entry in live if entry.held is not None]
 
     def _replay(self, record, entries, order):
         op = record["op"]
@@ -295,6 +380,8 @@ class TransactionQueue:
                 record.get("tx"),
                 record.get("starts"),
                 int(record.get("attempts", 0)),
+                record.get("id"),
+                record.get("held"),
             )
             entries[seq] = entry
             order.append(seq)
@@ -302,6 +389,14 @@ class TransactionQueue:
                 self._ids.setdefault(entry.starts, None)
             if seq >= self._next_seq:
                 self._next_seq = seq + 1
+        elif op == "id":
+            entry = entries.get(int(record["seq"]))
+            if entry is not None:
+                entry.unique_id = str(record["id"])
+        elif op == "hold":
+            entry = entries.get(int(record["seq"]))
+            if entry is not None:
+                entry.held = str(record["why"])
         elif op == "attempt":
             entry = entries.get(int(record["seq"]))
             if entry is not None:
@@ -327,17 +422,8 @@ class TransactionQueue:
             for ref in sorted(self._ids):
                 record = {"op": "txid", "ref": ref, "id": self._ids[ref]}
                 handle.write(json.dumps(record, separators=(",", ":")) + "\n")
-            for entry in self._entries:
-                record = {
-                    "op": "put",
-                    "seq": entry.seq,
-                    "action": entry.action,
-                    "payload": entry.payload,
-                    "tx": entry.transaction,
-                    "starts": entry.starts,
-                    "attempts": entry.attempts,
-                }
-                handle.write(json.dumps(record, separators=(",", ":")) + "\n")
+            for entry in sorted(self._held + self._entries, key=_by_seq):
+                handle.write(json.dumps(_put_record(entry), separators=(",", ":")) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, self.path)
@@ -348,6 +434,26 @@ class TransactionQueue:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def _by_seq(entry):
+    return entry.seq
+
+
+def _put_record(entry):
+    record = {
+        "op": "put",
+        "seq": entry.seq,
+        "action": entry.action,
+        "payload": entry.payload,
+        "tx": entry.transaction,
+        "starts": entry.starts,
+        "attempts": entry.attempts,
+        "id": entry.unique_id,
+    }
+    if entry.held is not None:
+        record["held"] = entry.held
+    return record
 
 
 def _fsync_directory(directory):

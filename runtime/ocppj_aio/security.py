@@ -29,8 +29,12 @@ Both ends use TLS 1.2 or later (A00.FR.312/416) and no TLS compression
 """
 
 import base64
+import hashlib
 import hmac
+import logging
+import os
 import ssl
+import urllib.parse
 
 PROFILES = (0, 1, 2, 3)
 
@@ -117,6 +121,110 @@ class PasswordTable:
             hmac.compare_digest(password, password)
             return False
         return hmac.compare_digest(expected, password)
+
+
+class PasswordFile:
+    """An authenticator over a file of per-charge-point AuthorizationKeys
+    (whitepaper A01.FR.06: a different password per charge point), read
+    again whenever the file changes, so charge points can be added or
+    rekeyed without a restart.
+
+    One charge point per line, ``<identity> <key>``, the identity
+    percent-encoded as in the connection URL (``RDAM%20123``); blank lines
+    and lines starting with ``#`` are ignored. The key is one of
+
+    * ``sha256:<salt hex>:<digest hex>``: SHA-256 of salt + key bytes, what
+      the whitepaper recommends storing (A01.FR.08); ``password_entry``
+      writes such a line. A fast salted hash fits AuthorizationKeys, which
+      are random (at least 16 bytes, A00.FR.205); a slow one would cost
+      every reconnect of a fleet dearly;
+    * ``hex:<hex>``: the key's bytes (OCPP-J 6.2.2's 20 raw bytes);
+    * ``text:<text>``: the key as UTF-8 text (the rest of the line).
+
+    A malformed file raises ValueError naming the line at construction; a
+    malformed edit later is logged and the previous contents stay in use.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self._stamp = None
+        self._entries = {}
+        self._load()
+
+    async def __call__(self, identity, password):
+        self._reload_if_changed()
+        entry = self._entries.get(identity)
+        if entry is None:
+            hmac.compare_digest(password, password)  # answer unknown ids alike
+            return False
+        kind, salt, expected = entry
+        if kind == "sha256":
+            return hmac.compare_digest(hashlib.sha256(salt + password).digest(), expected)
+        return hmac.compare_digest(expected, password)
+
+    def __contains__(self, identity):
+        self._reload_if_changed()
+        return identity in self._entries
+
+    def _reload_if_changed(self):
+        try:
+            stat = os.stat(self.path)
+        except OSError:
+            return
+        if (stat.st_mtime_ns, stat.st_size) == self._stamp:
+            return
+        try:
+            self._load()
+        except (OSError, ValueError) as problem:
+            logging.getLogger("ocppj.server").error(
+                "password file not reloaded, the previous contents stay in use: %s", problem
+            )
+            self._stamp = (stat.st_mtime_ns, stat.st_size)
+
+    def _load(self):
+        stat = os.stat(self.path)
+        with open(self.path, "r", encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+        entries = {}
+        for number, line in enumerate(lines, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            try:
+                encoded, key = line.split(None, 1)
+                identity = urllib.parse.unquote(encoded, errors="strict")
+                entries[identity] = _parse_key(key.strip())
+            except (ValueError, UnicodeDecodeError) as problem:
+                raise ValueError(
+                    "%s line %d: expected '<identity> sha256:<salt>:<digest>', "
+                    "'<identity> hex:<bytes>' or '<identity> text:<key>' (%s)"
+                    % (self.path, number, problem)
+                ) from None
+        self._entries = entries
+        self._stamp = (stat.st_mtime_ns, stat.st_size)
+
+
+def _parse_key(key):
+    kind, _, value = key.partition(":")
+    if kind == "sha256":
+        salt, _, digest = value.partition(":")
+        digest = bytes.fromhex(digest)
+        if len(digest) != 32:
+            raise ValueError("a SHA-256 digest is 64 hex digits")
+        return ("sha256", bytes.fromhex(salt), digest)
+    if kind == "hex":
+        return ("plain", None, bytes.fromhex(value))
+    if kind == "text":
+        return ("plain", None, value.encode("utf-8"))
+    raise ValueError("unknown key kind %r" % kind)
+
+
+def password_entry(identity, password, salt=None):
+    """A PasswordFile line storing ``password`` as a salted SHA-256."""
+    if salt is None:
+        salt = os.urandom(16)
+    digest = hashlib.sha256(salt + _password_bytes(password)).hexdigest()
+    return "%s sha256:%s:%s" % (urllib.parse.quote(identity, safe=""), salt.hex(), digest)
 
 
 # ---------------------------------------------------------------- TLS

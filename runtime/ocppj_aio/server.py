@@ -20,7 +20,10 @@ plain-text body that says why):
 * the charge point identity is the last segment of the URL path,
   percent-decoded (OCPP-J 1.6 3.1.1); with ``path_prefix`` the rest of the
   path must equal it. No identity or a wrong prefix: 404. Not UTF-8 after
-  decoding or longer than ``MAX_IDENTITY_LENGTH``: 400. ``identity_check``
+  decoding, longer than ``MAX_IDENTITY_LENGTH``, holding a ``/``, a
+  control or format character, or a malformed ``%`` escape (see
+  ``ocppj_aio.identity``, which says which characters an identity may
+  hold): 400. Identities are logged escaped. ``identity_check``
   answering False: 404 (OCPP-J 3.2, unknown charge point).
 * subprotocol: the client's first offer among ``subprotocols`` is selected
   (``ocpp1.6``). No Sec-WebSocket-Protocol, or only unsupported ones: 400
@@ -32,7 +35,11 @@ plain-text body that says why):
   (off by default; ``ocppj serve --accept-subprotocol ocpp1.6.0``).
 * security profile (see ``ocppj_aio.security``): 1 and 2 need HTTP Basic
   with username == identity and a password ``authenticator(identity,
-  password_bytes)`` accepts, else 401 with ``WWW-Authenticate``; 2 and 3
+  password_bytes)`` accepts, else 401 with ``WWW-Authenticate`` (also
+  for more than one Authorization header); after repeated failures
+  an identity or an address gets 429 with ``Retry-After`` for a while
+  (``auth_throttle``, see ``ocppj_aio.throttle``; False turns it off);
+  ``security.PasswordFile`` reads per-charge-point keys from a file; 2 and 3
   need ``ssl_context``; 3 needs a client certificate (the TLS context
   requires and verifies it) that ``certificate_binding(identity, subject)``
   accepts, else 403.
@@ -66,6 +73,21 @@ accepted ChangeConfiguration(HeartbeatInterval), else ``heartbeat_interval``.
 The default is None: OCPP-J 5.3 lets a charge point rely on WebSocket pings
 instead of Heartbeat, so dropping quiet connections is opt-in.
 
+Flow (``ocppj_aio.flow`` and ``ocppj_aio.link``): a charge point that
+stops reading is dropped once nothing could be sent for
+``write_timeout`` s (default: ``ping_timeout``) or more than
+``max_outgoing_bytes`` wait for it. Each connection is read one buffered
+message per event loop turn, so a flooding charge point does not hold up
+the others; up to ``call_burst`` (16) CALLs sent without waiting for the
+answers are served in order, further ones are refused with a CALLERROR
+(``excess_calls="refuse"``) or end the connection with 1008 (``"close"``);
+``call_burst=None`` turns the rule off.
+
+Transaction messages are at least once: ``duplicates=True`` (or a
+``ocppj_aio.duplicates.DuplicateDetector``) answers a repeated
+StartTransaction, StopTransaction or MeterValues of a charge point as the
+first was answered, without calling the handler again.
+
 ``await cs.call(identity, payload, suppress=True)`` sends a CALL to a
 connected charge point and returns the typed response (see
 ``ChargePoint.call``); ``NotConnectedError`` when it is not connected.
@@ -83,21 +105,21 @@ import asyncio
 import http
 import inspect
 import logging
+import math
 import urllib.parse
 
 from ocppj.errors import UsageError
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
 
-from . import security
+from . import flow, security
 from .charge_point import ChargePoint
-from .link import NotConnectedError, WebSocketLink
+from .duplicates import DuplicateDetector, Replayer
+from .identity import MAX_IDENTITY_LENGTH, identity_problem, printable, segment_problem
+from .link import EXCESS_CALL_POLICIES, NotConnectedError, WebSocketLink
+from .throttle import AuthThrottle
 
 __all__ = ["CentralSystem", "NotConnectedError", "MAX_IDENTITY_LENGTH"]
-
-# OCPP 1.6 sets no limit on the identity; 2.0.1 uses 48 characters. 255
-# keeps every real identity and bounds what a client can make us store.
-MAX_IDENTITY_LENGTH = 255
 
 DUPLICATE_POLICIES = ("replace", "refuse")
 
@@ -168,13 +190,28 @@ def identity_from_path(path, path_prefix=None):
         segment = path.rsplit("/", 1)[-1]
     if not segment:
         raise LookupError("no charge point identity at the end of the URL path")
+    problem = segment_problem(segment)
+    if problem is not None:
+        raise ValueError(problem)
     try:
         identity = urllib.parse.unquote(segment, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
-        raise ValueError("the percent-decoded charge point identity is not UTF-8")
-    if len(identity) > MAX_IDENTITY_LENGTH:
-        raise ValueError("charge point identity longer than %d characters" % MAX_IDENTITY_LENGTH)
+        raise ValueError("the percent-decoded charge point identity is not UTF-8") from None
+    problem = identity_problem(identity)
+    if problem is not None:
+        raise ValueError(problem)
     return identity
+
+
+def _address(connection):
+    """``host:port`` of the peer of a connection, for log lines."""
+    try:
+        peer = connection.remote_address
+    except Exception:
+        peer = None
+    if not peer:
+        return "?"
+    return "%s:%s" % (peer[0], peer[1])
 
 
 def _offered_subprotocols(headers):
@@ -200,6 +237,8 @@ class CentralSystem:
         ssl_context=None,
         authenticator=None,
         certificate_binding=None,
+        auth_throttle=True,
+        duplicates=None,
         identity_check=None,
         on_duplicate="replace",
         on_connect=None,
@@ -208,6 +247,10 @@ class CentralSystem:
         subprotocol_mismatch="http",
         ping_interval=20,
         ping_timeout=20,
+        write_timeout=None,
+        max_outgoing_bytes=flow.DEFAULT_MAX_OUTGOING_BYTES,
+        call_burst=16,
+        excess_calls="refuse",
         idle_timeout=None,
         idle_heartbeats=2,
         idle_grace=30,
@@ -239,6 +282,10 @@ class CentralSystem:
             raise UsageError("on_duplicate is 'replace' or 'refuse', not %r" % (on_duplicate,))
         if subprotocol_mismatch not in ("http", "close"):
             raise UsageError("subprotocol_mismatch is 'http' or 'close'")
+        if excess_calls not in EXCESS_CALL_POLICIES:
+            raise UsageError("excess_calls is 'refuse' or 'close', not %r" % (excess_calls,))
+        if call_burst is not None and (type(call_burst) is not int or call_burst < 0):
+            raise UsageError("call_burst is None or a count >= 0, not %r" % (call_burst,))
         if idle_timeout is not None and idle_timeout != "heartbeat":
             if not isinstance(idle_timeout, (int, float)) or idle_timeout <= 0:
                 raise UsageError("idle_timeout is None, 'heartbeat' or a positive number")
@@ -247,7 +294,13 @@ class CentralSystem:
         if certificate_binding is None:
             certificate_binding = security.common_name_binding()
         self.certificate_binding = certificate_binding
+        if auth_throttle is True:
+            auth_throttle = AuthThrottle()
+        self.auth_throttle = auth_throttle or None
         self.identity_check = identity_check
+        if duplicates is True:
+            duplicates = DuplicateDetector()
+        self.duplicates = duplicates or None
         self.on_duplicate = on_duplicate
         self._on_connect = on_connect
         self._on_disconnect = on_disconnect
@@ -257,6 +310,10 @@ class CentralSystem:
         self.subprotocol_mismatch = subprotocol_mismatch
         self.ping_interval = ping_interval
         self.ping_timeout = ping_timeout
+        self.write_timeout = ping_timeout if write_timeout is None else write_timeout
+        self.max_outgoing_bytes = max_outgoing_bytes
+        self.call_burst = call_burst
+        self.excess_calls = excess_calls
         self.idle_timeout = idle_timeout
         self.idle_heartbeats = idle_heartbeats
         self.idle_grace = idle_grace
@@ -295,6 +352,9 @@ class CentralSystem:
             max_size=self.max_message_size,
             ssl=self.ssl_context,
             server_header=None,
+            create_connection=flow.connection_factory(
+                flow.GuardedServerConnection, self.write_timeout, self.max_outgoing_bytes
+            ),
             reuse_port=self.reuse_port or None,
         )
         sockets = self._server.sockets
@@ -401,7 +461,13 @@ class CentralSystem:
         try:
             connection.ocppj_handshake = await self._check_request(connection, request)
         except _Refusal as refusal:
-            _LOG.info("refused %s: %s %s", request.path, refusal.status, refusal.text)
+            _LOG.info(
+                "refused %s from %s: %s %s",
+                printable(request.path),
+                _address(connection),
+                int(refusal.status),
+                printable(refusal.text),
+            )
             response = connection.respond(refusal.status, refusal.text + "\n")
             for name, value in refusal.headers.items():
                 response.headers[name] = value
@@ -412,9 +478,9 @@ class CentralSystem:
         try:
             identity = identity_from_path(request.path, self.path_prefix)
         except LookupError as missing:
-            raise _Refusal(http.HTTPStatus.NOT_FOUND, str(missing))
+            raise _Refusal(http.HTTPStatus.NOT_FOUND, str(missing)) from None
         except ValueError as bad:
-            raise _Refusal(http.HTTPStatus.BAD_REQUEST, str(bad))
+            raise _Refusal(http.HTTPStatus.BAD_REQUEST, str(bad)) from None
 
         if self.subprotocol_mismatch == "http":
             offered = _offered_subprotocols(request.headers)
@@ -434,7 +500,7 @@ class CentralSystem:
         peer_certificate = None
         profile = self.security_profile
         if security.uses_basic_auth(profile):
-            await self._check_password(identity, request)
+            await self._check_password(identity, request, connection)
         if profile == 3:
             ssl_object = connection.transport.get_extra_info("ssl_object")
             peer_certificate = ssl_object.getpeercert() if ssl_object is not None else None
@@ -468,9 +534,34 @@ class CentralSystem:
             )
         return _Handshake(identity, request.path, peer_certificate)
 
-    async def _check_password(self, identity, request):
+    async def _check_password(self, identity, request, connection=None):
         challenge = {"WWW-Authenticate": 'Basic realm="OCPP", charset="UTF-8"'}
-        credentials = security.parse_basic_authorization(request.headers.get("Authorization"))
+        throttle = self.auth_throttle
+        address = None
+        if throttle is not None:
+            try:
+                address = connection.remote_address[0]
+            except Exception:
+                address = None
+            wait, which = throttle.retry_after(identity, address)
+            if wait > 0:
+                raise _Refusal(
+                    http.HTTPStatus.TOO_MANY_REQUESTS,
+                    "too many failed authentications %s; retry in %d s"
+                    % (
+                        "for " + identity if which == "identity" else "from " + str(address),
+                        math.ceil(wait),
+                    ),
+                    {"Retry-After": str(math.ceil(wait))},
+                )
+        values = request.headers.get_all("Authorization")
+        if len(values) > 1:
+            raise _Refusal(
+                http.HTTPStatus.UNAUTHORIZED,
+                "%d Authorization headers; send one" % len(values),
+                challenge,
+            )
+        credentials = security.parse_basic_authorization(values[0] if values else None)
         if credentials is None:
             raise _Refusal(
                 http.HTTPStatus.UNAUTHORIZED,
@@ -479,6 +570,8 @@ class CentralSystem:
             )
         username, password = credentials
         if username != identity:
+            if throttle is not None:
+                throttle.failed(identity, address)
             raise _Refusal(
                 http.HTTPStatus.UNAUTHORIZED,
                 "the Basic username must be the charge point identity",
@@ -487,14 +580,18 @@ class CentralSystem:
         try:
             accepted = await _maybe_await(self.authenticator(identity, password))
         except Exception:
-            _LOG.exception("authenticator failed for %s", identity)
-            raise _Refusal(http.HTTPStatus.INTERNAL_SERVER_ERROR, "authentication failed")
+            _LOG.exception("authenticator failed for %s", printable(identity))
+            raise _Refusal(http.HTTPStatus.INTERNAL_SERVER_ERROR, "authentication failed") from None
         if not accepted:
+            if throttle is not None:
+                throttle.failed(identity, address)
             raise _Refusal(
                 http.HTTPStatus.UNAUTHORIZED,
                 "wrong password for %s" % identity,
                 challenge,
             )
+        if throttle is not None:
+            throttle.succeeded(identity, address)
 
     # ------------------------------------------------------------ connections
 
@@ -533,13 +630,17 @@ class CentralSystem:
             self.security_profile,
             handshake.path,
             handshake.peer_certificate,
+            call_burst=self.call_burst,
+            excess_calls=self.excess_calls,
         )
         try:
             charge_point = self._make_charge_point(identity, link)
         except Exception:
-            _LOG.exception("charge point factory failed for %s", identity)
+            _LOG.exception("charge point factory failed for %s", printable(identity))
             await websocket.close(1011, "internal error")
             return
+        if self.duplicates is not None:
+            charge_point.replayer = Replayer(self.duplicates, identity, self.protocol)
         session = _Session(charge_point, link)
         self._sessions[identity] = session
         watchdog = None
@@ -548,7 +649,7 @@ class CentralSystem:
             try:
                 await self.on_connect(charge_point, link)
             except Exception:
-                _LOG.exception("on_connect hook failed for %s", identity)
+                _LOG.exception("on_connect hook failed for %s", printable(identity))
             if self.idle_timeout is not None:
                 watchdog = asyncio.create_task(self._watch_idle(link))
             failed = await self._read(charge_point, identity)
@@ -564,10 +665,17 @@ class CentralSystem:
                     await websocket.close(1011, "internal error")
                 else:
                     await websocket.close(1000 if not self._closing else 1001)
+            if link.refused_calls:
+                _LOG.info(
+                    "%s sent %d CALLs beyond the burst of %s without waiting for answers",
+                    printable(identity),
+                    link.refused_calls,
+                    self.call_burst,
+                )
             try:
                 await self.on_disconnect(charge_point, link)
             except Exception:
-                _LOG.exception("on_disconnect hook failed for %s", identity)
+                _LOG.exception("on_disconnect hook failed for %s", printable(identity))
             session.done.set()
 
     async def _read(self, charge_point, identity):
@@ -577,7 +685,7 @@ class CentralSystem:
         except (ConnectionClosed, NotConnectedError):
             pass
         except Exception:
-            _LOG.exception("connection of %s ended by an error", identity)
+            _LOG.exception("connection of %s ended by an error", printable(identity))
             return True
         return False
 
@@ -586,7 +694,9 @@ class CentralSystem:
         try:
             await asyncio.wait_for(old.done.wait(), self.close_timeout + 1)
         except asyncio.TimeoutError:
-            _LOG.warning("old connection of %s did not finish in time", old.link.identity)
+            _LOG.warning(
+                "old connection of %s did not finish in time", printable(old.link.identity)
+            )
 
     def _idle_limit(self, link):
         if self.idle_timeout == "heartbeat":
@@ -604,7 +714,7 @@ class CentralSystem:
                 continue
             remaining = limit - link.idle_for()
             if remaining <= 0:
-                _LOG.info("closing idle connection of %s", link.identity)
+                _LOG.info("closing idle connection of %s", printable(link.identity))
                 await link.close(1000, "idle timeout")
                 return
             await asyncio.sleep(remaining)

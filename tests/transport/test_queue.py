@@ -119,6 +119,7 @@ def test_compaction_keeps_only_live_state_and_replaces_the_file(tmp_path):
             "tx": None,
             "starts": None,
             "attempts": 0,
+            "id": None,
         }
     ]
 

@@ -87,7 +87,7 @@ def test_spec_literal_mismatch_mode_upgrades_without_subprotocol_then_closes():
     [
         ("/ocpp/CP001", "CP001"),
         ("/ocppj/RDAM%20123", "RDAM 123"),  # OCPP-J 1.6 3.1.1 example 2
-        ("/CP%2F7", "CP/7"),
+        ("/CP%257", "CP%7"),  # an encoded % is fine; %2F is refused
         ("/a/b/c/%C3%A9t%C3%A9", "\u00e9t\u00e9"),
         ("/ocpp/CP-9?token=x", "CP-9"),
     ],
@@ -250,6 +250,22 @@ def test_connections_beyond_max_connections_get_503():
             second = await open_websocket(server.url("CP-1"))
             await second.close()
             await first.close()
+
+    run(scenario())
+
+
+def test_two_authorization_headers_get_401_not_500():
+    async def scenario():
+        table = security.PasswordTable({"CP-1": "0123456789abcdef0123"})
+        async with central_system(security_profile=1, authenticator=table) as server:
+            good = security.basic_authorization("CP-1", "0123456789abcdef0123")
+            status, body, headers = await refusal(
+                server.url("CP-1"),
+                additional_headers=[("Authorization", good), ("Authorization", good)],
+            )
+            assert status == 401 and "2 Authorization headers" in body
+            assert headers["WWW-Authenticate"].startswith("Basic realm=")
+            assert server.charge_points == {}
 
     run(scenario())
 
