@@ -17,12 +17,19 @@ def render_all(schema_dir: Path, meta_dir: Path):
     env = environment()
     files = {}
     for flavour_class in FLAVOURS:
-        flavour = flavour_class(model)
-        for output, template_name, formatted in flavour.files:
-            template = env.get_template(template_name)
-            text = template.render(model=model, flavour=flavour, **flavour.module_context(output))
-            rel = "%s/%s/%s" % (flavour.name, flavour.package, output)
-            files[rel] = format_python(text, rel) if formatted else text
+        files.update(render_flavour(flavour_class(model), env))
+    return files
+
+
+def render_flavour(flavour, env) -> dict:
+    """{path below the output folder: text} for every file of one flavour."""
+    files = {}
+    for output, template_name, formatted in flavour.files:
+        template = env.get_template(template_name)
+        context = flavour.module_context(output)
+        text = template.render(model=flavour.model, flavour=flavour, **context)
+        rel = "%s/%s/%s" % (flavour.name, flavour.package, output)
+        files[rel] = format_python(text, rel) if formatted else text
     return files
 
 

@@ -36,6 +36,7 @@ import keyword
 from typing import Dict, List, Tuple
 
 from . import model as m
+from . import rules
 from .loader import PROFILES
 from .naming import enum_member_name, snake_case
 
@@ -94,24 +95,20 @@ def is_plain_name(text: str) -> bool:
     )
 
 
-def name_ref(text: str, odd: List[str]) -> str:
-    """Python source giving `text` as an interned string.
+def name_ref(text: str) -> str:
+    """Python source giving `text` as an interned string: `N.connectorId`.
 
     A str literal costs a heap object per occurrence (and, in a v6 .mpy,
     stays referenced by the module for good); an attribute name is a
     qstr, stored once however often it is used. So tables spell names as
-    `N.connectorId` (protocol.NAMES returns the attribute name it is asked
-    for) and texts that are not identifiers as `_ODD[i]`, interned from one
-    space-separated literal per module (OCPP 1.6 has none among its field
-    and type names; enumeration values are stored apart, see enum_values).
+    attribute names of protocol.NAMES, which returns the name it is asked
+    for. Every field, type and action name of OCPP 1.6 is an identifier
+    (enumeration values, which are not, are stored apart: enum_values); a
+    schema with another name stops the generator here.
     """
-    if is_plain_name(text):
-        return "N.%s" % text
-    if " " in text or not text.isascii() or not text:
-        raise ValueError("cannot intern %r" % text)
-    if text not in odd:
-        odd.append(text)
-    return "_ODD[%d]" % odd.index(text)
+    if not is_plain_name(text):
+        raise ValueError("%r cannot be spelled as an attribute name" % text)
+    return "N.%s" % text
 
 
 class Profile:
@@ -124,8 +121,6 @@ class Profile:
         self.enums: List[m.EnumType] = []
         self.datatypes: List[m.ObjectType] = []
         self.imports: List["Profile"] = []
-        # Non-identifier texts, in the order the template first meets them.
-        self.odd: List[str] = []
 
 
 class MicroPythonFlavour:
@@ -147,7 +142,7 @@ class MicroPythonFlavour:
             ("REQUIRED_UNIT", REQUIRED_UNIT),
         )
         self.profiles = self._place()
-        self._by_profile = {p.name: p for p in self.profiles}
+        self.rule_of = rules.RULES  # each kind of rule's code and text
         self._check_names()
         self.files: Tuple[Tuple[str, str, bool], ...] = (
             ("__init__.py", "micropython/init.py.j2", False),
@@ -329,22 +324,7 @@ class MicroPythonFlavour:
                 raise ValueError("enum %s: cannot store %r" % (enum.name, value))
         return _literal(" %s " % " ".join(enum.values))
 
-    def has_odd_names(self) -> bool:
-        """Whether any table module interns non-identifier texts."""
-        return any(self.odd_names(profile) for profile in self.profiles)
-
-    def odd_names(self, profile: Profile) -> str:
-        """The space-separated literal of a module's non-identifier texts.
-
-        Computed by rendering the module's tables once, so the indexes
-        match the order the template uses.
-        """
-        profile.odd = []
-        for obj in profile.datatypes:
-            self.spec(obj, profile)
-        for action in profile.actions:
-            self.message_specs(action, profile)
-        return json.dumps(" ".join(profile.odd)) if profile.odd else ""
+    name_ref = staticmethod(name_ref)
 
     def field_type(self, t: m.TypeRef, profile: Profile) -> str:
         """The one slot describing a field's type (see the module docstring)."""
@@ -394,29 +374,14 @@ class MicroPythonFlavour:
             text += " multipleOf %s" % t.multiple_of
         return text
 
-    def spec(self, obj: m.ObjectType, profile: Profile, flags: int = 0, name: str = "") -> str:
-        """The object spec tuple as Python source, one field per line."""
-        if not obj.additional_properties:
-            flags |= CLOSED
+    @staticmethod
+    def spec_flags(obj: m.ObjectType, message: str = "") -> int:
+        """An object spec's flags: CLOSED, REQUEST or RESPONSE for a
+        message's payload (`message` "request" or "response"; "" for a
+        nested type), plus the number of required fields times REQUIRED_UNIT."""
         required = [f.required for f in obj.fields]
         if required != sorted(required, reverse=True):
             raise ValueError("%s: required fields must come first" % obj.name)
-        flags += REQUIRED_UNIT * sum(required)
-        lines = ["(", "    %s, %d," % (name_ref(name or obj.name, profile.odd), flags)]
-        for f in obj.fields:
-            lines.append(
-                "    %s, %s,  # %s%s"
-                % (
-                    name_ref(f.wire_name, profile.odd),
-                    self.field_type(f.type, profile),
-                    self.type_text(f.type),
-                    ", required" if f.required else "",
-                )
-            )
-        lines.append(")")
-        return "\n".join(lines)
-
-    def message_specs(self, action: m.Action, profile: Profile) -> str:
-        request = self.spec(action.request.object, profile, REQUEST, action.name)
-        response = self.spec(action.response.object, profile, RESPONSE, action.name)
-        return "(\n%s,\n%s,\n)" % (request, response)
+        closed = 0 if obj.additional_properties else CLOSED
+        kind = {"": 0, "request": REQUEST, "response": RESPONSE}[message]
+        return closed + kind + REQUIRED_UNIT * sum(required)

@@ -56,6 +56,7 @@ from ocppj import charge_point as base
 from ocppj import errors
 
 from .frame_log import FrameLog
+from .identity import printable
 from .logs import ConnectionLog
 
 _LOG = logging.getLogger("ocppj")
@@ -353,13 +354,25 @@ class ChargePoint(base.ChargePoint):
         its outbox); what it answered with (Session.answer)."""
         if self.replayer is None:
             answer, problem = self._session.answer(event.unique_id, result, failure)
+        elif self._session.closed:
+            # a transaction message's handler that ran on after its
+            # connection closed: nothing can be sent, the repeat that
+            # follows the reconnect gets this response (checked first)
+            self.replayer.settle(event, result if failure is None else None, False)
+            _LOG.info(
+                "%s: the connection closed while %s %s was handled; its answer is kept"
+                " for the repeat",
+                printable(self.id),
+                event.action,
+                event.unique_id,
+            )
+            return None
         else:
             answer = None
             try:
                 answer, problem = self._session.answer(event.unique_id, result, failure)
             finally:
-                # a repeat gets this answer; a response the session could
-                # not send (connection gone) is checked by the replayer
+                # a repeat gets this answer
                 self.replayer.settle(event, result if failure is None else None, answer == "result")
         if problem is not None:
             self._report_failure("the handler for %s %s" % (event.action, event.unique_id), problem)

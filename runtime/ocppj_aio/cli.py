@@ -557,6 +557,15 @@ def cmd_simulate(args):
             "URL %s names no charge point identity: end it with one"
             " (%s/CP-1) or pass --id CP-1" % (args.url, args.url.rstrip("/"))
         )
+    if args.security_profile == 3 and not args.certfile:
+        raise CommandUsageError(
+            "security profile 3 needs --certfile (this charge point's certificate, PEM)"
+            " and --keyfile"
+        )
+    if args.security_profile in (1, 2) and args.password is None:
+        raise CommandUsageError(
+            "security profile %d needs --password (the AuthorizationKey)" % args.security_profile
+        )
     for option, what in FILE_OPTIONS.items():
         _input_file(getattr(args, option), "--" + option, what)
     _needs_websockets("simulate")

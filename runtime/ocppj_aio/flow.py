@@ -27,6 +27,9 @@ Dropping aborts the TCP connection (the peer reads nothing, so a close
 frame could not reach it): the close code is 1006, ``drop_reason`` says
 why, and the drop is logged once at WARNING on ``ocppj.flow``.
 
+Reading: at most ``READ_CHUNK`` (16 KiB) per network read, so that one
+read of a flooding peer is parsed in a few milliseconds, not tens.
+
 ``reads`` counts the chunks read from the network; the link uses it to
 tell a CALL that was already buffered when our last answer went out (the
 peer did not wait for it, OCPP-J 4.1.1) from one that came after.
@@ -41,6 +44,12 @@ from .identity import printable
 
 # Per connection; four times the default largest message (1 MiB).
 DEFAULT_MAX_OUTGOING_BYTES = 4 * 2**20
+
+# Bytes asyncio reads from a socket at once (its default is 256 KiB).
+# websockets parses all frames of a read in one go, before any other
+# connection gets a turn: 256 KiB of small CALLs is some 4,000 frames,
+# tens of milliseconds of parsing. 16 KiB keeps that under a few.
+READ_CHUNK = 16 * 1024
 
 _LOG = logging.getLogger("ocppj.flow")
 
@@ -61,6 +70,11 @@ class FlowGuard:
         return self
 
     # ------------------------------------------------------------ asyncio.Protocol
+
+    def connection_made(self, transport):
+        super().connection_made(transport)
+        if isinstance(getattr(transport, "max_size", None), int):
+            transport.max_size = READ_CHUNK  # plain TCP (TLS reads its own way)
 
     def data_received(self, data):
         self.reads += 1

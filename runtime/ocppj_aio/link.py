@@ -117,10 +117,13 @@ class WebSocketLink:
                 # dropped (ocppj_aio.flow): what is still buffered would be
                 # handled and answered into the void
                 raise ConnectionClosed(None, None)
-            if self.call_burst is not None and (
-                self._closing_task is not None or await self._refused(message, early)
-            ):
-                continue  # refused, or closing for excess CALLs: dropped
+            if self.call_burst is not None:
+                if self._closing_task is not None:
+                    continue  # closing for excess CALLs: dropped
+                if not early:
+                    self._early_calls = 0  # arrived after our answer: a new run
+                elif await self._refused(message):
+                    continue
             self.last_received = self._clock()
             self.received_messages += 1
             if self.incoming_filter is not None and not self.incoming_filter(message):
@@ -141,16 +144,14 @@ class WebSocketLink:
         self.last_sent = self._clock()
         self.sent_messages += 1
 
-    async def _refused(self, message, early):
-        """Apply the one-CALL-at-a-time rule to ``message``; True when it
-        was refused (and must not be handed on)."""
+    async def _refused(self, message):
+        """Apply the one-CALL-at-a-time rule to ``message``, which was
+        sent without waiting for our last answer; True when it was
+        refused (and must not be handed on)."""
         message_type, unique_id = (
             framing.peek(message) if isinstance(message, str) else (None, None)
         )
         if message_type != framing.CALL:
-            return False
-        if not early:
-            self._early_calls = 0
             return False
         self._early_calls += 1
         if self._early_calls <= self.call_burst:

@@ -230,6 +230,47 @@ def password_entry(identity, password, salt=None):
 # ---------------------------------------------------------------- TLS
 
 
+class HandshakeLoggingSSLObject(ssl.SSLObject):
+    """An SSLObject that logs why a TLS handshake failed, at WARNING on
+    ``ocppj.server``: a client certificate that does not chain to the CA
+    ("certificate verify failed: unable to get local issuer certificate"),
+    has expired, or is missing ("peer did not return a certificate").
+    asyncio drops such a connection without a word (it logs handshake
+    errors only in debug mode), so a charge point with a wrong certificate
+    was logged by neither side. The TLS layer does not know the peer's
+    address; the line says what failed and why."""
+
+    def do_handshake(self):
+        try:
+            return super().do_handshake()
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            raise  # the handshake goes on when more bytes come
+        except ssl.SSLError as failure:
+            logging.getLogger("ocppj.server").warning(
+                "TLS handshake refused: %s", handshake_failure(failure)
+            )
+            raise
+
+
+def handshake_failure(failure):
+    """A one-line reason for a failed TLS handshake."""
+    verify = getattr(failure, "verify_message", None)
+    if verify:
+        return "the client certificate failed verification: %s" % verify
+    reason = getattr(failure, "reason", None) or str(failure)
+    if reason == "PEER_DID_NOT_RETURN_A_CERTIFICATE":
+        return "the client sent no certificate (security profile 3 requires one)"
+    return reason.replace("_", " ").lower()
+
+
+def log_handshake_failures(context):
+    """Make ``context`` log failed handshakes (HandshakeLoggingSSLObject),
+    unless it already uses an SSLObject class of its own."""
+    if context.sslobject_class is ssl.SSLObject:
+        context.sslobject_class = HandshakeLoggingSSLObject
+    return context
+
+
 def server_ssl_context(certfile, keyfile=None, cafile=None, require_client_certificate=False):
     """A TLS server context for profiles 2 and 3.
 
@@ -246,7 +287,7 @@ def server_ssl_context(certfile, keyfile=None, cafile=None, require_client_certi
         context.verify_mode = ssl.CERT_REQUIRED
     if cafile is not None:
         context.load_verify_locations(cafile)
-    return context
+    return log_handshake_failures(context)
 
 
 def client_ssl_context(cafile=None, certfile=None, keyfile=None, check_hostname=True):

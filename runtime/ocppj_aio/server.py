@@ -289,6 +289,9 @@ class CentralSystem:
         if idle_timeout is not None and idle_timeout != "heartbeat":
             if not isinstance(idle_timeout, (int, float)) or idle_timeout <= 0:
                 raise UsageError("idle_timeout is None, 'heartbeat' or a positive number")
+        if ssl_context is not None:
+            # failed TLS handshakes (a wrong client certificate) are logged
+            security.log_handshake_failures(ssl_context)
         self.ssl_context = ssl_context
         self.authenticator = authenticator
         if certificate_binding is None:

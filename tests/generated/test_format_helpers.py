@@ -1,16 +1,21 @@
-"""The format and number helpers inside the generated validators, case by case."""
+"""The format and number helpers inside the generated validators, case by case.
+
+The date-time check has two implementations: CPython's matches a regular
+expression, the MicroPython flavour's (no `re` there) goes digit by digit.
+Both are held to every case here.
+"""
 
 import math
 
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rfc3339_validator import validate_rfc3339
-
-from budget import examples
 from intended_differences import within_float_rounding_of_a_multiple
+from micropython_flavour import module as micropython_module
 from ocpp16.validators import is_date_time, is_multiple_of, is_uri
 from payload_strategies import date_times
+from rfc3339_validator import validate_rfc3339
 
 VALID_DATE_TIMES = [
     "2000-02-29T00:00:00Z",  # divisible by 400: leap
@@ -69,21 +74,31 @@ INVALID_DATE_TIMES = [
 ]
 
 
+DATE_TIME_CHECKS = {
+    "cpython": is_date_time,
+    "micropython": micropython_module("protocol").is_date_time,
+}
+FLAVOURS = sorted(DATE_TIME_CHECKS)
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
 @pytest.mark.parametrize("text", VALID_DATE_TIMES)
-def test_valid_date_times(text):
-    assert is_date_time(text)
+def test_valid_date_times(flavour, text):
+    assert DATE_TIME_CHECKS[flavour](text)
     assert validate_rfc3339(text.upper())  # the reference agrees
 
 
+@pytest.mark.parametrize("flavour", FLAVOURS)
 @pytest.mark.parametrize("text", INVALID_DATE_TIMES)
-def test_invalid_date_times(text):
-    assert not is_date_time(text)
+def test_invalid_date_times(flavour, text):
+    assert not DATE_TIME_CHECKS[flavour](text)
 
 
+@pytest.mark.parametrize("flavour", FLAVOURS)
 @pytest.mark.parametrize("year", [1600, 1700, 1800, 1900, 2000, 2004, 2023, 2024, 2100, 2400])
-def test_february_29_exists_only_in_leap_years(year):
+def test_february_29_exists_only_in_leap_years(flavour, year):
     leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-    assert is_date_time("%04d-02-29T00:00:00Z" % year) is leap
+    assert DATE_TIME_CHECKS[flavour]("%04d-02-29T00:00:00Z" % year) is leap
 
 
 def _edited(text, position, replacement):
@@ -96,7 +111,10 @@ def _edited(text, position, replacement):
 near_date_times = st.one_of(
     date_times(),
     st.builds(
-        _edited, date_times(), st.integers(0, 40), st.sampled_from(list("0123456789TZtz:+-. ") + ["", "00"])
+        _edited,
+        date_times(),
+        st.integers(0, 40),
+        st.sampled_from(list("0123456789TZtz:+-. ") + ["", "00"]),
     ),
     st.text(max_size=30),
 )
@@ -105,6 +123,8 @@ near_date_times = st.one_of(
 @settings(max_examples=examples(5))
 @given(text=near_date_times)
 def test_is_date_time_agrees_with_rfc3339_validator(text):
+    portable = DATE_TIME_CHECKS["micropython"](text)
+    assert is_date_time(text) is portable
     if text.endswith("\n"):
         return  # the one intended difference, see intended_differences.py
     assert is_date_time(text) is validate_rfc3339(text.upper())

@@ -13,10 +13,9 @@ import dataclasses
 import json
 
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from budget import examples
 from ocpp16 import protocol, readers
 from payload_mutations import every_fixed_mutation, mutations
 from payload_strategies import full_payload, payloads
@@ -115,7 +114,17 @@ def test_reader_on_every_fault_kind_at_every_site_of_a_full_payload(action, dire
         [],
         None,
     ],
-    ids=["null-optional", "integral-float", "bool", "list-enum", "object-enum", "extra-key", "missing", "array", "null"],
+    ids=[
+        "null-optional",
+        "integral-float",
+        "bool",
+        "list-enum",
+        "object-enum",
+        "extra-key",
+        "missing",
+        "array",
+        "null",
+    ],
 )
 def test_rare_and_broken_forms_are_left_to_the_validator(payload):
     assert protocol.read_request("StatusNotification", payload) is None
@@ -127,3 +136,16 @@ def test_readers_are_what_the_protocol_uses():
     assert set(readers.RESPONSE_READERS) == set(protocol.ACTIONS)
     with pytest.raises(KeyError):
         protocol.read_request("NoSuchAction", {})
+
+
+def test_each_enum_member_map_holds_exactly_the_validators_value_set():
+    # A reader checks an enumeration by its conversion (a subscript of the
+    # member map, generator/rules.py: refusals); the validator by its value
+    # set. Both come from one list of values; this holds them to it.
+    from ocpp16 import codec, validators
+
+    names = [name[len("ENUM_") :] for name in vars(validators) if name.startswith("ENUM_")]
+    assert names
+    for name in names:
+        assert set(getattr(codec, "E_" + name)) == getattr(validators, "ENUM_" + name), name
+        assert getattr(readers, "E_" + name) is getattr(codec, "E_" + name), name

@@ -243,3 +243,25 @@ def test_a_schema_file_that_does_not_parse_is_named_in_one_line(tmp_path, conten
     lines = completed.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("generator: PingResponse.json: " + reason)
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(not UPSTREAM.exists(), reason="run `make schemas` first")
+def test_rendering_changes_no_state():
+    # Templates only read: the flavour objects (and the frozen model they
+    # hold) are the same after rendering as before, so output cannot
+    # depend on the order in which templates render.
+    import pickle
+
+    from generator.__main__ import render_flavour
+    from generator.build import build_model
+    from generator.flavours import FLAVOURS
+    from generator.loader import load
+    from generator.render import environment
+
+    model = build_model(load(UPSTREAM, ROOT / "schemas"))
+    for flavour_class in FLAVOURS:
+        flavour = flavour_class(model)
+        before = pickle.dumps(flavour)
+        first = render_flavour(flavour, environment())
+        assert pickle.dumps(flavour) == before, flavour.name
+        assert render_flavour(flavour, environment()) == first

@@ -121,10 +121,22 @@ def test_simulate_needs_an_identity_and_a_websocket_url():
         ocppj("simulate", "http://127.0.0.1:9000/CP-1"), 2, "simulate", "not a WebSocket URL"
     )
     assert_one_line_error(
-        ocppj("simulate", "ws://127.0.0.1:9000/CP-1", "--security-profile", "2"),
+        ocppj("simulate", "ws://127.0.0.1:9000/CP-1", "--security-profile", "2", "--password", "x"),
         2,
         "simulate",
         "security profile 2 needs a wss:// URL",
+    )
+    assert_one_line_error(
+        ocppj("simulate", "wss://127.0.0.1:9000/CP-1", "--security-profile", "3"),
+        2,
+        "simulate",
+        "security profile 3 needs --certfile",
+    )
+    assert_one_line_error(
+        ocppj("simulate", "ws://127.0.0.1:9000/CP-1", "--security-profile", "1"),
+        2,
+        "simulate",
+        "security profile 1 needs --password",
     )
 
 

@@ -61,16 +61,18 @@ def read_request(action, payload):
     json.loads gives it: the typed request object, or None where the pass
     cannot vouch for the payload (invalid, or a rare form such as a null or
     an integral float); then validate and decode as usual."""
+    read = _REQUEST_READERS[action]  # KeyError: unknown action
     try:
-        return _REQUEST_READERS[action](payload)
+        return read(payload)
     except readers.UNUSUAL:
         return None
 
 
 def read_response(action, payload):
     """read_request's twin for a CALLRESULT payload."""
+    read = _RESPONSE_READERS[action]  # KeyError: unknown action
     try:
-        return _RESPONSE_READERS[action](payload)
+        return read(payload)
     except readers.UNUSUAL:
         return None
 

@@ -3,13 +3,13 @@
 """Validate and decode in one pass: read_<Name>(d) is validate_<Name>(d)
 followed by decode_<Name>(d), for a payload as json.loads gives it.
 
-One pass fetches each value once, checks it with exact JSON types and
-stores it converted (an enum value is checked and mapped to its member by
-one dict lookup). What the pass cannot vouch for raises Unusual: a broken
-rule, but also what is merely rare (a null, an integral float where an
-integer is due, an unknown key). The caller then runs the validator and the
-decoder, which decide and describe, so verdicts and error paths are theirs
-alone.
+One pass fetches each value once, refuses it on the tests of its rules,
+the same tests the validator reports (both are written from one list of
+rules per field, generator/rules.py), and stores it converted. What the
+pass cannot vouch for raises Unusual: a broken rule, but also what is
+merely rare (a null, an unknown key). The caller then runs the validator
+and the decoder, which decide and describe, so verdicts and error paths
+are theirs alone.
 """
 
 from . import call, call_result, codec, datatypes
@@ -21,9 +21,10 @@ class Unusual(Exception):
     """The one-pass reader cannot vouch for this payload."""
 
 
-# What a reader raises where it cannot vouch for a payload: an enum member
-# map asked for a value it cannot hash (a list, an object) raises TypeError.
-UNUSUAL = (Unusual, TypeError)
+# What a reader raises where it cannot vouch for a payload: Unusual, or,
+# from an enumeration's member map, KeyError for any value not in it and
+# TypeError for one it cannot hash (a list, an object).
+UNUSUAL = (Unusual, KeyError, TypeError)
 
 
 # The codec's wire value -> member maps, bound here as globals (faster than
@@ -79,7 +80,7 @@ def read_AuthorizationData(d):
     get = d.get
     n = 1  # known keys present
     v = get("idTag")
-    if type(v) is not str or len(v) > 20:
+    if not isinstance(v, str) or len(v) > 20:
         raise Unusual
     o.id_tag = v
     v = get("idTagInfo")
@@ -98,20 +99,18 @@ def read_CertificateHashData(d):
     o = new(datatypes.CertificateHashData)
     get = d.get
     v = get("hashAlgorithm")
-    v = E_HashAlgorithm.get(v)
-    if v is None:
-        raise Unusual
+    v = E_HashAlgorithm[v]
     o.hash_algorithm = v
     v = get("issuerNameHash")
-    if type(v) is not str or len(v) > 128:
+    if not isinstance(v, str) or len(v) > 128:
         raise Unusual
     o.issuer_name_hash = v
     v = get("issuerKeyHash")
-    if type(v) is not str or len(v) > 128:
+    if not isinstance(v, str) or len(v) > 128:
         raise Unusual
     o.issuer_key_hash = v
     v = get("serialNumber")
-    if type(v) is not str or len(v) > 40:
+    if not isinstance(v, str) or len(v) > 40:
         raise Unusual
     o.serial_number = v
     if len(d) != 4:
@@ -134,14 +133,10 @@ def read_ChargingProfile(d):
         raise Unusual
     o.stack_level = v
     v = get("chargingProfilePurpose")
-    v = E_ChargingProfilePurposeType.get(v)
-    if v is None:
-        raise Unusual
+    v = E_ChargingProfilePurposeType[v]
     o.charging_profile_purpose = v
     v = get("chargingProfileKind")
-    v = E_ChargingProfileKindType.get(v)
-    if v is None:
-        raise Unusual
+    v = E_ChargingProfileKindType[v]
     o.charging_profile_kind = v
     v = get("chargingSchedule")
     v = read_ChargingSchedule(v)
@@ -155,20 +150,18 @@ def read_ChargingProfile(d):
     v = get("recurrencyKind")
     if v is not None:
         n += 1
-        v = E_RecurrencyKindType.get(v)
-        if v is None:
-            raise Unusual
+        v = E_RecurrencyKindType[v]
     o.recurrency_kind = v
     v = get("validFrom")
     if v is not None:
         n += 1
-        if type(v) is not str or not is_date_time(v):
+        if not isinstance(v, str) or not is_date_time(v):
             raise Unusual
     o.valid_from = v
     v = get("validTo")
     if v is not None:
         n += 1
-        if type(v) is not str or not is_date_time(v):
+        if not isinstance(v, str) or not is_date_time(v):
             raise Unusual
     o.valid_to = v
     if len(d) != n:
@@ -183,9 +176,7 @@ def read_ChargingSchedule(d):
     get = d.get
     n = 2  # known keys present
     v = get("chargingRateUnit")
-    v = E_ChargingRateUnitType.get(v)
-    if v is None:
-        raise Unusual
+    v = E_ChargingRateUnitType[v]
     o.charging_rate_unit = v
     v = get("chargingSchedulePeriod")
     if type(v) is not list:
@@ -201,7 +192,7 @@ def read_ChargingSchedule(d):
     v = get("startSchedule")
     if v is not None:
         n += 1
-        if type(v) is not str or not is_date_time(v):
+        if not isinstance(v, str) or not is_date_time(v):
             raise Unusual
     o.start_schedule = v
     v = get("minChargingRate")
@@ -247,25 +238,25 @@ def read_Firmware(d):
     get = d.get
     n = 4  # known keys present
     v = get("location")
-    if type(v) is not str or len(v) > 512:
+    if not isinstance(v, str) or len(v) > 512:
         raise Unusual
     o.location = v
     v = get("retrieveDateTime")
-    if type(v) is not str or not is_date_time(v):
+    if not isinstance(v, str) or not is_date_time(v):
         raise Unusual
     o.retrieve_date_time = v
     v = get("signingCertificate")
-    if type(v) is not str or len(v) > 5500:
+    if not isinstance(v, str) or len(v) > 5500:
         raise Unusual
     o.signing_certificate = v
     v = get("signature")
-    if type(v) is not str or len(v) > 800:
+    if not isinstance(v, str) or len(v) > 800:
         raise Unusual
     o.signature = v
     v = get("installDateTime")
     if v is not None:
         n += 1
-        if type(v) is not str or not is_date_time(v):
+        if not isinstance(v, str) or not is_date_time(v):
             raise Unusual
     o.install_date_time = v
     if len(d) != n:
@@ -280,20 +271,18 @@ def read_IdTagInfo(d):
     get = d.get
     n = 1  # known keys present
     v = get("status")
-    v = E_AuthorizationStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_AuthorizationStatus[v]
     o.status = v
     v = get("expiryDate")
     if v is not None:
         n += 1
-        if type(v) is not str or not is_date_time(v):
+        if not isinstance(v, str) or not is_date_time(v):
             raise Unusual
     o.expiry_date = v
     v = get("parentIdTag")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 20:
+        if not isinstance(v, str) or len(v) > 20:
             raise Unusual
     o.parent_id_tag = v
     if len(d) != n:
@@ -308,7 +297,7 @@ def read_KeyValue(d):
     get = d.get
     n = 2  # known keys present
     v = get("key")
-    if type(v) is not str or len(v) > 50:
+    if not isinstance(v, str) or len(v) > 50:
         raise Unusual
     o.key = v
     v = get("readonly")
@@ -318,7 +307,7 @@ def read_KeyValue(d):
     v = get("value")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 500:
+        if not isinstance(v, str) or len(v) > 500:
             raise Unusual
     o.value = v
     if len(d) != n:
@@ -333,19 +322,19 @@ def read_LogParameters(d):
     get = d.get
     n = 1  # known keys present
     v = get("remoteLocation")
-    if type(v) is not str or len(v) > 512:
+    if not isinstance(v, str) or len(v) > 512:
         raise Unusual
     o.remote_location = v
     v = get("oldestTimestamp")
     if v is not None:
         n += 1
-        if type(v) is not str or not is_date_time(v):
+        if not isinstance(v, str) or not is_date_time(v):
             raise Unusual
     o.oldest_timestamp = v
     v = get("latestTimestamp")
     if v is not None:
         n += 1
-        if type(v) is not str or not is_date_time(v):
+        if not isinstance(v, str) or not is_date_time(v):
             raise Unusual
     o.latest_timestamp = v
     if len(d) != n:
@@ -359,13 +348,11 @@ def read_MeterValue(d):
     o = new(datatypes.MeterValue)
     get = d.get
     v = get("timestamp")
-    if type(v) is not str or not is_date_time(v):
+    if not isinstance(v, str) or not is_date_time(v):
         raise Unusual
     o.timestamp = v
     v = get("sampledValue")
-    if type(v) is not list:
-        raise Unusual
-    if len(v) < 1:
+    if type(v) is not list or len(v) < 1:
         raise Unusual
     v = [read_SampledValue(x0) for x0 in v]
     o.sampled_value = v
@@ -381,50 +368,38 @@ def read_SampledValue(d):
     get = d.get
     n = 1  # known keys present
     v = get("value")
-    if type(v) is not str:
+    if not isinstance(v, str):
         raise Unusual
     o.value = v
     v = get("context")
     if v is not None:
         n += 1
-        v = E_ReadingContext.get(v)
-        if v is None:
-            raise Unusual
+        v = E_ReadingContext[v]
     o.context = v
     v = get("format")
     if v is not None:
         n += 1
-        v = E_ValueFormat.get(v)
-        if v is None:
-            raise Unusual
+        v = E_ValueFormat[v]
     o.format = v
     v = get("measurand")
     if v is not None:
         n += 1
-        v = E_Measurand.get(v)
-        if v is None:
-            raise Unusual
+        v = E_Measurand[v]
     o.measurand = v
     v = get("phase")
     if v is not None:
         n += 1
-        v = E_Phase.get(v)
-        if v is None:
-            raise Unusual
+        v = E_Phase[v]
     o.phase = v
     v = get("location")
     if v is not None:
         n += 1
-        v = E_Location.get(v)
-        if v is None:
-            raise Unusual
+        v = E_Location[v]
     o.location = v
     v = get("unit")
     if v is not None:
         n += 1
-        v = E_UnitOfMeasure.get(v)
-        if v is None:
-            raise Unusual
+        v = E_UnitOfMeasure[v]
     o.unit = v
     if len(d) != n:
         raise Unusual
@@ -437,7 +412,7 @@ def read_TransactionData(d):
     o = new(datatypes.TransactionData)
     get = d.get
     v = get("timestamp")
-    if type(v) is not str or not is_date_time(v):
+    if not isinstance(v, str) or not is_date_time(v):
         raise Unusual
     o.timestamp = v
     v = get("sampledValue")
@@ -456,7 +431,7 @@ def read_AuthorizeRequest(d):
     o = new(call.Authorize)
     get = d.get
     v = get("idTag")
-    if type(v) is not str or len(v) > 20:
+    if not isinstance(v, str) or len(v) > 20:
         raise Unusual
     o.id_tag = v
     if len(d) != 1:
@@ -484,53 +459,53 @@ def read_BootNotificationRequest(d):
     get = d.get
     n = 2  # known keys present
     v = get("chargePointVendor")
-    if type(v) is not str or len(v) > 20:
+    if not isinstance(v, str) or len(v) > 20:
         raise Unusual
     o.charge_point_vendor = v
     v = get("chargePointModel")
-    if type(v) is not str or len(v) > 20:
+    if not isinstance(v, str) or len(v) > 20:
         raise Unusual
     o.charge_point_model = v
     v = get("chargePointSerialNumber")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 25:
+        if not isinstance(v, str) or len(v) > 25:
             raise Unusual
     o.charge_point_serial_number = v
     v = get("chargeBoxSerialNumber")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 25:
+        if not isinstance(v, str) or len(v) > 25:
             raise Unusual
     o.charge_box_serial_number = v
     v = get("firmwareVersion")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 50:
+        if not isinstance(v, str) or len(v) > 50:
             raise Unusual
     o.firmware_version = v
     v = get("iccid")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 20:
+        if not isinstance(v, str) or len(v) > 20:
             raise Unusual
     o.iccid = v
     v = get("imsi")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 20:
+        if not isinstance(v, str) or len(v) > 20:
             raise Unusual
     o.imsi = v
     v = get("meterType")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 25:
+        if not isinstance(v, str) or len(v) > 25:
             raise Unusual
     o.meter_type = v
     v = get("meterSerialNumber")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 25:
+        if not isinstance(v, str) or len(v) > 25:
             raise Unusual
     o.meter_serial_number = v
     if len(d) != n:
@@ -544,12 +519,10 @@ def read_BootNotificationResponse(d):
     o = new(call_result.BootNotification)
     get = d.get
     v = get("status")
-    v = E_RegistrationStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_RegistrationStatus[v]
     o.status = v
     v = get("currentTime")
-    if type(v) is not str or not is_date_time(v):
+    if not isinstance(v, str) or not is_date_time(v):
         raise Unusual
     o.current_time = v
     v = get("interval")
@@ -581,9 +554,7 @@ def read_CancelReservationResponse(d):
     o = new(call_result.CancelReservation)
     get = d.get
     v = get("status")
-    v = E_GenericStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_GenericStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -596,7 +567,7 @@ def read_CertificateSignedRequest(d):
     o = new(call.CertificateSigned)
     get = d.get
     v = get("certificateChain")
-    if type(v) is not str or len(v) > 10000:
+    if not isinstance(v, str) or len(v) > 10000:
         raise Unusual
     o.certificate_chain = v
     if len(d) != 1:
@@ -610,9 +581,7 @@ def read_CertificateSignedResponse(d):
     o = new(call_result.CertificateSigned)
     get = d.get
     v = get("status")
-    v = E_GenericStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_GenericStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -629,9 +598,7 @@ def read_ChangeAvailabilityRequest(d):
         raise Unusual
     o.connector_id = v
     v = get("type")
-    v = E_AvailabilityType.get(v)
-    if v is None:
-        raise Unusual
+    v = E_AvailabilityType[v]
     o.type = v
     if len(d) != 2:
         raise Unusual
@@ -644,9 +611,7 @@ def read_ChangeAvailabilityResponse(d):
     o = new(call_result.ChangeAvailability)
     get = d.get
     v = get("status")
-    v = E_AvailabilityStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_AvailabilityStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -659,11 +624,11 @@ def read_ChangeConfigurationRequest(d):
     o = new(call.ChangeConfiguration)
     get = d.get
     v = get("key")
-    if type(v) is not str or len(v) > 50:
+    if not isinstance(v, str) or len(v) > 50:
         raise Unusual
     o.key = v
     v = get("value")
-    if type(v) is not str or len(v) > 500:
+    if not isinstance(v, str) or len(v) > 500:
         raise Unusual
     o.value = v
     if len(d) != 2:
@@ -677,9 +642,7 @@ def read_ChangeConfigurationResponse(d):
     o = new(call_result.ChangeConfiguration)
     get = d.get
     v = get("status")
-    v = E_ConfigurationStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_ConfigurationStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -701,9 +664,7 @@ def read_ClearCacheResponse(d):
     o = new(call_result.ClearCache)
     get = d.get
     v = get("status")
-    v = E_GenericStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_GenericStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -731,9 +692,7 @@ def read_ClearChargingProfileRequest(d):
     v = get("chargingProfilePurpose")
     if v is not None:
         n += 1
-        v = E_ChargingProfilePurposeType.get(v)
-        if v is None:
-            raise Unusual
+        v = E_ChargingProfilePurposeType[v]
     o.charging_profile_purpose = v
     v = get("stackLevel")
     if v is not None:
@@ -752,9 +711,7 @@ def read_ClearChargingProfileResponse(d):
     o = new(call_result.ClearChargingProfile)
     get = d.get
     v = get("status")
-    v = E_ClearChargingProfileStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_ClearChargingProfileStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -768,19 +725,19 @@ def read_DataTransferRequest(d):
     get = d.get
     n = 1  # known keys present
     v = get("vendorId")
-    if type(v) is not str or len(v) > 255:
+    if not isinstance(v, str) or len(v) > 255:
         raise Unusual
     o.vendor_id = v
     v = get("messageId")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 50:
+        if not isinstance(v, str) or len(v) > 50:
             raise Unusual
     o.message_id = v
     v = get("data")
     if v is not None:
         n += 1
-        if type(v) is not str:
+        if not isinstance(v, str):
             raise Unusual
     o.data = v
     if len(d) != n:
@@ -795,14 +752,12 @@ def read_DataTransferResponse(d):
     get = d.get
     n = 1  # known keys present
     v = get("status")
-    v = E_DataTransferStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_DataTransferStatus[v]
     o.status = v
     v = get("data")
     if v is not None:
         n += 1
-        if type(v) is not str:
+        if not isinstance(v, str):
             raise Unusual
     o.data = v
     if len(d) != n:
@@ -829,9 +784,7 @@ def read_DeleteCertificateResponse(d):
     o = new(call_result.DeleteCertificate)
     get = d.get
     v = get("status")
-    v = E_DeleteCertificateStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_DeleteCertificateStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -844,9 +797,7 @@ def read_DiagnosticsStatusNotificationRequest(d):
     o = new(call.DiagnosticsStatusNotification)
     get = d.get
     v = get("status")
-    v = E_DiagnosticsStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_DiagnosticsStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -869,14 +820,12 @@ def read_ExtendedTriggerMessageRequest(d):
     get = d.get
     n = 1  # known keys present
     v = get("requestedMessage")
-    v = E_ExtendedMessageTrigger.get(v)
-    if v is None:
-        raise Unusual
+    v = E_ExtendedMessageTrigger[v]
     o.requested_message = v
     v = get("connectorId")
     if v is not None:
         n += 1
-        if type(v) is not int:
+        if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise Unusual
     o.connector_id = v
     if len(d) != n:
@@ -890,9 +839,7 @@ def read_ExtendedTriggerMessageResponse(d):
     o = new(call_result.ExtendedTriggerMessage)
     get = d.get
     v = get("status")
-    v = E_TriggerMessageStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_TriggerMessageStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -905,9 +852,7 @@ def read_FirmwareStatusNotificationRequest(d):
     o = new(call.FirmwareStatusNotification)
     get = d.get
     v = get("status")
-    v = E_FirmwareStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_FirmwareStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -940,9 +885,7 @@ def read_GetCompositeScheduleRequest(d):
     v = get("chargingRateUnit")
     if v is not None:
         n += 1
-        v = E_ChargingRateUnitType.get(v)
-        if v is None:
-            raise Unusual
+        v = E_ChargingRateUnitType[v]
     o.charging_rate_unit = v
     if len(d) != n:
         raise Unusual
@@ -956,9 +899,7 @@ def read_GetCompositeScheduleResponse(d):
     get = d.get
     n = 1  # known keys present
     v = get("status")
-    v = E_GenericStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_GenericStatus[v]
     o.status = v
     v = get("connectorId")
     if v is not None:
@@ -969,7 +910,7 @@ def read_GetCompositeScheduleResponse(d):
     v = get("scheduleStart")
     if v is not None:
         n += 1
-        if type(v) is not str or not is_date_time(v):
+        if not isinstance(v, str) or not is_date_time(v):
             raise Unusual
     o.schedule_start = v
     v = get("chargingSchedule")
@@ -995,9 +936,7 @@ def read_GetConfigurationRequest(d):
             raise Unusual
         w0 = []
         for x0 in v:
-            if x0 is None:
-                raise Unusual
-            if type(x0) is not str or len(x0) > 50:
+            if not isinstance(x0, str) or len(x0) > 50:
                 raise Unusual
             w0.append(x0)
         v = w0
@@ -1027,9 +966,7 @@ def read_GetConfigurationResponse(d):
             raise Unusual
         w0 = []
         for x0 in v:
-            if x0 is None:
-                raise Unusual
-            if type(x0) is not str or len(x0) > 50:
+            if not isinstance(x0, str) or len(x0) > 50:
                 raise Unusual
             w0.append(x0)
         v = w0
@@ -1046,7 +983,7 @@ def read_GetDiagnosticsRequest(d):
     get = d.get
     n = 1  # known keys present
     v = get("location")
-    if type(v) is not str or not is_uri(v):
+    if not isinstance(v, str) or not is_uri(v):
         raise Unusual
     o.location = v
     v = get("retries")
@@ -1064,13 +1001,13 @@ def read_GetDiagnosticsRequest(d):
     v = get("startTime")
     if v is not None:
         n += 1
-        if type(v) is not str or not is_date_time(v):
+        if not isinstance(v, str) or not is_date_time(v):
             raise Unusual
     o.start_time = v
     v = get("stopTime")
     if v is not None:
         n += 1
-        if type(v) is not str or not is_date_time(v):
+        if not isinstance(v, str) or not is_date_time(v):
             raise Unusual
     o.stop_time = v
     if len(d) != n:
@@ -1087,7 +1024,7 @@ def read_GetDiagnosticsResponse(d):
     v = get("fileName")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 255:
+        if not isinstance(v, str) or len(v) > 255:
             raise Unusual
     o.file_name = v
     if len(d) != n:
@@ -1101,9 +1038,7 @@ def read_GetInstalledCertificateIdsRequest(d):
     o = new(call.GetInstalledCertificateIds)
     get = d.get
     v = get("certificateType")
-    v = E_CertificateUse.get(v)
-    if v is None:
-        raise Unusual
+    v = E_CertificateUse[v]
     o.certificate_type = v
     if len(d) != 1:
         raise Unusual
@@ -1117,16 +1052,12 @@ def read_GetInstalledCertificateIdsResponse(d):
     get = d.get
     n = 1  # known keys present
     v = get("status")
-    v = E_GetInstalledCertificateStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_GetInstalledCertificateStatus[v]
     o.status = v
     v = get("certificateHashData")
     if v is not None:
         n += 1
-        if type(v) is not list:
-            raise Unusual
-        if len(v) < 1:
+        if type(v) is not list or len(v) < 1:
             raise Unusual
         v = [read_CertificateHashData(x0) for x0 in v]
     o.certificate_hash_data = v
@@ -1168,24 +1099,22 @@ def read_GetLogRequest(d):
     v = read_LogParameters(v)
     o.log = v
     v = get("logType")
-    v = E_Log.get(v)
-    if v is None:
-        raise Unusual
+    v = E_Log[v]
     o.log_type = v
     v = get("requestId")
-    if type(v) is not int:
+    if type(v) is not int and not (type(v) is float and v % 1 == 0):
         raise Unusual
     o.request_id = v
     v = get("retries")
     if v is not None:
         n += 1
-        if type(v) is not int:
+        if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise Unusual
     o.retries = v
     v = get("retryInterval")
     if v is not None:
         n += 1
-        if type(v) is not int:
+        if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise Unusual
     o.retry_interval = v
     if len(d) != n:
@@ -1200,14 +1129,12 @@ def read_GetLogResponse(d):
     get = d.get
     n = 1  # known keys present
     v = get("status")
-    v = E_LogStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_LogStatus[v]
     o.status = v
     v = get("filename")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 255:
+        if not isinstance(v, str) or len(v) > 255:
             raise Unusual
     o.filename = v
     if len(d) != n:
@@ -1230,7 +1157,7 @@ def read_HeartbeatResponse(d):
     o = new(call_result.Heartbeat)
     get = d.get
     v = get("currentTime")
-    if type(v) is not str or not is_date_time(v):
+    if not isinstance(v, str) or not is_date_time(v):
         raise Unusual
     o.current_time = v
     if len(d) != 1:
@@ -1244,12 +1171,10 @@ def read_InstallCertificateRequest(d):
     o = new(call.InstallCertificate)
     get = d.get
     v = get("certificateType")
-    v = E_CertificateUse.get(v)
-    if v is None:
-        raise Unusual
+    v = E_CertificateUse[v]
     o.certificate_type = v
     v = get("certificate")
-    if type(v) is not str or len(v) > 5500:
+    if not isinstance(v, str) or len(v) > 5500:
         raise Unusual
     o.certificate = v
     if len(d) != 2:
@@ -1263,9 +1188,7 @@ def read_InstallCertificateResponse(d):
     o = new(call_result.InstallCertificate)
     get = d.get
     v = get("status")
-    v = E_InstallCertificateStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_InstallCertificateStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -1279,14 +1202,12 @@ def read_LogStatusNotificationRequest(d):
     get = d.get
     n = 1  # known keys present
     v = get("status")
-    v = E_UploadLogStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_UploadLogStatus[v]
     o.status = v
     v = get("requestId")
     if v is not None:
         n += 1
-        if type(v) is not int:
+        if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise Unusual
     o.request_id = v
     if len(d) != n:
@@ -1314,9 +1235,7 @@ def read_MeterValuesRequest(d):
         raise Unusual
     o.connector_id = v
     v = get("meterValue")
-    if type(v) is not list:
-        raise Unusual
-    if len(v) < 1:
+    if type(v) is not list or len(v) < 1:
         raise Unusual
     v = [read_MeterValue(x0) for x0 in v]
     o.meter_value = v
@@ -1347,7 +1266,7 @@ def read_RemoteStartTransactionRequest(d):
     get = d.get
     n = 1  # known keys present
     v = get("idTag")
-    if type(v) is not str or len(v) > 20:
+    if not isinstance(v, str) or len(v) > 20:
         raise Unusual
     o.id_tag = v
     v = get("connectorId")
@@ -1372,9 +1291,7 @@ def read_RemoteStartTransactionResponse(d):
     o = new(call_result.RemoteStartTransaction)
     get = d.get
     v = get("status")
-    v = E_GenericStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_GenericStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -1401,9 +1318,7 @@ def read_RemoteStopTransactionResponse(d):
     o = new(call_result.RemoteStopTransaction)
     get = d.get
     v = get("status")
-    v = E_GenericStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_GenericStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -1421,11 +1336,11 @@ def read_ReserveNowRequest(d):
         raise Unusual
     o.connector_id = v
     v = get("expiryDate")
-    if type(v) is not str or not is_date_time(v):
+    if not isinstance(v, str) or not is_date_time(v):
         raise Unusual
     o.expiry_date = v
     v = get("idTag")
-    if type(v) is not str or len(v) > 20:
+    if not isinstance(v, str) or len(v) > 20:
         raise Unusual
     o.id_tag = v
     v = get("reservationId")
@@ -1435,7 +1350,7 @@ def read_ReserveNowRequest(d):
     v = get("parentIdTag")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 20:
+        if not isinstance(v, str) or len(v) > 20:
             raise Unusual
     o.parent_id_tag = v
     if len(d) != n:
@@ -1449,9 +1364,7 @@ def read_ReserveNowResponse(d):
     o = new(call_result.ReserveNow)
     get = d.get
     v = get("status")
-    v = E_ReservationStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_ReservationStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -1464,9 +1377,7 @@ def read_ResetRequest(d):
     o = new(call.Reset)
     get = d.get
     v = get("type")
-    v = E_ResetType.get(v)
-    if v is None:
-        raise Unusual
+    v = E_ResetType[v]
     o.type = v
     if len(d) != 1:
         raise Unusual
@@ -1479,9 +1390,7 @@ def read_ResetResponse(d):
     o = new(call_result.Reset)
     get = d.get
     v = get("status")
-    v = E_GenericStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_GenericStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -1495,17 +1404,17 @@ def read_SecurityEventNotificationRequest(d):
     get = d.get
     n = 2  # known keys present
     v = get("type")
-    if type(v) is not str or len(v) > 50:
+    if not isinstance(v, str) or len(v) > 50:
         raise Unusual
     o.type = v
     v = get("timestamp")
-    if type(v) is not str or not is_date_time(v):
+    if not isinstance(v, str) or not is_date_time(v):
         raise Unusual
     o.timestamp = v
     v = get("techInfo")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 255:
+        if not isinstance(v, str) or len(v) > 255:
             raise Unusual
     o.tech_info = v
     if len(d) != n:
@@ -1533,9 +1442,7 @@ def read_SendLocalListRequest(d):
         raise Unusual
     o.list_version = v
     v = get("updateType")
-    v = E_UpdateType.get(v)
-    if v is None:
-        raise Unusual
+    v = E_UpdateType[v]
     o.update_type = v
     v = get("localAuthorizationList")
     if v is not None:
@@ -1555,9 +1462,7 @@ def read_SendLocalListResponse(d):
     o = new(call_result.SendLocalList)
     get = d.get
     v = get("status")
-    v = E_UpdateStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_UpdateStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -1587,9 +1492,7 @@ def read_SetChargingProfileResponse(d):
     o = new(call_result.SetChargingProfile)
     get = d.get
     v = get("status")
-    v = E_ChargingProfileStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_ChargingProfileStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -1602,7 +1505,7 @@ def read_SignCertificateRequest(d):
     o = new(call.SignCertificate)
     get = d.get
     v = get("csr")
-    if type(v) is not str or len(v) > 5500:
+    if not isinstance(v, str) or len(v) > 5500:
         raise Unusual
     o.csr = v
     if len(d) != 1:
@@ -1616,9 +1519,7 @@ def read_SignCertificateResponse(d):
     o = new(call_result.SignCertificate)
     get = d.get
     v = get("status")
-    v = E_GenericStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_GenericStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -1632,14 +1533,12 @@ def read_SignedFirmwareStatusNotificationRequest(d):
     get = d.get
     n = 1  # known keys present
     v = get("status")
-    v = E_SignedFirmwareStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_SignedFirmwareStatus[v]
     o.status = v
     v = get("requestId")
     if v is not None:
         n += 1
-        if type(v) is not int:
+        if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise Unusual
     o.request_id = v
     if len(d) != n:
@@ -1663,7 +1562,7 @@ def read_SignedUpdateFirmwareRequest(d):
     get = d.get
     n = 2  # known keys present
     v = get("requestId")
-    if type(v) is not int:
+    if type(v) is not int and not (type(v) is float and v % 1 == 0):
         raise Unusual
     o.request_id = v
     v = get("firmware")
@@ -1672,13 +1571,13 @@ def read_SignedUpdateFirmwareRequest(d):
     v = get("retries")
     if v is not None:
         n += 1
-        if type(v) is not int:
+        if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise Unusual
     o.retries = v
     v = get("retryInterval")
     if v is not None:
         n += 1
-        if type(v) is not int:
+        if type(v) is not int and not (type(v) is float and v % 1 == 0):
             raise Unusual
     o.retry_interval = v
     if len(d) != n:
@@ -1692,9 +1591,7 @@ def read_SignedUpdateFirmwareResponse(d):
     o = new(call_result.SignedUpdateFirmware)
     get = d.get
     v = get("status")
-    v = E_UpdateFirmwareStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_UpdateFirmwareStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -1712,7 +1609,7 @@ def read_StartTransactionRequest(d):
         raise Unusual
     o.connector_id = v
     v = get("idTag")
-    if type(v) is not str or len(v) > 20:
+    if not isinstance(v, str) or len(v) > 20:
         raise Unusual
     o.id_tag = v
     v = get("meterStart")
@@ -1720,7 +1617,7 @@ def read_StartTransactionRequest(d):
         raise Unusual
     o.meter_start = v
     v = get("timestamp")
-    if type(v) is not str or not is_date_time(v):
+    if not isinstance(v, str) or not is_date_time(v):
         raise Unusual
     o.timestamp = v
     v = get("reservationId")
@@ -1762,37 +1659,33 @@ def read_StatusNotificationRequest(d):
         raise Unusual
     o.connector_id = v
     v = get("errorCode")
-    v = E_ChargePointErrorCode.get(v)
-    if v is None:
-        raise Unusual
+    v = E_ChargePointErrorCode[v]
     o.error_code = v
     v = get("status")
-    v = E_ChargePointStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_ChargePointStatus[v]
     o.status = v
     v = get("info")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 50:
+        if not isinstance(v, str) or len(v) > 50:
             raise Unusual
     o.info = v
     v = get("timestamp")
     if v is not None:
         n += 1
-        if type(v) is not str or not is_date_time(v):
+        if not isinstance(v, str) or not is_date_time(v):
             raise Unusual
     o.timestamp = v
     v = get("vendorId")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 255:
+        if not isinstance(v, str) or len(v) > 255:
             raise Unusual
     o.vendor_id = v
     v = get("vendorErrorCode")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 50:
+        if not isinstance(v, str) or len(v) > 50:
             raise Unusual
     o.vendor_error_code = v
     if len(d) != n:
@@ -1820,7 +1713,7 @@ def read_StopTransactionRequest(d):
         raise Unusual
     o.meter_stop = v
     v = get("timestamp")
-    if type(v) is not str or not is_date_time(v):
+    if not isinstance(v, str) or not is_date_time(v):
         raise Unusual
     o.timestamp = v
     v = get("transactionId")
@@ -1830,15 +1723,13 @@ def read_StopTransactionRequest(d):
     v = get("idTag")
     if v is not None:
         n += 1
-        if type(v) is not str or len(v) > 20:
+        if not isinstance(v, str) or len(v) > 20:
             raise Unusual
     o.id_tag = v
     v = get("reason")
     if v is not None:
         n += 1
-        v = E_Reason.get(v)
-        if v is None:
-            raise Unusual
+        v = E_Reason[v]
     o.reason = v
     v = get("transactionData")
     if v is not None:
@@ -1875,9 +1766,7 @@ def read_TriggerMessageRequest(d):
     get = d.get
     n = 1  # known keys present
     v = get("requestedMessage")
-    v = E_MessageTrigger.get(v)
-    if v is None:
-        raise Unusual
+    v = E_MessageTrigger[v]
     o.requested_message = v
     v = get("connectorId")
     if v is not None:
@@ -1896,9 +1785,7 @@ def read_TriggerMessageResponse(d):
     o = new(call_result.TriggerMessage)
     get = d.get
     v = get("status")
-    v = E_TriggerMessageStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_TriggerMessageStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -1925,9 +1812,7 @@ def read_UnlockConnectorResponse(d):
     o = new(call_result.UnlockConnector)
     get = d.get
     v = get("status")
-    v = E_UnlockStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_UnlockStatus[v]
     o.status = v
     if len(d) != 1:
         raise Unusual
@@ -1941,11 +1826,11 @@ def read_UpdateFirmwareRequest(d):
     get = d.get
     n = 2  # known keys present
     v = get("location")
-    if type(v) is not str or not is_uri(v):
+    if not isinstance(v, str) or not is_uri(v):
         raise Unusual
     o.location = v
     v = get("retrieveDate")
-    if type(v) is not str or not is_date_time(v):
+    if not isinstance(v, str) or not is_date_time(v):
         raise Unusual
     o.retrieve_date = v
     v = get("retries")

@@ -3,13 +3,13 @@
 """Validate and decode in one pass: read_<Name>(d) is validate_<Name>(d)
 followed by decode_<Name>(d), for a payload as json.loads gives it.
 
-One pass fetches each value once, checks it with exact JSON types and
-stores it converted (an enum value is checked and mapped to its member by
-one dict lookup). What the pass cannot vouch for raises Unusual: a broken
-rule, but also what is merely rare (a null, an integral float where an
-integer is due, an unknown key). The caller then runs the validator and the
-decoder, which decide and describe, so verdicts and error paths are theirs
-alone.
+One pass fetches each value once, refuses it on the tests of its rules,
+the same tests the validator reports (both are written from one list of
+rules per field, generator/rules.py), and stores it converted. What the
+pass cannot vouch for raises Unusual: a broken rule, but also what is
+merely rare (a null, an unknown key). The caller then runs the validator
+and the decoder, which decide and describe, so verdicts and error paths
+are theirs alone.
 """
 
 from . import call, call_result, codec, datatypes
@@ -21,9 +21,10 @@ class Unusual(Exception):
     """The one-pass reader cannot vouch for this payload."""
 
 
-# What a reader raises where it cannot vouch for a payload: an enum member
-# map asked for a value it cannot hash (a list, an object) raises TypeError.
-UNUSUAL = (Unusual, TypeError)
+# What a reader raises where it cannot vouch for a payload: Unusual, or,
+# from an enumeration's member map, KeyError for any value not in it and
+# TypeError for one it cannot hash (a list, an object).
+UNUSUAL = (Unusual, KeyError, TypeError)
 
 
 # The codec's wire value -> member maps, bound here as globals (faster than
@@ -45,9 +46,7 @@ def read_Readings(d):
     v = get("phase")
     if v is not None:
         n += 1
-        v = E_Phase.get(v)
-        if v is None:
-            raise Unusual
+        v = E_Phase[v]
     o.phase = v
     if len(d) != n:
         raise Unusual
@@ -61,21 +60,19 @@ def read_PingRequest(d):
     get = d.get
     n = 1  # known keys present
     v = get("stationId")
-    if type(v) is not str or len(v) > 20:
+    if not isinstance(v, str) or len(v) > 20:
         raise Unusual
     o.station_id = v
     v = get("sentAt")
     if v is not None:
         n += 1
-        if type(v) is not str or not is_date_time(v):
+        if not isinstance(v, str) or not is_date_time(v):
             raise Unusual
     o.sent_at = v
     v = get("readings")
     if v is not None:
         n += 1
-        if type(v) is not list:
-            raise Unusual
-        if len(v) < 1:
+        if type(v) is not list or len(v) < 1:
             raise Unusual
         v = [read_Readings(x0) for x0 in v]
     o.readings = v
@@ -91,14 +88,12 @@ def read_PingResponse(d):
     get = d.get
     n = 1  # known keys present
     v = get("status")
-    v = E_GenericStatus.get(v)
-    if v is None:
-        raise Unusual
+    v = E_GenericStatus[v]
     o.status = v
     v = get("interval")
     if v is not None:
         n += 1
-        if type(v) is not int or v < 0:
+        if (type(v) is not int and not (type(v) is float and v % 1 == 0)) or v < 0:
             raise Unusual
     o.interval = v
     if len(d) != n:

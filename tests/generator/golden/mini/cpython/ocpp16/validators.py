@@ -9,6 +9,7 @@ in both flavours: JSON type, required fields, unexpected fields, then
 each field in schema order.
 """
 
+import math
 import re
 
 TYPE = "TypeConstraintViolation"
@@ -56,69 +57,8 @@ def unexpected(d, allowed):
     return ValidationError(PROPERTY, str(extra[0]), "additionalProperties")
 
 
-import math
-
-# Format and number checks, written in the subset MicroPython also runs so
-# both flavours give the same verdicts.
-
-_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-
-
-def _digits(s, start, end):
-    """The ASCII digits s[start:end] as an int, or -1 if any is not a digit."""
-    value = 0
-    for index in range(start, end):
-        c = s[index]
-        if c < "0" or c > "9":
-            return -1
-        value = value * 10 + ord(c) - 48
-    return value
-
-
-def is_date_time(s):
-    """RFC 3339 date-time: YYYY-MM-DDThh:mm:ss[.frac](Z|+hh:mm|-hh:mm).
-
-    T and Z may be lower case; the day must exist in its month; year 0000
-    and leap seconds are refused, as the rfc3339-validator package does.
-    """
-    n = len(s)
-    if n < 20 or s[4] != "-" or s[7] != "-" or s[13] != ":" or s[16] != ":":
-        return False
-    if s[10] != "T" and s[10] != "t":
-        return False
-    year = _digits(s, 0, 4)
-    month = _digits(s, 5, 7)
-    day = _digits(s, 8, 10)
-    if year <= 0 or month < 1 or month > 12 or day < 1:
-        return False
-    last = _DAYS_IN_MONTH[month - 1]
-    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
-        last = 29
-    if day > last:
-        return False
-    hour = _digits(s, 11, 13)
-    minute = _digits(s, 14, 16)
-    second = _digits(s, 17, 19)
-    if hour < 0 or hour > 23 or minute < 0 or minute > 59 or second < 0 or second > 59:
-        return False
-    i = 19
-    if s[i] == ".":
-        i += 1
-        start = i
-        while i < n and "0" <= s[i] <= "9":
-            i += 1
-        if i == start:
-            return False
-    if i >= n:
-        return False
-    c = s[i]
-    if c == "Z" or c == "z":
-        return i + 1 == n
-    if (c != "+" and c != "-") or i + 6 != n or s[i + 3] != ":":
-        return False
-    offset_hour = _digits(s, i + 1, i + 3)
-    offset_minute = _digits(s, i + 4, i + 6)
-    return 0 <= offset_hour <= 23 and 0 <= offset_minute <= 59
+# URI and number checks, written in the subset MicroPython also runs so
+# both flavours give the same verdicts (the module imports math).
 
 
 def is_uri(s):
@@ -160,11 +100,12 @@ def is_multiple_of(value, step):
     return abs(value - nearest) <= 4 * math.ldexp(1.0, exponent - 53)
 
 
-# CPython replaces the portable is_date_time above (the one the MicroPython
-# flavour runs) with one regular-expression match: several times faster,
-# same verdicts. The pattern holds the field ranges the loop checks digit by
-# digit; what it cannot say, the length of the month, is checked after it
-# on the fixed-position YYYY-MM-DD prefix.
+# RFC 3339 date-time: YYYY-MM-DDThh:mm:ss[.frac](Z|+hh:mm|-hh:mm), T and Z
+# in either case; the day must exist in its month; year 0000 and leap
+# seconds are refused, as the rfc3339-validator package does. The pattern
+# holds the field ranges; what it cannot say, the length of the month, is
+# checked after it on the fixed-position YYYY-MM-DD prefix. The MicroPython
+# flavour, which has no `re`, checks digit by digit to the same verdicts.
 _DATE_TIME = re.compile(
     r"(?!0000)[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[Tt]"
     r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]+)?"
@@ -173,7 +114,8 @@ _DATE_TIME = re.compile(
 _MONTHS_OF_30_DAYS = frozenset(["04", "06", "09", "11"])
 
 
-def is_date_time(s):  # noqa: F811 - see above
+def is_date_time(s):
+    """RFC 3339 date-time (see above)."""
     if _DATE_TIME(s) is None:
         return False
     day = s[8:10]

@@ -21,6 +21,8 @@ before it is refused.
 VERSION = "1.6"
 SUBPROTOCOL = "ocpp1.6"
 
+import math
+
 try:
     from micropython import const
 except ImportError:  # CPython runs this subset too
@@ -105,10 +107,8 @@ class ValidationError(ValueError):
         return self
 
 
-import math
-
-# Format and number checks, written in the subset MicroPython also runs so
-# both flavours give the same verdicts.
+# The portable RFC 3339 check (the MicroPython flavour has no `re`; the
+# CPython flavour matches a pattern instead, to the same verdicts).
 
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
@@ -168,6 +168,10 @@ def is_date_time(s):
     offset_hour = _digits(s, i + 1, i + 3)
     offset_minute = _digits(s, i + 4, i + 6)
     return 0 <= offset_hour <= 23 and 0 <= offset_minute <= 59
+
+
+# URI and number checks, written in the subset MicroPython also runs so
+# both flavours give the same verdicts (the module imports math).
 
 
 def is_uri(s):
@@ -284,7 +288,7 @@ def _check(t, v):
             return
         limit = t // _LENGTH_UNIT - 1
         if limit >= 0 and len(v) > limit and text_length(v) > limit:
-            raise ValidationError(PROPERTY, "", "maxLength %d" % limit)
+            raise ValidationError(PROPERTY, "", "maxLength %s" % (limit,))
         if kind == _DATE_TIME:
             if not is_date_time(v):
                 raise ValidationError(PROPERTY, "", "format date-time")
@@ -319,9 +323,9 @@ def _check(t, v):
         if type(v) is not list:
             raise ValidationError(TYPE, "", "type array")
         if t[1] is not None and len(v) < t[1]:
-            raise ValidationError(OCCURENCE, "", "minItems %d" % t[1])
+            raise ValidationError(OCCURENCE, "", "minItems %s" % (t[1],))
         if t[2] is not None and len(v) > t[2]:
-            raise ValidationError(OCCURENCE, "", "maxItems %d" % t[2])
+            raise ValidationError(OCCURENCE, "", "maxItems %s" % (t[2],))
         item = t[3]
         index = 0
         try:
