@@ -46,4 +46,4 @@ async def main(central_system):
         started = await central_system.call(
             identity, call.RemoteStartTransaction(id_tag="TAG-1", connector_id=1)
         )
-        print("[handlers] remote start on %s: %s" % (identity, started.status), flush=True)
+        print("[handlers] remote start on %s: %s" % (identity, started.status.value), flush=True)

@@ -142,11 +142,12 @@ class Child:
         self._selector.close()
 
 
-def cpu_ticks(pid):
-    """CPU ticks of ``pid`` and of every process below it (a gateway
-    server runs Mosquitto, the service and workers as its children)."""
+def cpu_ticks(pid, tree=True):
+    """CPU ticks of ``pid`` and (``tree``) of every process below it (a
+    gateway server runs Mosquitto, the service and workers as its
+    children)."""
     total = 0
-    for member in _process_tree(pid):
+    for member in _process_tree(pid) if tree else [pid]:
         try:
             with open("/proc/%d/stat" % member) as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
@@ -207,10 +208,12 @@ def _step(generator, server, command, settings, profile=False):
         _profile(server, True)
     gc_before = _collector(server)
     before = cpu_ticks(server.pid)
+    own_before = cpu_ticks(server.pid, tree=False)
     started = time.monotonic()
     time.sleep(settings.measure)
     elapsed = time.monotonic() - started
     server_cpu = (cpu_ticks(server.pid) - before) / _TICK / elapsed
+    own_cpu = (cpu_ticks(server.pid, tree=False) - own_before) / _TICK / elapsed
     gc_after = _collector(server)
     if profile:
         _profile(server, False)
@@ -226,6 +229,10 @@ def _step(generator, server, command, settings, profile=False):
     # so it stays comparable when other processes share the machine
     report["server_cpu_us_per_call"] = (
         1e6 * server_cpu / report["achieved_rate"] if report["achieved_rate"] else None
+    )
+    # the server process alone (for a gateway: without Mosquitto and the service)
+    report["server_own_cpu_us_per_call"] = (
+        1e6 * own_cpu / report["achieved_rate"] if report["achieved_rate"] else None
     )
     return report
 
@@ -514,7 +521,10 @@ def gateway_ratios(by_key, connections):
     gateway = by_key.get(("gateway", connections))
     if gateway is None:
         return {}
-    line = {"gateway_cpu_us_per_call": gateway["closed"]["server_cpu_us_per_call"]}
+    line = {
+        "gateway_cpu_us_per_call": gateway["closed"]["server_cpu_us_per_call"],
+        "gateway_process_cpu_us_per_call": gateway["closed"]["server_own_cpu_us_per_call"],
+    }
     rate = _sustained(gateway)
     for other, key in (("mobility", "gateway_vs_mobility"), ("ours", "gateway_vs_ours")):
         theirs = _sustained(by_key.get((other, connections)))
@@ -539,7 +549,8 @@ def gateway_summary(connections, line):
     return (
         "N=%d: gateway+Mosquitto+service / mobilityhouse = %s sustained (target >= 3x);"
         " / ours in-process = %s (target >= 40%%); --workers 2 / one = %s;"
-        " CPU per call %s us (one worker), %s us (two), all three tiers"
+        " CPU per call %s us (one worker), %s us (two), all three tiers; %s us in the"
+        " gateway process"
         % (
             connections,
             _ratio(line, "gateway_vs_mobility"),
@@ -549,6 +560,7 @@ def gateway_summary(connections, line):
             "%.0f" % line["workers2_cpu_us_per_call"]
             if "workers2_cpu_us_per_call" in line
             else "-",
+            "%.0f" % line["gateway_process_cpu_us_per_call"],
         )
     )
 

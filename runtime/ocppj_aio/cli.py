@@ -4,6 +4,8 @@
         A demo central system: accepts any charge point, answers every CALL
         a charge point may send with a schema-valid response and prints
         each exchange (--quiet: connections and refusals only).
+        --handlers MODULE[:CLASS] runs your own handlers, hooks and
+        main(central_system) instead (ocppj_aio/handlers.py).
     ocppj simulate URL [--id CP] ...
         A charge point simulator (see simulator.py): boot, heartbeat,
         status, authorize, a transaction; answers every CALL a central
@@ -420,7 +422,21 @@ def cmd_serve(args):
     ssl_context = _server_tls(args)
     authenticator = _serve_authenticator(args)
     _needs_websockets("serve")
-    return _run(_serve(args, ssl_context, authenticator))
+    handlers = _handlers(args)
+    return _run(_serve(args, ssl_context, authenticator, handlers))
+
+
+def _handlers(args):
+    """The --handlers module's Handlers (ocppj_aio.handlers), or None."""
+    if args.handlers is None:
+        return None
+    from .handlers import HandlersError, load_handlers
+
+    overrides = {"BootNotification": {"interval": args.heartbeat_interval}}
+    try:
+        return load_handlers(args.handlers, _protocol(), overrides)
+    except HandlersError as bad:
+        raise CommandUsageError(str(bad)) from None
 
 
 def _credential_options(args):
@@ -474,21 +490,24 @@ def _serve_authenticator(args):
     return any_password
 
 
-async def _serve(args, ssl_context, authenticator):
+async def _serve(args, ssl_context, authenticator, handlers=None):
     from .demo import TracingLink, answering_class
-    from .server import CentralSystem
+    from .server import CentralSystem, _maybe_await
 
     protocol = _protocol()
     say = _say("[cs]")
     overrides = {"BootNotification": {"interval": args.heartbeat_interval}}
-    answering = answering_class(protocol, "CentralSystem", overrides)
+    if handlers is not None:
+        answering = handlers.charge_point_class
+    else:
+        answering = answering_class(protocol, "CentralSystem", overrides)
 
     def factory(identity, link):
         if not args.quiet:
             link = TracingLink(link, "[cs] %s" % identity)
         return answering(identity, link, protocol=protocol)
 
-    def connected(charge_point, link):
+    async def connected(charge_point, link):
         say(
             "%s connected from %s:%s (%s, security profile %d)"
             % (
@@ -499,9 +518,13 @@ async def _serve(args, ssl_context, authenticator):
                 link.security_profile,
             )
         )
+        if handlers is not None and handlers.on_connect is not None:
+            await _maybe_await(handlers.on_connect(charge_point, link))
 
-    def disconnected(charge_point, link):
+    async def disconnected(charge_point, link):
         say("%s disconnected (%s %s)" % (charge_point.id, link.close_code, link.close_reason or ""))
+        if handlers is not None and handlers.on_disconnect is not None:
+            await _maybe_await(handlers.on_disconnect(charge_point, link))
 
     server = CentralSystem(
         factory,
@@ -524,6 +547,11 @@ async def _serve(args, ssl_context, authenticator):
     say("central system listening on %s/<identity>" % server.url())
     if args.insecure_any_password:
         say("--insecure-any-password: any Basic auth password is accepted (demos only)")
+    active = None
+    if handlers is not None and handlers.main is not None:
+        # the "active" side: the module pushes CALLs by charge point id
+        active = asyncio.ensure_future(handlers.main(server))
+        active.add_done_callback(_report_main)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
@@ -537,9 +565,21 @@ async def _serve(args, ssl_context, authenticator):
         except asyncio.TimeoutError:
             pass
     finally:
+        if active is not None:
+            active.cancel()
         await server.close()
         say("central system stopped")
     return 0
+
+
+def _report_main(task):
+    if task.cancelled():
+        return
+    failure = task.exception()
+    if failure is not None:
+        logging.getLogger("ocppj.server").error(
+            "the --handlers module's main() failed: %r", failure, exc_info=failure
+        )
 
 
 # ------------------------------------------------------------------ simulate
@@ -700,6 +740,13 @@ def build_parser():
         "--quiet",
         action="store_true",
         help="print connections and refusals, not every frame (for many charge points)",
+    )
+    serve.add_argument(
+        "--handlers",
+        metavar="MODULE[:CLASS]",
+        help="your own handlers: a module name or .py file with a ChargePoint subclass"
+        " (its @on methods answer; the demo answers the rest), optional on_connect,"
+        " on_disconnect and async main(central_system) (see ocppj_aio/handlers.py)",
     )
     serve.add_argument(
         "--gc-tuning",

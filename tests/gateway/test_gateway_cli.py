@@ -5,6 +5,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 
 from gateway_support import Service, charge_point, run, wait_for
 from mosquitto_broker import Mosquitto, free_port
@@ -29,7 +30,8 @@ def test_a_bad_option_is_one_line_and_exit_status_2():
         (["--fallback", "Heartbeet"], "not an OCPP 1.6 action"),
         (["--fallback", "Heartbeat={x"], "not JSON"),
         (["--broker", "http://x"], "mqtt://host:port"),
-        (["--security-profile", "1"], "needs --password"),
+        (["--security-profile", "1"], "needs one credential source"),
+        (["--security-profile", "1", "--password-file", "/nonexistent"], "--password-file"),
         (["--security-profile", "2", "--password", "p"], "needs --certfile"),
         (["--workers", "2", "--port", "0"], "fixed --port"),
     ):
@@ -40,7 +42,9 @@ def test_a_bad_option_is_one_line_and_exit_status_2():
 
 
 def test_an_unreachable_broker_is_one_line_and_exit_status_1():
-    done = gateway_command("--broker", "mqtt://127.0.0.1:%d" % free_port(), "--port", "0")
+    done = gateway_command(
+        "--broker", "mqtt://127.0.0.1:%d" % free_port(), "--port", "0", "--broker-wait", "0.5"
+    )
     assert done.returncode == 1
     assert (
         done.stderr.strip().splitlines()[-1].startswith("ocppj gateway: error: cannot reach broker")
@@ -100,3 +104,39 @@ async def _spread(broker, port):
         for websocket, _, _ in connections:
             await websocket.close()
         await asyncio.sleep(0.1)
+
+
+def test_the_gateway_waits_for_a_broker_that_is_still_starting(tmp_path):
+    broker = Mosquitto(tmp_path)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ocppj_aio.gateway",
+            "--broker",
+            broker.url,
+            "--port",
+            "0",
+            "--broker-wait",
+            "15",
+            "--duration",
+            "1",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(1.0)
+        assert process.poll() is None, process.stderr.read()  # still waiting, not failed
+        broker.start()
+        assert "charge points at" in process.stdout.readline()
+        assert process.wait(20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+        process.stderr.close()
+        broker.stop()

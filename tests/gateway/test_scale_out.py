@@ -116,7 +116,7 @@ def _start_gateway(broker, port, name):
 
 
 def test_a_killed_gateway_hands_its_charge_points_to_the_other(tmp_path):
-    count = 24
+    count = 200  # about 100 on each gateway (the kernel spreads them)
     with Mosquitto(tmp_path) as broker:
         port = free_port()
         first = _start_gateway(broker, port, "gw-A")
@@ -247,3 +247,34 @@ def _meter(index, value):
 
 def _now():
     return "2026-01-01T00:00:00Z"
+
+
+def test_upstream_consumers_share_the_load_with_a_shared_subscription(tmp_path):
+    with Mosquitto(tmp_path) as broker:
+
+        async def scenario():
+            shared = ("$share/services/ocpp/cp/+/+",)
+            async with (
+                Service(broker, filters=shared) as first,
+                Service(broker, filters=shared) as second,
+                gateway(broker) as gw,
+            ):
+                first.answer_calls()
+                second.answer_calls()
+                _, cp, _ = await charge_point(gw.url("CP-SH-1"))
+                for _ in range(40):
+                    await cp.call(call.Heartbeat(), suppress=False)
+
+                def calls(service):
+                    return [
+                        value["UniqueId"]
+                        for topic, value, _ in service.received
+                        if topic == "ocpp/cp/CP-SH-1/Heartbeat"
+                    ]
+
+                # each CALL went to exactly one of them, and both got some
+                assert len(calls(first)) + len(calls(second)) == 40
+                assert not set(calls(first)) & set(calls(second))
+                assert calls(first) and calls(second)
+
+        run(scenario())

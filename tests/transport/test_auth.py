@@ -210,3 +210,47 @@ def test_password_file_kinds_reload_and_errors(tmp_path):
     with pytest.raises(ValueError) as malformed:
         security.PasswordFile(str(path))
     assert "line 1" in str(malformed.value)
+
+
+# ------------------------------------------------------------------ found by mutation testing
+
+
+def test_common_name_binding_wants_exactly_the_identity():
+    bound = security.common_name_binding()
+    assert bound("CP-1", {"CN": ["CP-1"]})
+    for subject in (
+        {"CN": ["CP-2"]},  # sorts after the identity
+        {"CN": ["CP-0"]},  # sorts before it
+        {"CN": ["CP-1", "CP-2"]},
+        {"CN": []},
+        {},
+        {"O": ["CP-1"]},
+    ):
+        assert not bound("CP-1", subject), subject
+    operator = security.common_name_binding("Operator")
+    assert operator("CP-1", {"CN": ["CP-1"], "O": ["Operator"]})
+    assert not operator("CP-1", {"CN": ["CP-1"], "O": ["Other"]})
+    assert not operator("CP-1", {"CN": ["CP-1"]})
+
+
+def test_basic_authorization_parsing_refuses_what_is_not_well_formed():
+    import base64
+
+    def header(raw):
+        return "Basic " + base64.b64encode(raw).decode()
+
+    assert security.parse_basic_authorization(header(b"CP-1:key")) == ("CP-1", b"key")
+    assert security.parse_basic_authorization(header(b"CP-1:")) == ("CP-1", b"")
+    assert security.parse_basic_authorization("basic " + header(b"a:b")[6:]) == ("a", b"b")
+    for value in (
+        None,
+        "",
+        "Basic",
+        "Basic ",
+        "Basic    ",
+        "Bearer " + header(b"a:b")[6:],
+        "Basic !!!",
+        header(b"no colon"),
+        header(b"\xff\xfe:key"),  # a username that is not UTF-8
+    ):
+        assert security.parse_basic_authorization(value) is None, value

@@ -4,13 +4,15 @@ the rest."""
 
 import asyncio
 import os
+import subprocess
+import sys
 
 import pytest
 from ocpp16 import call, protocol
 from ocppj_aio.demo import answering_class
 from ocppj_aio.handlers import HandlersError, load_handlers
 from ocppj_aio.server import CentralSystem
-from transport_support import HOST, open_websocket, run, wait_for
+from transport_support import HOST, free_port, open_websocket, run, wait_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLE = os.path.join(ROOT, "examples", "serve_handlers.py")
@@ -72,3 +74,68 @@ def test_a_module_without_one_charge_point_class_is_refused_naming_why(tmp_path)
         load_handlers(str(tmp_path / "missing.py"), protocol)
     with pytest.raises(HandlersError, match="not a ChargePoint subclass"):
         load_handlers("json:JSONDecoder", protocol)
+
+
+def test_ocppj_serve_runs_the_handlers_module_and_its_main():
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ocppj_aio.cli",
+            "serve",
+            "--handlers",
+            EXAMPLE,
+            "--port",
+            str(port),
+            "--quiet",
+            "--duration",
+            "20",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert "listening" in server.stdout.readline()
+
+        async def until_started():
+            websocket = await open_websocket("ws://127.0.0.1:%d/CP-H-2" % port)
+            cp = AnsweringChargePoint("CP-H-2", websocket, protocol=protocol)
+            reader = asyncio.ensure_future(cp.start())
+            refused = await cp.call(call.Authorize(id_tag="NOBODY"))
+            assert refused.id_tag_info.status == "Invalid"  # the module's handler
+            loop = asyncio.get_running_loop()
+            line = await loop.run_in_executor(None, _line_with, server.stdout, "remote start")
+            reader.cancel()
+            await websocket.close()
+            return line
+
+        line = run(until_started())
+        assert line.strip() == "[handlers] remote start on CP-H-2: Accepted"
+    finally:
+        server.terminate()
+        server.wait(15)
+        server.stdout.close()
+        server.stderr.close()
+
+
+def _line_with(stream, words):
+    for line in stream:
+        if words in line:
+            return line
+    return ""
+
+
+def test_ocppj_serve_with_a_handlers_module_it_cannot_use_is_one_line_exit_2():
+    done = subprocess.run(
+        [sys.executable, "-m", "ocppj_aio.cli", "serve", "--handlers", "no_such_module_x"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no such module" in lines[0], done.stderr

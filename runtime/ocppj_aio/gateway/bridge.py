@@ -31,11 +31,12 @@ validates what the charge point sends). What differs is who answers:
 
 import asyncio
 import collections
+import contextvars
 import logging
 
 from ocppj import errors
 
-from ..charge_point import ChargePoint
+from ..charge_point import ChargePoint, _resume
 from . import codec
 
 _LOG = logging.getLogger("ocppj.gateway")
@@ -116,8 +117,17 @@ class BridgeChargePoint(ChargePoint):
         self._answer_now(event, self._unanswered(event, "none within %ss" % seconds))
 
     def _answer_now(self, event, outcome):
-        """Hand a late outcome to the pump (a task: the send is async)."""
-        self._spawn(self._serve_async(event, _NO_HANDLER, outcome))
+        """Answer ``event`` now. The pump's async answer runs here up to its
+        first real wait, as the pump runs a handler (ChargePoint.
+        _start_handler): the WebSocket send mostly completes at once, so
+        most answers cost no task; one that must wait goes on in a task."""
+        coro = self._serve_async(event, _NO_HANDLER, outcome)
+        context = contextvars.copy_context()
+        try:
+            yielded = context.run(coro.send, None)
+        except StopIteration:
+            return
+        self._spawn(_resume(context, coro, yielded))
 
     def service_answer(self, message):
         """A service's CALLRESULT or CALLERROR for one of our CALLs."""

@@ -11,6 +11,7 @@ broker (ids ``<gateway-id>-w1`` ... ``-wN``), and restarts one that dies.
 
 import argparse
 import asyncio
+import hmac
 import json
 import logging
 import os
@@ -53,6 +54,11 @@ def add_arguments(parser):
     listen.add_argument(
         "--password", help="the Basic auth password charge points send (profiles 1 and 2)"
     )
+    listen.add_argument(
+        "--password-file",
+        help="a file of per-charge-point keys, '<identity> <key>' a line (profiles 1 and 2;"
+        " see ocppj_aio.security.PasswordFile)",
+    )
     listen.add_argument("--certfile", help="the gateway's certificate chain, PEM (profiles 2, 3)")
     listen.add_argument("--keyfile", help="the key of --certfile, PEM")
     listen.add_argument("--cafile", help="the CA that signs charge point certificates (profile 3)")
@@ -91,6 +97,12 @@ def add_arguments(parser):
     broker.add_argument(
         "--gateway-id",
         help="name in status messages and the gateway status topic (default: the client id)",
+    )
+    broker.add_argument(
+        "--broker-wait",
+        type=float,
+        default=10,
+        help="seconds to wait at start for a broker that refuses connections (still starting)",
     )
     broker.add_argument(
         "--session-expiry",
@@ -255,16 +267,21 @@ def _server_security(args):
             raise GatewayUsageError("cannot load the TLS files: %s" % bad) from None
     authenticator = None
     if profile in (1, 2):
-        if args.password is None:
+        if (args.password is None) == (args.password_file is None):
             raise GatewayUsageError(
-                "security profile %d needs --password (the charge points' Basic password)" % profile
+                "security profile %d needs one credential source: --password (one key for"
+                " all) or --password-file (a key per charge point)" % profile
             )
-        expected = args.password.encode("utf-8")
+        if args.password_file is not None:
+            try:
+                authenticator = security.PasswordFile(args.password_file)
+            except (OSError, ValueError) as bad:
+                raise GatewayUsageError("--password-file: %s" % bad) from None
+        else:
+            expected = args.password.encode("utf-8")
 
-        def authenticator(identity, password):
-            import hmac
-
-            return hmac.compare_digest(password, expected)
+            def authenticator(identity, password):
+                return hmac.compare_digest(password, expected)
 
     return ssl_context, authenticator
 
@@ -320,7 +337,7 @@ async def _serve(args):
     from ..cli import tune_gc
 
     gateway = build_gateway(args)
-    await gateway.start()
+    await gateway.start(broker_wait=args.broker_wait)
     tune_gc()
     say(
         "gateway %s: charge points at %s/<identity>, broker %s, topics %s"

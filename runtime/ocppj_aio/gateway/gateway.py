@@ -182,19 +182,22 @@ class Gateway:
 
     # ------------------------------------------------------------ lifecycle
 
-    async def start(self):
-        """Connect to the broker, then listen for charge points; returns self."""
-        await self.mqtt.start()
+    async def start(self, broker_wait=0):
+        """Connect to the broker (waiting up to ``broker_wait`` seconds for
+        one that is starting), then listen for charge points; returns self."""
+        await self.mqtt.start(wait=broker_wait)
         topics = self.topics
         self.mqtt.subscribe(topics.any_status())
         self.mqtt.subscribe(topics.any_gateway_status())
-        # (our "online" went out when the broker accepted us: _broker_connected)
         try:
             await self.central_system.start()
         except BaseException:
             await self._leave_broker()
             raise
         self._started = True
+        # "online" once charge points can connect (after a reconnect to the
+        # broker, _broker_connected says it again)
+        self._broker_connected(False)
         _LOG.info(
             "gateway %s: charge points at %s/<identity>, broker %s, topics %s",
             self.gateway_id,
@@ -389,6 +392,8 @@ class Gateway:
     def _broker_connected(self, resumed):
         """After a reconnect: our retained state may be gone or stale (our
         will may have fired), so say again what holds."""
+        if not self._started:
+            return  # start() says "online" once it listens
         self.publish(
             self.topics.gateway_status(self.gateway_id), self._gateway_status("online"), retain=True
         )

@@ -42,7 +42,12 @@ DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
 
 
 class BrokerError(Exception):
-    """The broker cannot be used as configured (one line: what and why)."""
+    """The broker cannot be used as configured (one line: what and why).
+    ``unreachable``: nothing answered at its address (worth waiting for)."""
+
+    def __init__(self, message, unreachable=False):
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 class BrokerSettings:
@@ -178,9 +183,20 @@ class MQTTSession:
 
     # ------------------------------------------------------------ lifecycle
 
-    async def start(self, timeout=10):
+    async def start(self, timeout=10, wait=0):
         """Connect; raises BrokerError with the reason when the broker
-        cannot be reached or refuses us."""
+        refuses us, or cannot be reached within ``wait`` seconds (a
+        broker starting beside us: tried again every half second)."""
+        deadline = asyncio.get_running_loop().time() + wait
+        while True:
+            try:
+                return await self._start(timeout)
+            except BrokerError as failed:
+                if not failed.unreachable or asyncio.get_running_loop().time() >= deadline:
+                    raise
+                await asyncio.sleep(0.5)
+
+    async def _start(self, timeout):
         # First a clean session, so nothing of an earlier process with this
         # client id carries over; then the session we keep. (Mosquitto
         # saves to disk only sessions that did not start clean, so the
@@ -254,7 +270,10 @@ class MQTTSession:
             ) from None
         except (OSError, ssl.SSLError) as exc:
             await self._give_up()
-            raise BrokerError("cannot reach broker %s: %s" % (settings.describe(), exc)) from exc
+            raise BrokerError(
+                "cannot reach broker %s: %s" % (settings.describe(), exc),
+                unreachable=isinstance(exc, ConnectionRefusedError),
+            ) from exc
         except BrokerError:
             await self._give_up()
             raise
