@@ -57,6 +57,15 @@ check-generated: schemas
 	diff -r generated build/check-generated
 	@echo "generated/ matches the generator."
 
+# ruff (lint, and format for hand-written code; generated/ is black's) and
+# mypy (ocpp16, ocppj, ocppj_aio) at the versions requirements/dev.txt pins.
+# pyproject.toml holds their settings; CONTRIBUTING.md says why.
+.PHONY: lint
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
 test: schemas node-peer
 	$(PY) -m pytest -q -p no:cacheprovider tests
 

@@ -303,8 +303,8 @@ def measure(kind, connections, settings, profile=None, say=print):
         )
         figures["closed"] = closed
         say(
-            "   %-8s N=%-6d closed loop %8.0f calls/s  p50 %7.1f ms  server CPU %3.0f%% (GC %2.0f%%)"
-            "  generator CPU %3.0f%%  %4.0f us/call"
+            "   %-8s N=%-6d closed loop %8.0f calls/s  p50 %7.1f ms"
+            "  server CPU %3.0f%% (GC %2.0f%%)  generator CPU %3.0f%%  %4.0f us/call"
             % (
                 kind,
                 connections,
@@ -337,8 +337,8 @@ def measure(kind, connections, settings, profile=None, say=print):
             step["passed"] = passes(step)
             steps.append(step)
             say(
-                "   %-8s N=%-6d open %8.0f/s -> %8.0f calls/s  p50 %6.1f  p99 %7.1f ms  backlog %5d  lost %d"
-                "  full GCs %d (longest %.0f ms)  %s"
+                "   %-8s N=%-6d open %8.0f/s -> %8.0f calls/s  p50 %6.1f  p99 %7.1f ms"
+                "  backlog %5d  lost %d  full GCs %d (longest %.0f ms)  %s"
                 % (
                     kind,
                     connections,
@@ -482,21 +482,15 @@ def report(by_key, settings, say=print):
                 / ours["closed"]["server_cpu_us_per_call"]
             )
         ratios[connections] = line
-
-        def show(key, percent=False):
-            if key not in line:
-                return "-"
-            return "%.0f%%" % (100 * line[key]) if percent else "%.2fx" % line[key]
-
         say(
             "N=%d: ours / mobilityhouse = %s sustained, %s by CPU per call (target >= 5x);"
             " ours / bare floor = %s sustained, %s by CPU per call (target >= 60%%)"
             % (
                 connections,
-                show("mobility"),
-                show("mobility_by_cpu"),
-                show("bare", True),
-                show("bare_by_cpu", True),
+                _ratio(line, "mobility"),
+                _ratio(line, "mobility_by_cpu"),
+                _ratio(line, "bare", percent=True),
+                _ratio(line, "bare_by_cpu", percent=True),
             )
         )
     for connections in settings.connections:
@@ -544,12 +538,14 @@ def gateway_ratios(by_key, connections):
     return line
 
 
-def gateway_summary(connections, line):
-    def show(key, percent=False):
-        if key not in line:
-            return "-"
-        return "%.0f%%" % (100 * line[key]) if percent else "%.2fx" % line[key]
+def _ratio(line, key, percent=False):
+    """line[key] as "2.50x" (or "250%"), "-" when the run did not measure it."""
+    if key not in line:
+        return "-"
+    return "%.0f%%" % (100 * line[key]) if percent else "%.2fx" % line[key]
 
+
+def gateway_summary(connections, line):
     return (
         "N=%d: gateway+Mosquitto+service / mobilityhouse = %s sustained (target >= 3x);"
         " / ours in-process = %s (target >= 40%%); --workers 2 / one = %s;"
@@ -557,9 +553,9 @@ def gateway_summary(connections, line):
         " gateway process"
         % (
             connections,
-            show("gateway_vs_mobility"),
-            show("gateway_vs_ours", True),
-            show("workers2_vs_one"),
+            _ratio(line, "gateway_vs_mobility"),
+            _ratio(line, "gateway_vs_ours", percent=True),
+            _ratio(line, "workers2_vs_one"),
             "%.0f" % line["gateway_cpu_us_per_call"],
             "%.0f" % line["workers2_cpu_us_per_call"]
             if "workers2_cpu_us_per_call" in line

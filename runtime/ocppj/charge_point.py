@@ -29,14 +29,14 @@ try:
     from time import monotonic as _clock
 except ImportError:
     try:
-        from utime import time as _clock
+        from utime import time as _clock  # type: ignore[no-redef]
     except ImportError:
         from time import time as _clock
 
 try:
     import logging
 except ImportError:  # MicroPython without micropython-lib's logging
-    logging = None
+    logging = None  # type: ignore[assignment]
 
 from . import errors
 from .routing import Router
@@ -72,7 +72,7 @@ class PayloadNamespace:
 # keyed by id() because MicroPython 1.13 cannot hash a module (the entry
 # holds the protocol, so its id stays its own), and the policy of sessions
 # that check everything.
-_NAMESPACES = {}
+_NAMESPACES: dict[int, tuple[object, PayloadNamespace, PayloadNamespace]] = {}
 _check_everything = None
 
 
@@ -145,8 +145,12 @@ def outcome_error(event):
 
 
 class ChargePoint:
-    protocol = None
-    role = None
+    # A subclass may name its generated protocol module in a class attribute
+    # `protocol` (and its side in `role`); the arguments of __init__ win.
+    # `protocol` has no None default here: the device has no typing to say
+    # "a protocol module or None", and without a default mypy types it by
+    # what __init__ assigns.
+    role: "str | None" = None
     _ocpp_version = "1.6"
 
     def __init__(
@@ -160,7 +164,7 @@ class ChargePoint:
         **session_options,
     ):
         if protocol is None:
-            protocol = type(self).protocol
+            protocol = getattr(type(self), "protocol", None)
         if protocol is None:
             raise errors.UsageError(
                 "no protocol: pass protocol= or set the class attribute 'protocol'"
@@ -232,8 +236,9 @@ class ChargePoint:
         except Exception as exc:
             failure = exc
         if failure is None and is_awaitable(result):
-            if hasattr(result, "close"):
-                result.close()  # never run
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()  # never run
             failure = errors.UsageError("async handler used by a sync pump")
             result = None
         answer, problem = self._session.answer(event.unique_id, result, failure)

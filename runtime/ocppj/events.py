@@ -12,7 +12,7 @@ class Event:
     order, the first three of which repr() shows."""
 
     kind = "Event"
-    fields = ()
+    fields: tuple[str, ...] = ()
 
     def __repr__(self):
         parts = []

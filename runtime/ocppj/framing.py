@@ -81,7 +81,7 @@ WORDING_SCAN_LIMIT = 65536
 DEFAULT_MAX_DEPTH = 32
 
 try:
-    _RecursionError = RecursionError
+    _RecursionError: type[Exception] = RecursionError
 except NameError:  # MicroPython ports without it raise RuntimeError
     _RecursionError = RuntimeError
 

@@ -31,9 +31,7 @@ def too_deep(value, max_depth):
             return True
         below = []
         for node in level:
-            if type(node) is dict:
-                node = node.values()
-            for child in node:
+            for child in node.values() if type(node) is dict else node:
                 kind = type(child)
                 if kind is dict or kind is list:
                     below.append(child)

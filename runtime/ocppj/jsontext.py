@@ -33,7 +33,7 @@ except ImportError:
     import json
 
 try:
-    const  # noqa: B018 (is it a builtin here?)
+    const  # type: ignore[used-before-def]  # noqa: B018 (is it a builtin here?)
 except NameError:  # CPython; MicroPython's compiler folds const() itself
     const = int
 
@@ -71,14 +71,16 @@ else:
     # Only a strict parser lets framing skip the scan and measure the nesting
     # of the parsed value instead; that code is jsonstrict.py's, which
     # MicroPython never imports.
-    from .jsonstrict import may_be_too_deep, needs_scan, too_deep  # noqa: F401
+    from .jsonstrict import may_be_too_deep as may_be_too_deep
+    from .jsonstrict import needs_scan as needs_scan
+    from .jsonstrict import too_deep as too_deep
 
 
 def check(data, max_depth):
     """None when bytes ``data`` hold exactly one strict JSON value (RFC 8259)
     nesting at most ``max_depth`` arrays/objects deep, else a short reason."""
     n = len(data)
-    stack = []
+    stack: list[int] = []
     key = False  # whether an object member (key, colon) starts at i
     i = _skip_space(data, 0, n)
     while True:

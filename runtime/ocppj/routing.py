@@ -43,7 +43,7 @@ class Mark:
 
 
 # function -> [Mark, ...]
-_MARKS = {}
+_MARKS: dict[object, list[Mark]] = {}
 
 
 def _marker(kind, action, skip_schema_validation, call_unique_id_required):
@@ -111,8 +111,8 @@ class Tables:
     ``table_actions`` are the actions of a generated handler table."""
 
     def __init__(self, cls):
-        self.on = {}
-        self.after = {}
+        self.on: dict[str, Handler] = {}
+        self.after: dict[str, list[Handler]] = {}
         names = []
         for name in dir(cls):
             if name[:2] != "__":
@@ -157,7 +157,7 @@ class Tables:
 # no bound methods or tables of its own (the load benchmark found
 # per-connection tables a large share of GC work). Bound methods are looked
 # up at dispatch.
-_TABLES = {}
+_TABLES: dict[type, Tables] = {}
 
 
 def _raiser(error):
@@ -222,20 +222,23 @@ class Router:
         except MemoryError:
             raise
         except Exception:
-            error = errors.FormationViolation("%s request fields cannot be read" % event.action)
-            return _raiser(error), {}, ()
-        afters = ()
+            unreadable = errors.FormationViolation(
+                "%s request fields cannot be read" % event.action
+            )
+            return _raiser(unreadable), {}, ()
         hooks = self._tables.after.get(event.action)
-        if hooks:
-            afters = []
-            for hook in hooks:
-                try:
-                    afters.append(
-                        (getattr(self.handler, hook.name), self._kwargs(event, hook.mark))
-                    )
-                except Exception as failure:
-                    afters.append((_raiser(failure), {}))
+        afters = self._afters(event, hooks) if hooks else ()
         return getattr(self.handler, handler.name), kwargs, afters
+
+    def _afters(self, event, hooks):
+        """``[(hook, kwargs), ...]`` of the ``@after`` hooks of a CALL."""
+        afters = []
+        for hook in hooks:
+            try:
+                afters.append((getattr(self.handler, hook.name), self._kwargs(event, hook.mark)))
+            except Exception as failure:
+                afters.append((_raiser(failure), {}))
+        return afters
 
     def _kwargs(self, event, mark):
         # request_kwargs makes a new dict on every call: ours to add to

@@ -53,9 +53,9 @@ try:
     import random
 except ImportError:
     try:
-        import urandom as random
+        import urandom as random  # type: ignore[no-redef]
     except ImportError:  # no random numbers: ids fall back to a counter alone
-        random = None
+        random = None  # type: ignore[assignment]
 
 CHARGE_POINT = "ChargePoint"
 CENTRAL_SYSTEM = "CentralSystem"
@@ -430,7 +430,7 @@ class Session:
             and frame.unique_id == call.unique_id
             and frame.message_type == framing.CALLRESULT
         ):
-            self._result_received(frame, text, out)
+            self._result_received(call, frame, text, out)
         else:
             self._answer_received(frame, text, out)
         self._promote()
@@ -514,9 +514,8 @@ class Session:
             )
         return None
 
-    def _result_received(self, frame, text, out):
-        """The CALLRESULT answering our outstanding CALL."""
-        call = self._outstanding
+    def _result_received(self, call, frame, text, out):
+        """The CALLRESULT answering our outstanding CALL ``call``."""
         checked = call.validate and self.validation.checks_incoming(call.action)
         error, response = self._read(call.action, frame.payload, checked=checked, request=False)
         if frame.unmeasured is not None and self._too_deep(

@@ -256,7 +256,7 @@ class NodePeer:
         except asyncio.TimeoutError:
             self._process.kill()
             await self._process.wait()
-            raise AssertionError("node peer did not exit in %ss" % timeout)
+            raise AssertionError("node peer did not exit in %ss" % timeout) from None
         await self._reader
         self.stderr = await self._process.stderr.read()
         return code

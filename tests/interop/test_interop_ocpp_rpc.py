@@ -17,7 +17,6 @@ The node scripts print one JSON line per thing they saw; the tests assert
 on those lines and on what our side received.
 """
 
-import asyncio
 import json
 import os
 

@@ -119,8 +119,9 @@ def mutations(model, obj, payload, rng):
     """(name, mutated payload) pairs; each breaks one rule somewhere."""
     out = [("not an object", ["x"]), ("null payload", None)]
     for target, _, path in _objects_in(model, obj, payload):
-
-        def variant(change, label):
+        # Each variant is applied at once; path (and required below) are bound
+        # as defaults anyway, like f=f in the lambdas, so no closure outlives its loop.
+        def variant(change, label, path=path):
             mutated = copy.deepcopy(payload)
             if change(_at(mutated, path)) is not False:
                 out.append(("%s at %s" % (label, "/".join(map(str, path)) or "root"), mutated))
@@ -131,7 +132,10 @@ def mutations(model, obj, payload, rng):
             f = rng.choice(required)
             variant(lambda d, f=f: d.pop(f.wire_name), "missing %s" % f.wire_name)
             if len(required) > 1:
-                variant(lambda d: [d.pop(g.wire_name) for g in required], "missing all required")
+                variant(
+                    lambda d, required=required: [d.pop(g.wire_name) for g in required],
+                    "missing all required",
+                )
         for f in target.fields:
             t = f.type
             if f.wire_name not in _at(payload, path):

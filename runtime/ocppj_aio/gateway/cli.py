@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+from typing import Any, Callable
 
 from ocppj.errors import UsageError
 
@@ -265,7 +266,8 @@ def _server_security(args):
             )
         except (OSError, ValueError) as bad:
             raise GatewayUsageError("cannot load the TLS files: %s" % bad) from None
-    authenticator = None
+    # (identity, password bytes) -> bool, or an awaitable of it
+    authenticator: Callable[[str, bytes], Any] | None = None
     if profile in (1, 2):
         if (args.password is None) == (args.password_file is None):
             raise GatewayUsageError(
@@ -280,8 +282,10 @@ def _server_security(args):
         else:
             expected = args.password.encode("utf-8")
 
-            def authenticator(identity, password):
+            def same_password(identity, password):
                 return hmac.compare_digest(password, expected)
+
+            authenticator = same_password
 
     return ssl_context, authenticator
 
